@@ -1,0 +1,305 @@
+"""Bytes in, mergeable analysis state out: lines -> parsed events -> deduped requests.
+
+The analyzer knows nothing of paths, the DOM or Pyodide: a shell opens a named
+source, feeds it byte chunks of any size, closes it. Two analyzers merge into
+the analyzer of the union (files split across processes or web workers).
+"""
+
+import json
+from collections import Counter
+
+from .dedup import RequestStore
+from .lines import LineSplitter
+from .records import Request, parse_ts
+
+# Line types Claude Code is known to write (claude-code-jsonl.md). Anything else is
+# normal (new types keep appearing) and only counted under diagnostics.
+KNOWN_TYPES = frozenset((
+    "assistant", "user", "system", "summary", "file-history-snapshot", "queue-operation",
+    "attachment", "progress", "permission-mode", "last-prompt", "ai-title", "custom-title",
+    "mode", "agent-name", "pr-link",
+))
+# Tools that start a subagent; their input names the agent type.
+AGENT_TOOLS = frozenset(("Task", "Agent"))
+MALFORMED_SAMPLES = 5  # first line numbers kept per file
+LOCAL_COMMAND_PREFIXES = ("<local-command-stdout>", "<local-command-stderr>")
+
+
+def _int(v):
+    """Token counts are untrusted: anything but a non-negative integer counts as 0."""
+    if type(v) is int:
+        return v if v > 0 else 0
+    if type(v) is float and v == v and 0 < v < 1e18:
+        return int(v)
+    return 0
+
+
+def _str_or_none(v):
+    return v if isinstance(v, str) and v else None
+
+
+class Source:
+    """One named input stream (a file, stdin, a paste) being fed to an Analyzer."""
+
+    __slots__ = ("analyzer", "name", "splitter", "fallback_session", "closed")
+
+    def __init__(self, analyzer, name):
+        self.analyzer = analyzer
+        self.name = name
+        self.splitter = LineSplitter()
+        stem = name.replace("\\", "/").rsplit("/", 1)[-1]
+        self.fallback_session = stem[:-6] if stem.endswith(".jsonl") else stem
+        self.closed = False
+
+    def feed(self, chunk):
+        handle = self.analyzer._line
+        for n, line in self.splitter.feed(chunk):
+            handle(self, n, line)
+
+    def close(self):
+        if self.closed:
+            return
+        handle = self.analyzer._line
+        for n, line in self.splitter.close():
+            handle(self, n, line)
+        self.closed = True
+        a = self.analyzer
+        a.bytes_read += self.splitter.bytes_read
+        a.files[self.name] = (self.splitter._line_no, self.splitter.bytes_read)
+
+
+class Analyzer:
+    """Mergeable state of an analysis; `report.build_report` turns it into the report."""
+
+    def __init__(self):
+        self.store = RequestStore()
+        self.kinds = Counter()          # every line lands in exactly one kind
+        self.unknown_types = Counter()
+        self.malformed = {}             # source -> [count, [(line, reason), ...]]
+        self.malformed_reasons = Counter()
+        self.invalid_utf8_lines = 0
+        self.bytes_read = 0
+        self.files = {}                 # source -> (lines, bytes)
+        self.prompts = {}               # uuid -> (session_id, ts)
+        self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post)
+        self.session_cwds = {}          # session -> Counter(cwd)
+        self.session_sources = {}       # session -> set of source names (project fallback)
+        self.task_types = {}            # tool_use id -> subagent_type
+        self.agent_links = {}           # agent id -> (session, tool_use id or None)
+        self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
+
+    # -- input ---------------------------------------------------------------------------
+    def open(self, name):
+        return Source(self, name)
+
+    def feed_bytes(self, name, data, chunk_size=1 << 20):
+        """Convenience: analyse one whole in-memory source."""
+        src = self.open(name)
+        for i in range(0, len(data), chunk_size):
+            src.feed(data[i:i + chunk_size])
+        src.close()
+        return self
+
+    def add_agent_meta(self, agent_id, data):
+        """`agent-<id>.meta.json` (Claude Code 2.1.x) names a subagent's type."""
+        try:
+            obj = json.loads(data)
+        except (ValueError, RecursionError):
+            return
+        if isinstance(obj, dict) and isinstance(obj.get("agentType"), str):
+            self.agent_types[agent_id] = obj["agentType"]
+
+    def _bad(self, src, n, reason):
+        self.kinds["malformed"] += 1
+        self.malformed_reasons[reason] += 1
+        entry = self.malformed.get(src.name)
+        if entry is None:
+            entry = self.malformed[src.name] = [0, []]
+        entry[0] += 1
+        if len(entry[1]) < MALFORMED_SAMPLES:
+            entry[1].append((n, reason))
+
+    def _line(self, src, n, line):
+        if not line or line.isspace():
+            self.kinds["blank"] += 1
+            return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            # Token counts are ASCII: repair the text and read on (counted in diagnostics).
+            text = line.decode("utf-8", "replace")
+            self.invalid_utf8_lines += 1
+        try:
+            obj = json.loads(text)
+        except RecursionError:
+            # json.loads recurses per bracket; 50,000 nested brackets must not crash us.
+            self._bad(src, n, "nested too deeply")
+            return
+        except ValueError:
+            self._bad(src, n, "not valid JSON")
+            return
+        if not isinstance(obj, dict):
+            self._bad(src, n, "not a JSON object")
+            return
+        t = obj.get("type")
+        if t == "assistant" or t is None:
+            msg = obj.get("message")
+            usage = msg.get("usage") if isinstance(msg, dict) else None
+            if isinstance(usage, dict):
+                self._usage(src, n, obj, msg, usage)
+                return
+            self.kinds["untyped" if t is None else "type:assistant"] += 1
+            return
+        if not isinstance(t, str):
+            self._bad(src, n, "type is not a string")
+            return
+        self.kinds["type:" + t] += 1
+        if t == "user":
+            self._user(src, n, obj)
+        elif t == "system":
+            if obj.get("subtype") == "compact_boundary":
+                self._compaction(src, n, obj)
+        elif t == "progress":
+            data = obj.get("data")
+            # Usage inside progress lines copies the subagent's own file: never billed
+            # (claude-code-jsonl.md, trap 5). Only note which subagent it names.
+            if isinstance(data, dict):
+                aid = _str_or_none(data.get("agentId"))
+                if aid:
+                    sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
+                    tool = _str_or_none(obj.get("parentToolUseID"))
+                    prev = self.agent_links.get(aid)
+                    if prev is None or (prev[1] is None and tool):
+                        self.agent_links[aid] = (sid, tool)
+        elif t not in KNOWN_TYPES:
+            self.unknown_types[t] += 1
+
+    def _usage(self, src, n, obj, msg, usage):
+        model = msg.get("model")
+        if model == "<synthetic>" or obj.get("isApiErrorMessage") is True:
+            # Client-side placeholders (usage-limit notices, API errors): not requests.
+            self.kinds["synthetic"] += 1
+            return
+        self.kinds["usage"] += 1
+        sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
+        cwd = obj.get("cwd")
+        if isinstance(cwd, str) and cwd:
+            c = self.session_cwds.get(sid)
+            if c is None:
+                c = self.session_cwds[sid] = Counter()
+            c[cwd] += 1
+        ss = self.session_sources.get(sid)
+        if ss is None:
+            ss = self.session_sources[sid] = set()
+        ss.add(src.name)
+        cw_total = _int(usage.get("cache_creation_input_tokens"))
+        cc = usage.get("cache_creation")
+        if isinstance(cc, dict):
+            cw1h = _int(cc.get("ephemeral_1h_input_tokens"))
+            cw5m = _int(cc.get("ephemeral_5m_input_tokens"))
+            # The split sums to the total; if a log says more in the total, the rest is
+            # a 5-minute write (the rate older logs without the split bill at).
+            if cw_total > cw5m + cw1h:
+                cw5m = cw_total - cw1h
+        else:
+            cw5m, cw1h = cw_total, 0
+        stu = usage.get("server_tool_use")
+        web = _int(stu.get("web_search_requests")) if isinstance(stu, dict) else 0
+        speed = usage.get("speed")
+        geo = usage.get("inference_geo")
+        ts_raw = obj.get("timestamp")
+        timestamp = ts_raw if isinstance(ts_raw, str) else None
+        content = msg.get("content")
+        if isinstance(content, list):
+            for item in content:
+                if isinstance(item, dict) and item.get("type") == "tool_use" and item.get("name") in AGENT_TOOLS:
+                    inp = item.get("input")
+                    tid = _str_or_none(item.get("id"))
+                    if tid and isinstance(inp, dict) and isinstance(inp.get("subagent_type"), str):
+                        self.task_types[tid] = inp["subagent_type"]
+        self.store.add(Request(
+            parse_ts(ts_raw), timestamp, sid, _str_or_none(obj.get("agentId")) or "",
+            obj.get("isSidechain") is True, model if isinstance(model, str) and model else "(no model)",
+            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")), cw5m, cw1h,
+            _int(usage.get("cache_read_input_tokens")), web,
+            speed if isinstance(speed, str) else None, geo if isinstance(geo, str) else None,
+            _str_or_none(msg.get("id")), _str_or_none(obj.get("requestId")), src.name, n,
+        ))
+
+    def _user(self, src, n, obj):
+        sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
+        tur = obj.get("toolUseResult")
+        msg = obj.get("message")
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if isinstance(tur, dict) and _str_or_none(tur.get("agentId")):
+            tool = None
+            if isinstance(content, list) and content and isinstance(content[0], dict):
+                tool = _str_or_none(content[0].get("tool_use_id"))
+            aid = tur["agentId"]
+            prev = self.agent_links.get(aid)
+            if prev is None or (prev[1] is None and tool):
+                self.agent_links[aid] = (sid, tool)
+        if obj.get("isMeta") is True or obj.get("isCompactSummary") is True or obj.get("isSidechain") is True:
+            return
+        # A prompt is text the person typed: not a tool result, not command output.
+        if isinstance(content, str):
+            is_prompt = bool(content.strip()) and not content.startswith(LOCAL_COMMAND_PREFIXES)
+        elif isinstance(content, list):
+            kinds = {i.get("type") for i in content if isinstance(i, dict)}
+            is_prompt = "text" in kinds and "tool_result" not in kinds
+        else:
+            is_prompt = False
+        if is_prompt:
+            key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
+            if key not in self.prompts:
+                self.prompts[key] = (sid, parse_ts(obj.get("timestamp")))
+
+    def _compaction(self, src, n, obj):
+        meta = obj.get("compactMetadata")
+        meta = meta if isinstance(meta, dict) else {}
+        trig = meta.get("trigger")
+        pre = meta.get("preTokens")
+        post = meta.get("postTokens")
+        key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
+        ts_raw = obj.get("timestamp")
+        self.compactions[key] = (
+            parse_ts(ts_raw), ts_raw if isinstance(ts_raw, str) else None,
+            _str_or_none(obj.get("sessionId")) or src.fallback_session,
+            _str_or_none(obj.get("agentId")) or "",
+            trig if isinstance(trig, str) else None,
+            _int(pre) if pre is not None else None,
+            _int(post) if post is not None else None,
+        )
+
+    # -- merge ---------------------------------------------------------------------------
+    def merge(self, other):
+        """Fold another analyzer's state into this one (disjoint sources assumed)."""
+        self.store.merge(other.store)
+        self.kinds.update(other.kinds)
+        self.unknown_types.update(other.unknown_types)
+        for name, (count, samples) in other.malformed.items():
+            mine = self.malformed.setdefault(name, [0, []])
+            mine[0] += count
+            mine[1] = sorted(mine[1] + samples)[:MALFORMED_SAMPLES]
+        self.malformed_reasons.update(other.malformed_reasons)
+        self.invalid_utf8_lines += other.invalid_utf8_lines
+        self.bytes_read += other.bytes_read
+        self.files.update(other.files)
+        for k, v in other.prompts.items():
+            self.prompts.setdefault(k, v)
+        self.compactions.update(other.compactions)
+        for sid, c in other.session_cwds.items():
+            self.session_cwds.setdefault(sid, Counter()).update(c)
+        for sid, s in other.session_sources.items():
+            self.session_sources.setdefault(sid, set()).update(s)
+        self.task_types.update(other.task_types)
+        for aid, link in other.agent_links.items():
+            prev = self.agent_links.get(aid)
+            if prev is None or (prev[1] is None and link[1]):
+                self.agent_links[aid] = link
+        self.agent_types.update(other.agent_types)
+        return self
+
+    @property
+    def lines_read(self):
+        return sum(self.kinds.values())

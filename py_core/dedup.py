@@ -1,0 +1,66 @@
+"""Global dedup of billed requests: one per API response, whatever copies the logs hold.
+
+Rules (shared/docs/claude-code-jsonl.md, "Why one response appears on several lines"):
+- key (message.id, requestId); message.id alone when requestId is missing (ccusage PR #985);
+  a line with usage and no message.id is its own request;
+- within a key: a main-thread copy beats a sidechain copy, then the largest token total wins
+  (streaming snapshots carry partial usage; keeping the first under-counts: claude-hud #698),
+  then the earliest (source, line) — so the answer never depends on input order or on how
+  the files were split between workers;
+- a sidechain copy whose message.id also has a main-thread copy under another requestId is a
+  replay (`/btw`, ccusage #913 / PR #1155) and is dropped.
+"""
+
+
+def _better(a, b):
+    """Is copy `a` preferred to copy `b` of the same request?"""
+    ka = (not a.sidechain, a.total)
+    kb = (not b.sidechain, b.total)
+    if ka != kb:
+        return ka > kb
+    return (a.source, a.line) < (b.source, b.line)
+
+
+class RequestStore:
+    """Best copy per dedup key; mergeable (the merge of two stores = the store of the union)."""
+
+    __slots__ = ("by_key", "main_message_ids", "usage_lines")
+
+    def __init__(self):
+        self.by_key = {}
+        self.main_message_ids = set()
+        self.usage_lines = 0
+
+    def add(self, req):
+        self.usage_lines += 1
+        if req.message_id is None:
+            key = ("", req.source, req.line)
+        else:
+            key = (req.message_id, req.request_id)
+            if not req.sidechain:
+                self.main_message_ids.add(req.message_id)
+        cur = self.by_key.get(key)
+        if cur is None or _better(req, cur):
+            self.by_key[key] = req
+
+    def merge(self, other):
+        self.usage_lines += other.usage_lines
+        self.main_message_ids |= other.main_message_ids
+        by_key = self.by_key
+        for key, req in other.by_key.items():
+            cur = by_key.get(key)
+            if cur is None or _better(req, cur):
+                by_key[key] = req
+
+    def requests(self):
+        """Kept requests in a stable order, and how many sidechain replays were dropped."""
+        mains = self.main_message_ids
+        kept = []
+        replays = 0
+        for req in self.by_key.values():
+            if req.sidechain and req.message_id in mains:
+                replays += 1
+                continue
+            kept.append(req)
+        kept.sort(key=lambda r: (r.ts if r.ts is not None else 0.0, r.source, r.line))
+        return kept, replays

@@ -1,0 +1,66 @@
+"""The compact records the analyzer keeps: one per billed request, prompt, compaction."""
+
+from datetime import datetime
+
+
+class Request:
+    """One billed API request (one Claude response), after its line was parsed."""
+
+    __slots__ = (
+        "ts", "timestamp", "session_id", "agent_id", "sidechain", "model",
+        "input", "output", "cw5m", "cw1h", "cache_read", "web_search",
+        "speed", "geo", "message_id", "request_id", "source", "line", "total",
+    )
+
+    def __init__(self, ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h,
+                 cache_read, web_search, speed, geo, message_id, request_id, source, line):
+        self.ts = ts
+        self.timestamp = timestamp
+        self.session_id = session_id
+        self.agent_id = agent_id
+        self.sidechain = sidechain
+        self.model = model
+        self.input = inp
+        self.output = out
+        self.cw5m = cw5m
+        self.cw1h = cw1h
+        self.cache_read = cache_read
+        self.web_search = web_search
+        self.speed = speed
+        self.geo = geo
+        self.message_id = message_id
+        self.request_id = request_id
+        self.source = source
+        self.line = line
+        self.total = inp + out + cw5m + cw1h + cache_read
+
+    @property
+    def context(self):
+        """Prompt size of the request: everything sent, output excluded (claude-code-jsonl.md)."""
+        return self.input + self.cw5m + self.cw1h + self.cache_read
+
+    def order(self):
+        """A total order independent of how the input was split or merged."""
+        return (self.ts, self.source, self.line)
+
+    def __getstate__(self):
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state):
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+
+def parse_ts(value):
+    """ISO-8601 (ms or µs, `Z` or offset) to epoch seconds; None when absent or unreadable."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        dt = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        # Claude Code writes UTC; a naive stamp in a hand-made log is read as UTC too.
+        from datetime import timezone
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()

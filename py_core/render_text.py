@@ -1,0 +1,132 @@
+"""The terminal report: key numbers, the cost split as a text bar, sessions by cost, warnings."""
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+BAR_WIDTH = 40
+SEGMENTS = (  # bucket, label, bar glyph
+    ("cache_read", "cache read (re-sent context)", "R"),
+    ("cache_write_5m", "cache write 5m", "w"),
+    ("cache_write_1h", "cache write 1h", "W"),
+    ("output", "output", "O"),
+    ("input", "fresh input", "i"),
+    ("web_search", "web search", "s"),
+)
+
+
+def clean(text, width=None):
+    """Log text is untrusted: no escape sequences reach the terminal."""
+    s = _CONTROL.sub("?", str(text))
+    if width and len(s) > width:
+        s = "…" + s[-(width - 1):]
+    return s
+
+
+def money(x):
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    return f"${x:.4f}"
+
+
+def pct(x):
+    return "n/a" if x is None else f"{x * 100:.0f}%"
+
+
+def tokens(n):
+    if n is None:
+        return "n/a"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    if n >= 10_000:
+        return f"{n / 1e3:.0f}k"
+    return f"{n:,}"
+
+
+def bar(shares):
+    """A fixed-width bar, one glyph per bucket, widths by largest remainder (sums exactly)."""
+    parts = [(g, (shares.get(b) or 0) * BAR_WIDTH) for b, _l, g in SEGMENTS]
+    widths = [int(w) for _g, w in parts]
+    left = BAR_WIDTH - sum(widths) if any(w for _g, w in parts) else 0
+    order = sorted(range(len(parts)), key=lambda i: -(parts[i][1] - widths[i]))
+    for i in order[:left]:
+        widths[i] += 1
+    return "[" + "".join(g * w for (g, _), w in zip(parts, widths)) + "]"
+
+
+def render(report, max_sessions=15):
+    t = report["totals"]
+    out = []
+    add = out.append
+    add("tokenscope - where the money in your Claude Code sessions went")
+    add(clean(report["label"]))
+    add("")
+    span = ""
+    if t["first_timestamp"]:
+        span = f" · {t['first_timestamp'][:10]} → {t['last_timestamp'][:10]}"
+    add(f"{t['sessions']} session(s) · {t['requests']:,} requests ({t['requests_main']:,} main thread, "
+        f"{t['requests_subagent']:,} subagent) · {t['user_prompts']:,} prompts{span}")
+    add(f"Estimated cost: {money(t['cost_usd'])}"
+        + (f"  (excludes {t['unpriced_requests']} request(s) of unpriced models)" if t["cost_excludes_unpriced"] else ""))
+    add("")
+    share = t["share_of_cost"]
+    cost = t["cost_by_bucket_usd"]
+    toks = t["tokens"]
+    add("Where it went  " + bar(share))
+    tok_of = {"cache_read": toks["cache_read"], "cache_write_5m": toks["cache_write_5m"],
+              "cache_write_1h": toks["cache_write_1h"], "output": toks["output"], "input": toks["input"],
+              "web_search": None}
+    for b, label, g in SEGMENTS:
+        extra = f"{t['web_search_requests']} searches" if b == "web_search" else f"{tokens(tok_of[b])} tokens"
+        add(f"  {g} {label:<30} {money(cost[b]):>10}  {pct(share.get(b)):>4}  {extra}")
+    add("")
+    add(f"Cache hit rate (token-weighted): {pct(t['cache_hit_rate'])}   "
+        f"Re-sent context share: {pct(t['resent_share_pooled'])} pooled"
+        + (f", {pct(t['resent_share_median_session'])} in the median session" if t["sessions"] > 1 else ""))
+    sessions = report["sessions"]
+    if sessions:
+        latest = max(sessions, key=lambda s: s["last_timestamp"] or "")
+        nt = latest.get("next_turn")
+        add(f"Peak context: {tokens(max(s['peak_context_tokens'] for s in sessions))} tokens"
+            + (f"   Next turn in the latest session ≈ {money(nt['cost_usd'])} "
+               f"({tokens(nt['context_tokens'])} context × cache-read price + "
+               f"{nt['average_output_tokens']:.0f} avg output × output price)" if nt else ""))
+        add("")
+        add(f"Sessions by cost{' (top %d of %d)' % (max_sessions, len(sessions)) if len(sessions) > max_sessions else ''}:")
+        add(f"  {'cost':>10}  {'reqs':>6}  {'peak ctx':>8}  {'re-sent':>7}  {'compact':>7}  {'started':<16}  session / project")
+        for s in sessions[:max_sessions]:
+            add(f"  {money(s['cost_usd']):>10}  {s['requests']:>6}  {tokens(s['peak_context_tokens']):>8}  "
+                f"{pct(s['resent_share']):>7}  {len(s['compactions']):>7}  "
+                f"{(s['first_timestamp'] or '')[:16].replace('T', ' '):<16}  "
+                f"{clean(s['session_id'])[:13]} {clean(s['project'], 40)}")
+    if report["models"]:
+        add("")
+        add("Models:")
+        for m in report["models"]:
+            add(f"  {money(m['cost_usd']):>10}  {m['requests']:>6} req  {clean(m['model'])}"
+                + ("" if m["priced_as"] else "  (no price: excluded from the total)"))
+    warnings = list(report["diagnostics"]["warnings"])
+    for u in report["unpriced_models"]:
+        warnings.append(f"no price for {clean(u['model'])}: {u['requests']} request(s), {tokens(u['tokens'])} tokens "
+                        "not in the total (add it with --prices FILE or .tokenscope.json)")
+    d = report["diagnostics"]
+    for f in d["malformed"]["files"][:5]:
+        lines = ", ".join(str(x["line"]) for x in f["first"])
+        warnings.append(f"{clean(f['file'])}: {f['count']} unreadable line(s), first at line(s) {lines} "
+                        f"({clean(f['first'][0]['reason'])})")
+    for m in d["missing_subagents"][:5]:
+        warnings.append(f"subagent {clean(m['agent_id'])} of session {clean(m['session_id'])[:13]}: no log given, its spend is missing")
+    if warnings:
+        add("")
+        add("Warnings:")
+        for w in warnings:
+            add("  ! " + clean(w))
+    add("")
+    add(f"Read {d['files']} file(s), {d['lines_read']:,} lines, {d['bytes_read'] / 1e6:.1f} MB; "
+        f"{d['billed_requests']:,} billed requests from {d['usage_lines']:,} usage lines "
+        f"({d['duplicate_lines_collapsed']:,} duplicate lines collapsed, "
+        f"{d['synthetic_lines_skipped']:,} synthetic skipped). Times in {clean(report['options']['time_zone'])}.")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,434 @@
+"""Analyzer state + price table -> the report (a plain dict: schema version 1).
+
+Every figure the views show is computed here, once. Money is summed with
+math.fsum so the result does not depend on the order requests were merged in.
+"""
+
+import statistics
+from math import fsum
+
+from . import __version__
+from .pricing import PriceTable
+from .timeutil import day_function, parse_day, resolve_tz, tz_label, utc_day
+
+SCHEMA_VERSION = 1
+LABEL = (
+    "Estimate at Anthropic API list prices from local Claude Code logs - not a bill. "
+    "Subscription plans pay a flat fee; some requests (background permission checks) are "
+    "never written to the logs, and subagent logs can hold partial usage."
+)
+BUCKETS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+TOP_N = 5
+
+
+def _r(x, nd=10):
+    return round(x, nd)
+
+
+def _share(part, whole):
+    return round(part / whole, 6) if whole > 0 else None
+
+
+class _Agg:
+    """Running sums for one group (session, model, agent, day, project)."""
+
+    __slots__ = ("requests", "priced", "tok", "costs", "web")
+
+    def __init__(self):
+        self.requests = 0
+        self.priced = 0
+        self.tok = [0, 0, 0, 0, 0]          # input, output, cw5m, cw1h, read
+        self.costs = [[], [], [], [], [], []]  # input, output, cw5m, cw1h, read, web
+        self.web = 0
+
+    def add(self, r, cost):
+        self.requests += 1
+        t = self.tok
+        t[0] += r.input
+        t[1] += r.output
+        t[2] += r.cw5m
+        t[3] += r.cw1h
+        t[4] += r.cache_read
+        self.web += r.web_search
+        if cost is not None:
+            self.priced += 1
+            for lst, c in zip(self.costs, cost):
+                lst.append(c)
+
+    def bucket_costs(self):
+        return [fsum(c) for c in self.costs]
+
+    def cost(self):
+        return fsum(fsum(c) for c in self.costs)
+
+    def tokens(self):
+        t = self.tok
+        return {"input": t[0], "output": t[1], "cache_write_5m": t[2], "cache_write_1h": t[3],
+                "cache_read": t[4], "total": sum(t)}
+
+    def summary(self):
+        """The bucket split every group reports: tokens, cost, share of cost, cache hit rate."""
+        bc = self.bucket_costs()
+        total = fsum(bc)
+        t = self.tok
+        prompt = t[0] + t[2] + t[3] + t[4]
+        by_bucket = {
+            "input": _r(bc[0]), "output": _r(bc[1]), "cache_write": _r(bc[2] + bc[3]),
+            "cache_write_5m": _r(bc[2]), "cache_write_1h": _r(bc[3]), "cache_read": _r(bc[4]),
+            "web_search": _r(bc[5]),
+        }
+        return {
+            "cost_usd": _r(total),
+            "requests": self.requests,
+            "tokens": self.tokens(),
+            "cost_by_bucket_usd": by_bucket,
+            "share_of_cost": {k: _share(v, total) for k, v in
+                              (("input", bc[0]), ("output", bc[1]), ("cache_write", bc[2] + bc[3]),
+                               ("cache_write_5m", bc[2]), ("cache_write_1h", bc[3]),
+                               ("cache_read", bc[4]), ("web_search", bc[5]))},
+            "web_search_requests": self.web,
+            "cache_hit_rate": _share(t[4], prompt),
+        }
+
+
+def _price(prices, r):
+    """(costs tuple, None) for a priced request, or (None, unpriced label)."""
+    canonical = prices.resolve(r.model)
+    if canonical is None:
+        return None, r.model
+    found = prices.rates(canonical, utc_day(r.ts), r.context, r.speed, r.geo)
+    if found is None:
+        return None, f"{r.model} (fast mode: no published price)"
+    (pin, p5, p1h, pread, pout), web = found
+    return (r.input * pin, r.output * pout, r.cw5m * p5, r.cw1h * p1h, r.cache_read * pread,
+            r.web_search * web), None
+
+
+def _request_row(r, cost, agent_label):
+    return {
+        "timestamp": r.timestamp, "session_id": r.session_id, "agent": agent_label, "model": r.model,
+        "cost_usd": _r(sum(cost)) if cost is not None else None,
+        "context_tokens": r.context, "output_tokens": r.output,
+        "source": r.source, "line": r.line,
+    }
+
+
+def _agent_key(r):
+    if not r.sidechain and not r.agent_id:
+        return "main"
+    return r.agent_id or "sidechain"
+
+
+def _resolve_agent_types(a):
+    types = {}
+    for aid, (_sid, tool) in a.agent_links.items():
+        if tool and tool in a.task_types:
+            types[aid] = a.task_types[tool]
+    types.update(a.agent_types)
+    return types
+
+
+def _project_of(a, sid):
+    cwds = a.session_cwds.get(sid)
+    if cwds:
+        # Most frequent cwd, ties broken by name: independent of input order.
+        return min(cwds.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    srcs = sorted(a.session_sources.get(sid, ()))
+    for s in srcs:
+        parts = s.replace("\\", "/").split("/")
+        if len(parts) >= 2:
+            return parts[-2] if not parts[-2] == "subagents" else parts[-4] if len(parts) >= 4 else parts[0]
+    return "(unknown project)"
+
+
+def select(a, day_of, since=None, until=None, session=None, latest=False):
+    """Deduped requests and prompts after the date, session and --latest filters.
+
+    Filters apply after global dedup, so a copy outside the range never decides
+    which copy inside it is kept.
+    """
+    kept, replays = a.store.requests()
+    since_d = parse_day(since) if since else None
+    until_d = parse_day(until) if until else None
+
+    def in_range(ts):
+        if since_d is None and until_d is None:
+            return True
+        d = day_of(ts)
+        if d is None:
+            return False
+        return (since_d is None or d >= since_d) and (until_d is None or d <= until_d)
+
+    reqs = [r for r in kept if in_range(r.ts)]
+    prompts = sorted(((sid, ts) for sid, ts in a.prompts.values() if in_range(ts)),
+                     key=lambda p: (p[0], p[1] if p[1] is not None else 0.0))
+    note = None
+    if session:
+        ids = {r.session_id for r in reqs} | {sid for sid, _ in prompts}
+        match = [x for x in ids if x == session] or sorted(x for x in ids if x.startswith(session))
+        if len(match) != 1:
+            note = (f"no session matches {session!r}" if not match
+                    else f"{len(match)} sessions start with {session!r}; give more of the id")
+            match = []
+        reqs = [r for r in reqs if r.session_id in match]
+        prompts = [p for p in prompts if p[0] in match]
+    if latest and reqs:
+        last = {}
+        for r in reqs:
+            if r.ts is not None and r.ts > last.get(r.session_id, float("-inf")):
+                last[r.session_id] = r.ts
+        if last:
+            pick = max(last.items(), key=lambda kv: (kv[1], kv[0]))[0]
+            reqs = [r for r in reqs if r.session_id == pick]
+            prompts = [p for p in prompts if p[0] == pick]
+    return {"requests": reqs, "prompts": prompts, "kept": len(kept), "replays": replays,
+            "since": since_d, "until": until_d, "note": note}
+
+
+def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
+                 curve=True):
+    """The report of everything fed to `analyzer` (filters applied after global dedup)."""
+    prices = prices or PriceTable.builtin()
+    day_of = day_function(resolve_tz(tz))
+    a = analyzer
+    sel = select(a, day_of, since, until, session, latest)
+    reqs, prompts, kept, replays = sel["requests"], sel["prompts"], sel["kept"], sel["replays"]
+    since_d, until_d, session_note = sel["since"], sel["until"], sel["note"]
+    duplicates = a.store.usage_lines - kept - replays
+
+    agent_types = _resolve_agent_types(a)
+    total = _Agg()
+    sessions = {}
+    models = {}
+    agents_pooled = {}
+    days = {}
+    unpriced = {}
+    costs = []
+    for r in reqs:
+        cost, unpriced_label = _price(prices, r)
+        costs.append(cost)
+        total.add(r, cost)
+        s = sessions.get(r.session_id)
+        if s is None:
+            s = sessions[r.session_id] = {"agg": _Agg(), "reqs": [], "models": {}, "agents": {}}
+        s["agg"].add(r, cost)
+        s["reqs"].append((r, cost))
+        s["models"].setdefault(r.model, _Agg()).add(r, cost)
+        ak = _agent_key(r)
+        s["agents"].setdefault(ak, _Agg()).add(r, cost)
+        atype = "main thread" if ak == "main" else agent_types.get(r.agent_id) or "subagent (type not logged)"
+        agents_pooled.setdefault(atype, _Agg()).add(r, cost)
+        models.setdefault(r.model, _Agg()).add(r, cost)
+        days.setdefault(day_of(r.ts) or "unknown", _Agg()).add(r, cost)
+        if unpriced_label is not None:
+            u = unpriced.setdefault(unpriced_label, _Agg())
+            u.add(r, None)
+
+    prompts_by_session = {}
+    for sid, ts in prompts:
+        prompts_by_session.setdefault(sid, []).append(ts)
+
+    comp_by_session = {}
+    for key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
+        comp_by_session.setdefault(c[2], []).append(c)
+
+    session_rows = []
+    for sid, s in sessions.items():
+        session_rows.append(_session_report(sid, s, a, prices, agent_types, prompts_by_session.get(sid, []),
+                                            comp_by_session.get(sid, []), curve))
+    session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
+
+    projects = {}
+    for row in session_rows:
+        p = projects.setdefault(row["project"], {"project": row["project"], "sessions": 0, "requests": 0,
+                                                 "_cost": []})
+        p["sessions"] += 1
+        p["requests"] += row["requests"]
+        p["_cost"].append(row["cost_usd"])
+    project_rows = []
+    for p in projects.values():
+        p["cost_usd"] = _r(fsum(p.pop("_cost")))
+        project_rows.append(p)
+    project_rows.sort(key=lambda p: (-p["cost_usd"], p["project"]))
+
+    tsum = total.summary()
+    session_resent = [row["resent_share"] for row in session_rows if row["resent_share"] is not None]
+    all_ts = [r.ts for r in reqs if r.ts is not None] + [ts for _, ts in prompts if ts is not None]
+    top = sorted(((r, c) for r, c in zip(reqs, costs) if c is not None),
+                 key=lambda rc: (-sum(rc[1]), rc[0].source, rc[0].line))[:TOP_N]
+    main_count = sum(1 for r in reqs if _agent_key(r) == "main")
+    totals = dict(tsum)
+    totals.update({
+        "requests": len(reqs),
+        "requests_main": main_count,
+        "requests_subagent": len(reqs) - main_count,
+        "priced_requests": total.priced,
+        "unpriced_requests": len(reqs) - total.priced,
+        "cost_excludes_unpriced": len(reqs) != total.priced,
+        "sessions": len(session_rows),
+        "user_prompts": len(prompts),
+        "first_timestamp": _iso(min(all_ts)) if all_ts else None,
+        "last_timestamp": _iso(max(all_ts)) if all_ts else None,
+        "resent_share_pooled": tsum["share_of_cost"]["cache_read"],
+        "resent_share_median_session": round(statistics.median(session_resent), 6) if session_resent else None,
+    })
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"tokenscope {__version__}",
+        "label": LABEL,
+        "prices": {"table_version": prices.version, "sources": list(prices.origins),
+                   "derived_rates": [f"{m}.{f}" for m, f in prices.derived]},
+        "options": {"time_zone": tz_label(tz), "since": since_d, "until": until_d, "session": session,
+                    "latest": bool(latest)},
+        "totals": totals,
+        "sessions": session_rows,
+        "projects": project_rows,
+        "models": _group_rows(models, "model", prices),
+        "agents": _group_rows(agents_pooled, "agent_type"),
+        "days": [dict(date=d, **_slim(g.summary())) for d, g in sorted(days.items())],
+        "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top],
+        "unpriced_models": [
+            {"model": m, "requests": g.requests, "tokens": g.tok[0] + g.tok[1] + g.tok[2] + g.tok[3] + g.tok[4],
+             "tokens_by_bucket": g.tokens()}
+            for m, g in sorted(unpriced.items())
+        ],
+        "diagnostics": _diagnostics(a, kept, duplicates, replays, session_note),
+    }
+    return report
+
+
+def _slim(summary):
+    return {k: summary[k] for k in ("cost_usd", "requests", "tokens", "cost_by_bucket_usd")}
+
+
+def _group_rows(groups, key, prices=None):
+    rows = []
+    for name, g in groups.items():
+        row = {key: name}
+        if prices is not None:
+            row["priced_as"] = prices.resolve(name)
+        row.update(_slim(g.summary()))
+        rows.append(row)
+    rows.sort(key=lambda x: (-x["cost_usd"], x[key]))
+    return rows
+
+
+def _iso(ts):
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
+    agg = s["agg"]
+    summ = agg.summary()
+    pairs = s["reqs"]
+    main = [(r, c) for r, c in pairs if _agent_key(r) == "main"]
+    curve_src = main or pairs
+    contexts = [r.context for r, _ in curve_src]
+    ts_all = [r.ts for r, _ in pairs if r.ts is not None] + [t for t in prompt_ts if t is not None]
+    first = min(ts_all) if ts_all else None
+    last = max(ts_all) if ts_all else None
+    compactions = []
+    for ts, stamp, _sid, agent, trigger, pre, post in comps:
+        post_src = "log" if post is not None else None
+        if post is None and ts is not None:
+            nxt = next((r for r, _ in main if r.ts is not None and r.ts > ts), None)
+            if nxt is not None:
+                post, post_src = nxt.context, "next request"
+        compactions.append({"timestamp": stamp, "trigger": trigger, "pre_tokens": pre, "post_tokens": post,
+                            "post_tokens_from": post_src, "agent": agent or "main"})
+    next_turn = None
+    if main:
+        last_r = main[-1][0]
+        canonical = prices.resolve(last_r.model)
+        avg_out = fsum(r.output for r, _ in main) / len(main)
+        found = prices.rates(canonical, utc_day(last_r.ts), last_r.context, last_r.speed, last_r.geo) \
+            if canonical else None
+        if found is not None:
+            (_pin, _p5, _p1h, pread, pout), _web = found
+            next_turn = {
+                "context_tokens": last_r.context, "average_output_tokens": round(avg_out, 1),
+                "model": last_r.model, "cost_usd": _r(last_r.context * pread + avg_out * pout),
+                "formula": "context x cache-read price + average output x output price",
+            }
+    top = sorted((rc for rc in pairs if rc[1] is not None), key=lambda rc: (-sum(rc[1]), rc[0].source, rc[0].line))
+    agents = []
+    for key, g in s["agents"].items():
+        row = {"agent": key, "agent_type": "main thread" if key == "main" else agent_types.get(key)}
+        row.update(_slim(g.summary()))
+        agents.append(row)
+    agents.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
+    main_n = len(main)
+    row = {
+        "session_id": sid,
+        "project": _project_of(a, sid),
+        "cost_usd": summ["cost_usd"],
+        "requests": agg.requests,
+        "requests_main": main_n,
+        "requests_subagent": agg.requests - main_n,
+        "priced_requests": agg.priced,
+        "user_prompts": len(prompt_ts),
+        "first_timestamp": _iso(first) if first is not None else None,
+        "last_timestamp": _iso(last) if last is not None else None,
+        "duration_seconds": round(last - first, 3) if first is not None else None,
+        "cost_per_request_usd": _r(summ["cost_usd"] / agg.priced) if agg.priced else None,
+        "tokens": summ["tokens"],
+        "cost_by_bucket_usd": summ["cost_by_bucket_usd"],
+        "share_of_cost": summ["share_of_cost"],
+        "web_search_requests": summ["web_search_requests"],
+        "cache_hit_rate": summ["cache_hit_rate"],
+        "resent_share": summ["share_of_cost"]["cache_read"],
+        "peak_context_tokens": max(contexts) if contexts else 0,
+        "average_context_tokens": round(fsum(contexts) / len(contexts), 1) if contexts else 0,
+        "final_context_tokens": contexts[-1] if contexts else 0,
+        "compactions": compactions,
+        "next_turn": next_turn,
+        "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top[:TOP_N]],
+        "models": _group_rows(s["models"], "model", prices),
+        "agents": agents,
+        "context_curve": [
+            {"timestamp": r.timestamp, "context_tokens": r.context, "output_tokens": r.output,
+             "cost_usd": _r(sum(c)) if c is not None else None, "model": r.model}
+            for r, c in curve_src
+        ] if curve else [],
+    }
+    return row
+
+
+def _diagnostics(a, kept, duplicates, replays, session_note):
+    seen_agents = {r.agent_id for r in a.store.by_key.values() if r.agent_id}
+    missing = sorted(
+        ({"session_id": sid, "agent_id": aid} for aid, (sid, _t) in a.agent_links.items() if aid not in seen_agents),
+        key=lambda d: (d["session_id"], d["agent_id"]),
+    )
+    kinds = dict(sorted(a.kinds.items()))
+    malformed_files = [
+        {"file": name, "count": count, "first": [{"line": n, "reason": why} for n, why in samples]}
+        for name, (count, samples) in sorted(a.malformed.items())
+    ]
+    warnings = []
+    if missing:
+        warnings.append(f"{len(missing)} subagent(s) are named in the logs but none of their lines were given: "
+                        "their spend is missing from these totals")
+    if a.kinds.get("malformed"):
+        warnings.append(f"{a.kinds['malformed']} line(s) could not be read (see diagnostics.malformed)")
+    if session_note:
+        warnings.append(session_note)
+    return {
+        "files": len(a.files),
+        "lines_read": a.lines_read,
+        "bytes_read": a.bytes_read,
+        "lines_by_kind": kinds,
+        "usage_lines": a.store.usage_lines,
+        "billed_requests": kept,
+        "duplicate_lines_collapsed": duplicates,
+        "sidechain_replays_dropped": replays,
+        "synthetic_lines_skipped": a.kinds.get("synthetic", 0),
+        "blank_lines": a.kinds.get("blank", 0),
+        "invalid_utf8_lines": a.invalid_utf8_lines,
+        "unknown_line_types": dict(sorted(a.unknown_types.items())),
+        "malformed": {"count": a.kinds.get("malformed", 0), "by_reason": dict(sorted(a.malformed_reasons.items())),
+                      "files": malformed_files},
+        "missing_subagents": missing,
+        "warnings": warnings,
+    }

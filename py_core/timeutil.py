@@ -1,0 +1,76 @@
+"""Time zones and day keys: explicit, never implied (ccusage #349/#413 grouped days in UTC)."""
+
+import re
+import time
+from datetime import date, datetime, timedelta, timezone
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
+
+
+class TimeZoneError(ValueError):
+    pass
+
+
+def resolve_tz(name):
+    """A tzinfo for 'local' (None), 'UTC', '+05:30' / 'UTC-8', or an IANA name."""
+    if name is None or name == "" or name.lower() == "local":
+        return None
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    m = _OFFSET.match(name.strip())
+    if m:
+        sign, hh, mm = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        if hh > 23 or mm > 59:
+            raise TimeZoneError(f"unknown time zone offset {name!r}")
+        delta = timedelta(hours=hh, minutes=mm)
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(name)
+    except Exception as exc:  # ZoneInfoNotFoundError, ValueError on odd keys, missing tzdata
+        raise TimeZoneError(f"unknown time zone {name!r} (use an IANA name like Europe/Paris, UTC, or +05:30)") from exc
+
+
+def tz_label(name):
+    if name is None or name == "" or name.lower() == "local":
+        return "local (" + "/".join(dict.fromkeys(time.tzname)) + ")"
+    return name
+
+
+def day_function(tzinfo):
+    """ts (epoch seconds) -> 'YYYY-MM-DD' in the zone (None = the machine's local zone).
+
+    Memoised per quarter hour of UTC: every zone's offset is a multiple of 15
+    minutes, so no day boundary falls inside one quarter hour.
+    """
+    cache = {}
+
+    def day(ts):
+        if ts is None:
+            return None
+        q = int(ts // 900)
+        d = cache.get(q)
+        if d is None:
+            if tzinfo is None:
+                d = time.strftime("%Y-%m-%d", time.localtime(q * 900))
+            else:
+                d = datetime.fromtimestamp(q * 900, tzinfo).strftime("%Y-%m-%d")
+            cache[q] = d
+        return d
+
+    return day
+
+
+def utc_day(ts):
+    if ts is None:
+        return "0000-00-00"
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
+
+
+def parse_day(value):
+    """'YYYY-MM-DD' or 'YYYYMMDD' -> 'YYYY-MM-DD'; ValueError otherwise."""
+    v = value.strip()
+    if re.fullmatch(r"\d{8}", v):
+        v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
+    date.fromisoformat(v)  # validates
+    return v

@@ -1,0 +1,83 @@
+"""Builders for tiny inline log fixtures, and the path to the shared real logs."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from py_core import Analyzer, build_report
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
+
+
+def asst(mid="msg_1", rid="req_1", *, model="claude-sonnet-4-5-20250929", inp=10, out=100, cw=0, cr=0,
+         cw5m=None, cw1h=None, ts="2026-01-10T10:00:00.000Z", session="s1", sidechain=False, agent=None,
+         type_="assistant", cwd="/home/u/proj", web=0, speed=None, geo=None, extra=None, content=None):
+    """One assistant line with usage, as Claude Code writes it (defaults: a small Sonnet 4.5 turn)."""
+    usage = {"input_tokens": inp, "output_tokens": out, "cache_creation_input_tokens": cw,
+             "cache_read_input_tokens": cr}
+    if cw5m is not None or cw1h is not None:
+        usage["cache_creation"] = {"ephemeral_5m_input_tokens": cw5m or 0, "ephemeral_1h_input_tokens": cw1h or 0}
+        usage["cache_creation_input_tokens"] = (cw5m or 0) + (cw1h or 0)
+    if web:
+        usage["server_tool_use"] = {"web_search_requests": web, "web_fetch_requests": 0}
+    if speed:
+        usage["speed"] = speed
+    if geo:
+        usage["inference_geo"] = geo
+    msg = {"id": mid, "type": "message", "role": "assistant", "model": model,
+           "content": content if content is not None else [{"type": "text", "text": "ok"}], "usage": usage}
+    if mid is None:
+        del msg["id"]
+    d = {"parentUuid": None, "isSidechain": sidechain, "cwd": cwd, "sessionId": session, "version": "2.1.14",
+         "message": msg, "uuid": f"u-{mid}-{rid}-{ts}", "timestamp": ts}
+    if type_ is not None:
+        d["type"] = type_
+    if rid is not None:
+        d["requestId"] = rid
+    if agent:
+        d["agentId"] = agent
+    if extra:
+        d.update(extra)
+    return d
+
+
+def user(text="hello", *, uuid="p1", session="s1", ts="2026-01-10T09:59:00.000Z", **extra):
+    d = {"type": "user", "sessionId": session, "uuid": uuid, "timestamp": ts, "isSidechain": False,
+         "cwd": "/home/u/proj", "message": {"role": "user", "content": text}}
+    d.update(extra)
+    return d
+
+
+def jsonl(*objs):
+    """Objects (dicts) or raw strings/bytes -> JSONL bytes."""
+    out = []
+    for o in objs:
+        if isinstance(o, bytes):
+            out.append(o)
+        elif isinstance(o, str):
+            out.append(o.encode())
+        else:
+            out.append(json.dumps(o).encode())
+    return b"\n".join(out) + b"\n"
+
+
+def analyze(*sources, **opts):
+    """Report of one or more sources; each a bytes blob or (name, bytes)."""
+    a = Analyzer()
+    for i, s in enumerate(sources):
+        name, data = s if isinstance(s, tuple) else (f"proj/file{i}.jsonl", s)
+        a.feed_bytes(name, data)
+    return build_report(a, **opts)
+
+
+@pytest.fixture
+def real_dir():
+    if not REAL.is_dir():
+        pytest.skip("../shared/fixtures/real is absent (a user's clone): real-log tests skip")
+    return REAL
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TZ", "UTC")

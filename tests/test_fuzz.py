@@ -1,0 +1,59 @@
+"""Property tests: arbitrary bytes and arbitrary JSON lines never raise, and every line is accounted for."""
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from py_core import Analyzer, build_report
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=True)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+# Objects shaped like log lines, with hostile values in every field the analyzer reads.
+field = st.sampled_from(["type", "message", "usage", "id", "requestId", "sessionId", "timestamp", "isSidechain",
+                         "agentId", "model", "input_tokens", "output_tokens", "cache_creation",
+                         "cache_creation_input_tokens", "cache_read_input_tokens", "data", "subtype",
+                         "compactMetadata", "toolUseResult", "content", "uuid", "cwd", "isMeta", "speed"])
+loggy = st.recursive(
+    json_values,
+    lambda children: st.dictionaries(field | st.text(max_size=5), children, max_size=6),
+    max_leaves=30,
+)
+typed = st.builds(lambda t, body: {**body, "type": t} if isinstance(body, dict) else body,
+                  st.sampled_from(["assistant", "user", "system", "progress", "summary", None, "new-thing"]), loggy)
+
+
+def accounted(a):
+    rep = build_report(a, tz="UTC")
+    d = rep["diagnostics"]
+    assert sum(d["lines_by_kind"].values()) == d["lines_read"]
+    assert d["billed_requests"] + d["duplicate_lines_collapsed"] + d["sidechain_replays_dropped"] == d["usage_lines"]
+    return d
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000), st.integers(min_value=1, max_value=64))
+def test_arbitrary_bytes(data, chunk):
+    """Intent: no byte sequence, in any chunking, makes the analyzer raise; lines match the newline count."""
+    a = Analyzer()
+    src = a.open("p/x.jsonl")
+    for i in range(0, len(data), chunk):
+        src.feed(data[i:i + chunk])
+    src.close()
+    d = accounted(a)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    assert d["lines_read"] == len(body.split(b"\n")) - (1 if body.endswith(b"\n") or not body else 0)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(typed, max_size=12))
+def test_arbitrary_json_lines(objs):
+    """Intent: any JSON, shaped like a log line or not, is read or diagnosed, never raised on."""
+    data = b"\n".join(json.dumps(o).encode() for o in objs)
+    a = Analyzer().feed_bytes("p/x.jsonl", data)
+    d = accounted(a)
+    assert d["lines_read"] == len(objs)
