@@ -66,6 +66,8 @@ class Source:
         a = self.analyzer
         a.bytes_read += self.splitter.bytes_read
         a.files[self.name] = (self.splitter._line_no, self.splitter.bytes_read)
+        if self.splitter.bytes_read == 0:
+            a.empty_files.add(self.name)
 
 
 class Analyzer:
@@ -80,6 +82,7 @@ class Analyzer:
         self.invalid_utf8_lines = 0
         self.bytes_read = 0
         self.files = {}                 # source -> (lines, bytes)
+        self.empty_files = set()        # 0-byte sources: named, so "nothing found" is explained
         self.prompts = {}               # uuid -> (session_id, ts)
         self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post)
         self.session_cwds = {}          # session -> Counter(cwd)
@@ -285,6 +288,7 @@ class Analyzer:
         self.invalid_utf8_lines += other.invalid_utf8_lines
         self.bytes_read += other.bytes_read
         self.files.update(other.files)
+        self.empty_files |= other.empty_files
         for k, v in other.prompts.items():
             self.prompts.setdefault(k, v)
         self.compactions.update(other.compactions)

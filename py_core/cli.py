@@ -28,6 +28,7 @@ def _parser():
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="the full report as JSON (schema version 1)")
     fmt.add_argument("--csv", action="store_true", help="one CSV row per billed request")
+    p.add_argument("--html", metavar="FILE", help="also write a standalone HTML page with the charts to FILE")
     p.add_argument("--session", metavar="ID", help="only this session (a unique prefix of its id is enough)")
     p.add_argument("--latest", action="store_true", help="only the session with the latest activity")
     p.add_argument("--since", metavar="DATE", help="only requests on or after DATE (YYYY-MM-DD, in --tz)")
@@ -130,7 +131,14 @@ def main(argv=None):
         from .export import request_rows, to_csv
         out.write(to_csv(request_rows(analyzer, prices, **opts)))
         return 0
-    report = build_report(analyzer, prices, curve=not args.no_curve, **opts)
+    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), **opts)
+    if args.html:
+        from .render_html import render as render_html
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(render_html(report))
+        if args.no_curve:
+            for s in report["sessions"]:
+                s["context_curve"] = []
     if args.json:
         json.dump(report, out, ensure_ascii=False, indent=1)
         out.write("\n")

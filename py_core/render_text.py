@@ -117,6 +117,8 @@ def render(report, max_sessions=15):
         lines = ", ".join(str(x["line"]) for x in f["first"])
         warnings.append(f"{clean(f['file'])}: {f['count']} unreadable line(s), first at line(s) {lines} "
                         f"({clean(f['first'][0]['reason'])})")
+    for f in d["empty_files"][:5]:
+        warnings.append(f"{clean(f)}: empty file (0 bytes)")
     for m in d["missing_subagents"][:5]:
         warnings.append(f"subagent {clean(m['agent_id'])} of session {clean(m['session_id'])[:13]}: no log given, its spend is missing")
     if warnings:

@@ -412,10 +412,13 @@ def _diagnostics(a, kept, duplicates, replays, session_note):
                         "their spend is missing from these totals")
     if a.kinds.get("malformed"):
         warnings.append(f"{a.kinds['malformed']} line(s) could not be read (see diagnostics.malformed)")
+    if a.empty_files:
+        warnings.append(f"{len(a.empty_files)} empty file(s) (0 bytes): nothing to read there")
     if session_note:
         warnings.append(session_note)
     return {
         "files": len(a.files),
+        "empty_files": sorted(a.empty_files),
         "lines_read": a.lines_read,
         "bytes_read": a.bytes_read,
         "lines_by_kind": kinds,

@@ -1,0 +1,263 @@
+"""Set up and serve the tokenscope web page: `python serve.py [--port 8000] [--host 127.0.0.1] [--open]`.
+
+First run (and whenever pyodide.config.json, package-lock.json or py_core changed) it vendors everything the
+page needs into web/vendor (git-ignored): the pinned Pyodide runtime from npm, micropip and tzdata wheels for
+Pyodide's Python from PyPI, a pyodide-lock.json that lists only what is shipped (with real sha256, so nothing
+can fall back to a CDN and Chromium's integrity check passes), and the py_core wheel. Standard library only.
+"""
+
+import argparse
+import base64
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+CONFIG_PATH = os.path.join(ROOT, "pyodide.config.json")
+WEB = os.path.join(ROOT, "web")
+
+MIME = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".jsonl": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+}
+# Nothing but this origin; 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; "
+       "img-src 'self' data: blob:; style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'self'")
+
+
+class VendorError(RuntimeError):
+    """Set-up cannot finish; the message says what to do."""
+
+
+def load_config():
+    with open(CONFIG_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _core_files():
+    pkg = os.path.join(ROOT, "py_core")
+    return sorted(f for f in os.listdir(pkg) if f.endswith(".py") or f == "prices.json")
+
+
+def _inputs_digest():
+    """What the vendored files depend on: the config, the npm lock, every py_core file."""
+    h = hashlib.sha256()
+    for rel in ["pyodide.config.json", "package-lock.json"] + ["py_core/" + f for f in _core_files()]:
+        p = os.path.join(ROOT, rel)
+        if os.path.exists(p):
+            h.update(rel.encode() + b"\0")
+            with open(p, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def core_version():
+    with open(os.path.join(ROOT, "py_core", "__init__.py"), encoding="utf-8") as f:
+        return re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
+
+
+def build_core_wheel(out_dir, dist="tokenscope", package="py_core"):
+    """A pure-Python wheel of py_core, built with zipfile (no build tool needed), byte-for-byte reproducible."""
+    version = core_version()
+    name = f"{dist}-{version}-py3-none-any.whl"
+    path = os.path.join(out_dir, name)
+    info = f"{dist}-{version}.dist-info"
+    entries = []
+    for f in _core_files():
+        with open(os.path.join(ROOT, package, f), "rb") as fh:
+            entries.append((f"{package}/{f}", fh.read()))
+    entries.append((f"{info}/METADATA", (f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
+                                         "Requires-Python: >=3.11\n").encode()))
+    entries.append((f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: tokenscope-serve\nRoot-Is-Purelib: true\n"
+                                     b"Tag: py3-none-any\n"))
+    record = []
+    for arc, data in entries:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{arc},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    entries.append((f"{info}/RECORD", ("\n".join(record) + "\n").encode()))
+    tmp = path + ".tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for arc, data in entries:
+            zi = zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            z.writestr(zi, data)
+    os.replace(tmp, path)
+    return name
+
+
+def _run(cmd, cwd):
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise VendorError(f"{' '.join(cmd)} failed:\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+
+
+def vendor(force=False, log=print):
+    """Bring web/vendor up to date with the config and py_core; returns the manifest."""
+    cfg = load_config()
+    out = os.path.join(ROOT, cfg["vendor_dir"])
+    pyo = os.path.join(out, "pyodide")
+    stamp_path = os.path.join(out, ".stamp")
+    manifest_path = os.path.join(out, "manifest.json")
+    digest = _inputs_digest()
+    if not force and os.path.exists(stamp_path) and os.path.exists(manifest_path):
+        with open(stamp_path) as f:
+            if f.read().strip() == digest:
+                with open(manifest_path) as m:
+                    return json.load(m)
+    version = cfg["pyodide_version"]
+    npm_pkg = os.path.join(ROOT, "node_modules", "pyodide")
+    installed = None
+    if os.path.exists(os.path.join(npm_pkg, "package.json")):
+        with open(os.path.join(npm_pkg, "package.json")) as f:
+            installed = json.load(f).get("version")
+    if installed != version:
+        npm = shutil.which("npm")
+        if not npm:
+            raise VendorError("npm is missing: install Node.js and npm (Debian: apt-get install -y nodejs npm), "
+                              "then run python serve.py again")
+        log(f"tokenscope: installing pyodide {version} with npm ...")
+        lock = os.path.exists(os.path.join(ROOT, "package-lock.json"))
+        _run([npm, "ci" if lock else "install", "--no-audit", "--no-fund"], ROOT)
+        with open(os.path.join(npm_pkg, "package.json")) as f:
+            installed = json.load(f).get("version")
+        if installed != version:
+            raise VendorError(f"package.json pins pyodide {installed}, but pyodide.config.json says {version}: "
+                              "make them agree")
+    os.makedirs(pyo, exist_ok=True)
+    for f in cfg["runtime_files"]:
+        shutil.copyfile(os.path.join(npm_pkg, f), os.path.join(pyo, f))
+    shipped = {}
+    for w in cfg["pypi_wheels"]:
+        have = [f for f in os.listdir(pyo) if f.startswith(f"{w['name']}-{w['version']}-") and f.endswith(".whl")]
+        if not have:
+            log(f"tokenscope: downloading {w['name']} {w['version']} for Pyodide's Python {cfg['pyodide_python']} ...")
+            # --python-version: otherwise pip silently picks a wheel for the host's Python (pyodide.md).
+            _run([sys.executable, "-m", "pip", "download", f"{w['name']}=={w['version']}", "--no-deps",
+                  "--only-binary=:all:", "--python-version", cfg["pyodide_python"], "--disable-pip-version-check",
+                  "-d", pyo], ROOT)
+            have = [f for f in os.listdir(pyo) if f.startswith(f"{w['name']}-{w['version']}-") and f.endswith(".whl")]
+        shipped[w["name"]] = have[0]
+    with open(os.path.join(npm_pkg, cfg["lock_file"]), encoding="utf-8") as f:
+        lock = json.load(f)
+    packages = {}
+    for name, file_name in shipped.items():
+        entry = dict(lock["packages"].get(name) or {"name": name, "depends": [], "imports": [name],
+                                                     "install_dir": "site", "package_type": "package"})
+        entry.update(file_name=file_name, sha256=_sha256(os.path.join(pyo, file_name)),
+                     version=file_name.split("-")[1])
+        packages[name] = entry
+    lock["packages"] = packages  # only what ships: nothing may be fetched from a CDN
+    with open(os.path.join(pyo, cfg["lock_file"]), "w", encoding="utf-8") as f:
+        json.dump(lock, f, indent=1, sort_keys=True)
+    for f in os.listdir(out):
+        if f.endswith(".whl"):
+            os.remove(os.path.join(out, f))
+    wheel = build_core_wheel(out, cfg["core_wheel"]["distribution"], cfg["core_wheel"]["package"])
+    manifest = {
+        "pyodide_version": version,
+        "index_url": "vendor/pyodide/",
+        "core_wheel": "vendor/" + wheel,
+        "core_sha256": _sha256(os.path.join(out, wheel)),
+        "wheels": {name: "vendor/pyodide/" + f for name, f in shipped.items()},
+    }
+    with open(manifest_path, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1)
+    with open(stamp_path, "w") as f:
+        f.write(digest)
+    log(f"tokenscope: web/vendor ready (pyodide {version}, {wheel})")
+    return manifest
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files with explicit MIME types, a strict CSP, and revalidation on every load."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME}
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("TOKENSCOPE_QUIET"):
+            return
+        super().log_message(fmt, *args)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that navigates away mid-download is not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def make_server(host="127.0.0.1", port=8000, directory=WEB):
+    handler = functools.partial(Handler, directory=directory)
+    return Server((host, port), handler)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Set up (first run) and serve the tokenscope page.")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument("--vendor-only", action="store_true", help="set up web/vendor and exit")
+    p.add_argument("--force", action="store_true", help="vendor again even if nothing changed")
+    args = p.parse_args(argv)
+    try:
+        vendor(force=args.force)
+    except VendorError as exc:
+        print(f"tokenscope: {exc}", file=sys.stderr)
+        return 1
+    if args.vendor_only:
+        return 0
+    server = make_server(args.host, args.port)
+    url = f"http://{args.host}:{server.server_address[1]}/"
+    print(f"tokenscope: serving {url}  (Ctrl-C to stop; nothing you analyse leaves this machine)")
+    if args.open:
+        import webbrowser
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""serve.py: vendoring from pyodide.config.json, the wheel, and the headers every response carries."""
+
+import json
+import shutil
+import threading
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import serve
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def served():
+    manifest = serve.vendor(log=lambda *a: None)
+    srv = serve.make_server("127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}", manifest
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("path, mime", [
+    ("/", "text/html; charset=utf-8"),
+    ("/worker.mjs", "text/javascript"),
+    ("/app.js", "text/javascript"),
+    ("/vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
+    ("/vendor/pyodide/pyodide.mjs", "text/javascript"),
+    ("/vendor/pyodide/pyodide-lock.json", "application/json"),
+    ("/style.css", "text/css"),
+])
+def test_mime_types_and_csp(served, path, mime):
+    """Intent: explicit MIME types (some OSes map .js/.wasm wrongly) and a CSP of this origin only."""
+    base, _ = served
+    with urllib.request.urlopen(base + path) as r:
+        assert r.headers["Content-Type"] == mime
+        csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+    assert "'unsafe-eval'" not in csp.replace("'wasm-unsafe-eval'", "") and "'unsafe-inline'" not in csp
+    assert "http" not in csp  # no other origin is allowed anywhere
+
+
+def test_wheel_served_and_manifest_consistent(served):
+    """Intent: the manifest points at files that exist; the core wheel holds py_core and prices.json."""
+    base, manifest = served
+    assert manifest["pyodide_version"] == json.loads((ROOT / "pyodide.config.json").read_text())["pyodide_version"]
+    with urllib.request.urlopen(base + "/" + manifest["core_wheel"]) as r:
+        assert r.headers["Content-Type"] == "application/zip"
+        data = r.read()
+    wheel = ROOT / "web" / manifest["core_wheel"]
+    assert data == wheel.read_bytes()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "py_core/api.py" in names and "py_core/prices.json" in names
+    assert any(n.endswith(".dist-info/RECORD") for n in names)
+
+
+def test_lock_lists_only_shipped_wheels_with_real_hashes():
+    """Intent: the pruned lock cannot send Pyodide to a CDN, and its hashes pass Chromium's integrity check."""
+    serve.vendor(log=lambda *a: None)
+    pyo = ROOT / "web" / "vendor" / "pyodide"
+    lock = json.loads((pyo / "pyodide-lock.json").read_text())
+    assert set(lock["packages"]) == {"micropip", "tzdata"}
+    for entry in lock["packages"].values():
+        assert entry["sha256"] == serve._sha256(pyo / entry["file_name"])
+
+
+def test_core_wheel_is_reproducible(tmp_path):
+    """Intent: building the wheel twice gives the same bytes (so the stamp and caches are meaningful)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    n1 = serve.build_core_wheel(str(tmp_path / "a"))
+    n2 = serve.build_core_wheel(str(tmp_path / "b"))
+    assert (tmp_path / "a" / n1).read_bytes() == (tmp_path / "b" / n2).read_bytes()
+
+
+def test_npm_missing_is_one_line(tmp_path, monkeypatch):
+    """Intent: without npm, set-up says so in one line instead of a traceback."""
+    for f in ("pyodide.config.json", "package.json"):
+        shutil.copy(ROOT / f, tmp_path / f)
+    shutil.copytree(ROOT / "py_core", tmp_path / "py_core")
+    monkeypatch.setattr(serve, "ROOT", str(tmp_path))
+    monkeypatch.setattr(serve, "CONFIG_PATH", str(tmp_path / "pyodide.config.json"))
+    monkeypatch.setattr(serve.shutil, "which", lambda name: None)
+    with pytest.raises(serve.VendorError) as e:
+        serve.vendor(log=lambda *a: None)
+    assert "npm is missing" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_pyodide_version_named_once():
+    """Intent: one source of truth: the version appears in pyodide.config.json and the npm pin, nowhere in web/."""
+    version = json.loads((ROOT / "pyodide.config.json").read_text())["pyodide_version"]
+    assert json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"] == version
+    for f in (ROOT / "web").glob("*.*"):
+        if f.suffix in (".js", ".mjs", ".html", ".css"):
+            assert version not in f.read_text(), f"{f.name} names the Pyodide version"

@@ -1,0 +1,306 @@
+"""End-to-end: the page in headless Chromium gives the CLI's numbers, uploads nothing, runs no log-borne script.
+
+Debian's Chromium (/usr/bin/chromium) is used when present (Playwright cannot download browsers here);
+elsewhere Playwright's own browser. Screenshots of the results view go to tests/screenshots/ (git-ignored).
+"""
+
+import base64
+import contextlib
+import io
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import serve
+from py_core.cli import main as cli_main
+from tests.conftest import asst, jsonl, user
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+SAMPLE = ROOT / "web" / "sample.jsonl"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BOOT_TIMEOUT = 90_000
+
+
+def chromium_path():
+    for p in (os.environ.get("TOKENSCOPE_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if p and os.path.exists(p):
+            return p
+    return None
+
+
+@pytest.fixture(scope="session")
+def site():
+    serve.vendor(log=lambda *a: None)
+    os.environ["TOKENSCOPE_QUIET"] = "1"
+    srv = serve.make_server("127.0.0.1", 0)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        exe = chromium_path()
+        b = p.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": exe} if exe else {}))
+        yield b
+        b.close()
+
+
+class Page:
+    """A booted page plus the record of every request its context made (workers included)."""
+
+    def __init__(self, browser, site, **ctx_opts):
+        self.site = site
+        self.requests = []
+        self.ctx = browser.new_context(timezone_id="UTC", accept_downloads=True, **ctx_opts)
+        self.ctx.route("**/*", self._route)
+        self.page = self.ctx.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.renders = 0
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith(self.site + "/"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def boot(self):
+        self.page.goto(self.site + "/")
+        self.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
+        return self
+
+    def wait_results(self):
+        self.renders += 1
+        self.page.wait_for_selector(f'body[data-results="{self.renders}"]', timeout=BOOT_TIMEOUT)
+
+    def download(self, button):
+        with self.page.expect_download() as d:
+            self.page.click(button)
+        return Path(d.value.path()).read_bytes()
+
+    def drop(self, files):
+        """Dispatch a real drop event carrying these (name, bytes) files."""
+        self.page.evaluate("""(files) => {
+          const dt = new DataTransfer();
+          for (const [name, b64] of files) {
+            const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            dt.items.add(new File([bin], name));
+          }
+          document.getElementById("dropzone").dispatchEvent(
+            new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }""", [[n, base64.b64encode(b).decode()] for n, b in files])
+
+    def foreign_requests(self):
+        return [u for u in self.requests if not u.startswith(self.site + "/")]
+
+
+@pytest.fixture
+def web(browser, site):
+    p = Page(browser, site).boot()
+    yield p
+    assert p.foreign_requests() == [], "a request left the page's origin"
+    assert p.errors == []
+    p.ctx.close()
+
+
+def cli_json(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli_main([*map(str, args), "--json", "--tz", "UTC"]) == 0
+    return json.loads(out.getvalue())
+
+
+def cli_csv(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli_main([*map(str, args), "--csv", "--tz", "UTC"]) == 0
+    return out.getvalue()
+
+
+def assert_dom_matches(page, rep):
+    t = rep["totals"]
+    assert float(page.get_attribute("#h-cost", "data-value")) == t["cost_usd"]
+    assert int(page.get_attribute("#h-turns", "data-value")) == t["requests"]
+    assert int(page.get_attribute("#h-peak", "data-value")) == max(s["peak_context_tokens"] for s in rep["sessions"])
+    assert float(page.get_attribute("#h-hit", "data-value")) == t["cache_hit_rate"]
+    rows = page.locator("#sessions-table tbody tr")
+    assert rows.count() == len(rep["sessions"])
+
+
+def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
+    """Intent: "Try a sample" shows, and downloads as JSON, exactly what `--json` says on the same file."""
+    web.page.click("#sample-button")
+    web.wait_results()
+    rep = cli_json(SAMPLE)
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+    assert web.download("#download-csv").decode() == cli_csv(SAMPLE)
+    assert web.page.locator("#curve-chart svg .ts-compaction").count() == 1
+    assert "Next turn ≈ $" in web.page.inner_text("#next-turn")
+
+
+def test_paste_gives_the_cli_numbers(web, tmp_path, real_dir):
+    """Intent: pasted text takes the byte path and gives the CLI's report on the same bytes."""
+    text = (real_dir / "chiphuyen__sniffly" / "ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl").read_text()
+    f = tmp_path / "pasted.jsonl"
+    f.write_text(text)
+    web.page.fill("#paste", text)
+    web.page.click("#analyze-button")
+    web.wait_results()
+    rep = cli_json(f)
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+
+
+def test_folder_of_real_logs_gives_the_cli_numbers(web, real_dir):
+    """Intent: the whole real-log folder, picked as a folder, matches the CLI on that folder, to the byte of JSON."""
+    web.page.set_input_files("#folder-input", str(real_dir))
+    web.wait_results()
+    rep = cli_json(real_dir)
+    assert rep["totals"]["requests"] > 1000
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+    assert "were not logs and were ignored" in web.page.inner_text("#warnings")  # SOURCES.md, the ccusage JSON
+
+
+def test_drop_of_real_logs_with_a_png_and_an_empty_file(web, real_dir, tmp_path):
+    """Intent: a drop analyses the logs, and names the PNG, PDF and 0-byte file it skipped."""
+    picks = ["d-kimuson__claude-code-viewer/fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl",
+             "moredip__session-share/fixtures/general-tool-calls.jsonl"]
+    files = [(Path(p).name, (real_dir / p).read_bytes()) for p in picks] + [("empty.jsonl", b"")]
+    for name, data in files:
+        (tmp_path / name).write_bytes(data)
+    web.drop(files + [("screenshot.png", b"\x89PNG\r\n\x1a\n" + bytes(64)), ("invoice.pdf", b"%PDF-1.7\n...")])
+    web.wait_results()
+    rep = cli_json(*(tmp_path / n for n, _ in files))
+    assert_dom_matches(web.page, rep)
+    warnings = web.page.inner_text("#warnings")
+    assert "screenshot.png: not a Claude Code log (PNG image)" in warnings
+    assert "invoice.pdf: not a Claude Code log (PDF document)" in warnings
+    assert "empty.jsonl: empty file (0 bytes)" in warnings
+    assert json.loads(web.download("#download-json")) == rep
+
+
+HOSTILE = [
+    '<img src=x onerror="window.__pwned=1">',
+    "</script><script>window.__pwned=2</script>",
+    "<svg onload=window.__pwned=3>",
+    "\"><iframe src=javascript:window.__pwned=4>",
+]
+
+
+def test_hostile_strings_are_shown_as_text_and_run_nothing(web):
+    """Intent: markup in paths, models, sessions, agent types, file names and compaction triggers stays text."""
+    h = HOSTILE
+    log = jsonl(
+        user("hi", session=h[2]),
+        asst("m1", "r1", session=h[2], cwd=h[0], model=h[1], content=[
+            {"type": "tool_use", "id": "t1", "name": "Task", "input": {"subagent_type": h[0], "prompt": h[3]}}]),
+        asst("m2", "r2", session=h[2], cwd=h[0], model="claude-haiku-4-5", sidechain=True, agent=h[3]),
+        {"type": "user", "sessionId": h[2], "uuid": "x", "message": {"content": [
+            {"type": "tool_result", "tool_use_id": "t1"}]}, "toolUseResult": {"agentId": h[3]}},
+        {"type": "system", "subtype": "compact_boundary", "sessionId": h[2], "uuid": "c",
+         "timestamp": "2026-01-10T10:00:05Z", "compactMetadata": {"trigger": h[0], "preTokens": 5}},
+        {"type": h[1]}, "not json at all",
+    )
+    web.drop([(h[0] + ".jsonl", log)])
+    web.wait_results()
+    assert web.page.evaluate("window.__pwned") is None
+    assert web.page.locator("#results img, #results iframe, #results script").count() == 0
+    assert h[0] in web.page.inner_text("#sessions-table")
+    assert h[1] in web.page.inner_text("#models-table")
+    assert h[0] in web.page.inner_text("#agents-table")
+    assert h[0] + ".jsonl: 1 unreadable line(s)" in web.page.inner_text("#warnings")
+    titles = web.page.locator("#curve-chart svg title").all_text_contents()
+    assert any(h[1] in t for t in titles) and any(h[0] in t for t in titles)
+
+
+def test_bad_inputs_each_say_what_is_wrong(web, tmp_path):
+    """Intent: an empty paste and a folder with no logs get a message, not a spinner."""
+    web.page.click("#analyze-button")
+    assert "Paste a session log first" in web.page.inner_text("#input-error")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "readme.txt").write_text("no logs here")
+    web.page.set_input_files("#folder-input", str(tmp_path / "docs"))
+    web.page.wait_for_selector("#input-error:has-text('No Claude Code logs')")
+    assert web.page.locator("#results").is_hidden()
+
+
+def test_cancel_stops_a_long_analysis(web):
+    """Intent: Cancel stops reading a big input; the page says so and stays usable."""
+    web.page.evaluate("""() => {
+      const line = '{"type":"user","message":{"content":"x"}}\\n';
+      const part = line.repeat(1 << 16);
+      const blob = new Blob(Array(40).fill(part));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], "big.jsonl"));
+      document.getElementById("dropzone").dispatchEvent(
+        new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }""")
+    web.page.wait_for_selector("#progress:not([hidden])")
+    web.page.click("#cancel-button")
+    web.page.wait_for_selector("#input-error:has-text('Cancelled')", timeout=BOOT_TIMEOUT)
+    web.page.click("#sample-button")
+    web.wait_results()
+
+
+def test_sessions_table_sorts_by_keyboard(web, real_dir):
+    """Intent: the sort controls are buttons: Enter on 'Turns' sorts by turns."""
+    web.page.set_input_files("#folder-input", str(real_dir / "moredip__session-share"))
+    web.wait_results()
+    web.page.locator("#sessions-table th button", has_text="Turns").focus()
+    web.page.keyboard.press("Enter")
+    turns = [int(v) for v in web.page.locator("#sessions-table tbody tr td:nth-child(3)").evaluate_all(
+        "tds => tds.map(td => td.dataset.value)")]
+    assert turns == sorted(turns, reverse=True) and len(turns) > 1
+
+
+def test_every_request_stays_on_the_page_origin(web):
+    """Intent: the route sees worker requests too (the wasm), and none of them leave the origin."""
+    web.page.click("#sample-button")
+    web.wait_results()
+    assert any(u.endswith("pyodide.asm.wasm") for u in web.requests)
+    assert any(u.endswith(".whl") for u in web.requests)
+    assert web.foreign_requests() == []
+
+
+def test_boot_failure_is_a_message_with_the_fix(browser, site):
+    """Intent: missing vendored files show what to do instead of spinning forever."""
+    p = Page(browser, site)
+    p.ctx.route("**/vendor/manifest.json", lambda r: r.fulfill(status=404, body="missing"))
+    p.page.goto(site + "/")
+    p.page.wait_for_selector('body[data-boot-error="TS-BOOT-VENDOR"]', timeout=BOOT_TIMEOUT)
+    text = p.page.inner_text("#boot-error")
+    assert "python serve.py" in text
+    p.page.click("#sample-button")
+    p.page.wait_for_selector("#input-error:has-text('could not start')", timeout=BOOT_TIMEOUT)
+    assert p.foreign_requests() == []
+    p.ctx.close()
+
+
+@pytest.mark.parametrize("name, opts", [("light", {}), ("dark", {"color_scheme": "dark"}),
+                                        ("narrow", {"viewport": {"width": 375, "height": 800}})])
+def test_screenshots_of_results(browser, site, name, opts):
+    """Intent: save the results view in light, dark and at 375 px for a person to look at; nothing overflows."""
+    p = Page(browser, site, **opts).boot()
+    p.page.click("#sample-button")
+    p.wait_results()
+    SHOTS.mkdir(exist_ok=True)
+    p.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    width = p.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= p.page.viewport_size["width"], "the page scrolls sideways"
+    assert p.foreign_requests() == [] and p.errors == []
+    p.ctx.close()

@@ -1,0 +1,438 @@
+// The DOM script: gathers bytes (drops, pickers, paste, sample), talks to the worker, renders the report.
+// Everything from a log is untrusted: it reaches the page only through textContent, and charts are SVG that
+// py_core built with every string escaped.
+
+const $ = (id) => document.getElementById(id);
+const worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
+const pending = new Map(); // id -> {resolve, reject, onProgress}
+let nextId = 1;
+let ready = false;
+let booting = true;
+let current = null; // {report}
+let running = null; // id of the analysis in flight
+let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
+
+function request(msg, onProgress) {
+  const id = nextId++;
+  return {
+    id,
+    done: new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress });
+      worker.postMessage({ id, ...msg });
+    }),
+  };
+}
+
+worker.onmessage = (event) => {
+  const msg = event.data;
+  if (msg.type === "boot_progress") {
+    $("boot-status").textContent = `${msg.stage}…`;
+    return;
+  }
+  if (msg.type === "ready") {
+    ready = true;
+    booting = false;
+    $("boot-status").textContent = `Ready: Python (Pyodide ${msg.pyodide_version}) runs in this tab.`;
+    document.body.dataset.ready = "1";
+    return;
+  }
+  if (msg.type === "boot_error") {
+    booting = false;
+    showBootError(msg);
+    return;
+  }
+  const p = pending.get(msg.id);
+  if (!p) return;
+  if (msg.type === "progress") {
+    if (p.onProgress) p.onProgress(msg);
+    return;
+  }
+  pending.delete(msg.id);
+  if (msg.type === "error") p.reject(new Error(msg.message));
+  else p.resolve(msg);
+};
+
+worker.onerror = (event) => {
+  // A worker that cannot even load (e.g. its script is missing) never sends boot_error itself.
+  showBootError({ code: "TS-BOOT-WORKER", message: event.message || "The analysis worker failed to load.",
+                  fix: "Serve the page with `python serve.py` (it must be served over http, not opened as a file)." });
+  for (const p of pending.values()) p.reject(new Error("the analysis worker failed"));
+  pending.clear();
+};
+
+function showBootError(msg) {
+  $("boot-status").textContent = "Python could not start.";
+  $("boot-error").hidden = false;
+  $("boot-error-message").textContent = `${msg.message} [${msg.code}]`;
+  $("boot-error-fix").textContent = msg.fix ? `Fix: ${msg.fix}` : "";
+  document.body.dataset.bootError = msg.code;
+}
+
+// ---------- gathering input ----------
+
+const isLog = (name) => name.endsWith(".jsonl");
+const metaAgent = (name) => {
+  const m = /(?:^|\/)agent-([^/]+)\.meta\.json$/.exec(name);
+  return m ? m[1] : null;
+};
+
+async function readEntry(entry, prefix, out) {
+  if (entry.isFile) {
+    const file = await new Promise((res, rej) => entry.file(res, rej));
+    out.push({ name: prefix + entry.name, file, fromFolder: true });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+      if (!batch.length) break;
+      for (const e of batch) await readEntry(e, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+async function filesFromDrop(dataTransfer) {
+  const out = [];
+  const entries = [];
+  for (const item of dataTransfer.items || []) {
+    const entry = item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+    if (entry) entries.push(entry);
+    else if (item.kind === "file") out.push({ name: item.getAsFile().name, file: item.getAsFile() });
+  }
+  for (const e of entries) {
+    if (e.isDirectory) {
+      // Labels relative to the dropped folder, as the CLI names files under a folder it is given.
+      const sub = [];
+      await readEntry(e, "", sub);
+      for (const f of sub) out.push({ ...f, name: f.name.slice(e.name.length + 1) });
+    } else {
+      await readEntry(e, "", out);
+    }
+  }
+  if (!out.length && dataTransfer.files) for (const f of dataTransfer.files) out.push({ name: f.name, file: f });
+  return out;
+}
+
+function filesFromFolderInput(input) {
+  return [...input.files].map((f) => ({
+    name: (f.webkitRelativePath || f.name).split("/").slice(1).join("/") || f.name,
+    file: f,
+    fromFolder: true,
+  }));
+}
+
+// Folders contribute only logs and agent meta files; files picked one by one are all tried (and named if bad).
+function partition(items) {
+  const files = [];
+  const metas = [];
+  let ignored = 0;
+  for (const it of items) {
+    const agent = metaAgent(it.name);
+    if (agent) metas.push({ agent_id: agent, file: it.file });
+    else if (!it.fromFolder || isLog(it.name)) files.push({ name: it.name, file: it.file });
+    else ignored += 1;
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files, metas, ignored };
+}
+
+// ---------- running an analysis ----------
+
+function setError(text) {
+  $("input-error").textContent = text || "";
+}
+
+function fmtBytes(n) {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  return `${n} B`;
+}
+
+async function run(items, { folder = false } = {}) {
+  setError("");
+  const { files, metas, ignored } = partition(items);
+  if (!files.length) {
+    setError(folder || ignored
+      ? "No Claude Code logs (.jsonl files) in what you gave. They live in ~/.claude/projects/."
+      : "Nothing to analyse.");
+    return;
+  }
+  if (running !== null) return;
+  if (!ready && !booting) {
+    setError("Python could not start, so nothing can be analysed (see the message above).");
+    return;
+  }
+  $("progress").hidden = false;
+  $("progress-bar").value = 0;
+  $("progress-text").textContent = ready ? "Reading…" : "Waiting for Python to start…";
+  const options = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" };
+  const req = request({ type: "analyze", files, metas, options }, (p) => {
+    $("progress-bar").value = p.total_bytes ? p.bytes / p.total_bytes : 1;
+    $("progress-text").textContent =
+      `${fmtBytes(p.bytes)} of ${fmtBytes(p.total_bytes)} · ${p.files} of ${p.total_files} file(s)`;
+  });
+  running = req.id;
+  document.body.dataset.busy = "1";
+  try {
+    const msg = await req.done;
+    if (msg.type === "cancelled") {
+      setError("Cancelled.");
+      return;
+    }
+    render(msg.report, msg.charts, msg.skipped, ignored);
+  } catch (err) {
+    setError(`Analysis failed: ${err.message}`);
+  } finally {
+    running = null;
+    delete document.body.dataset.busy;
+    $("progress").hidden = true;
+  }
+}
+
+// ---------- rendering ----------
+
+const money = (x) => (x == null ? "n/a" : Math.abs(x) >= 1 ? `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : `$${x.toFixed(4)}`);
+const pct = (x) => (x == null ? "n/a" : `${(x * 100).toFixed(0)}%`);
+const tok = (n) => (n == null ? "n/a" : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n.toLocaleString("en-US"));
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "dataset") Object.assign(e.dataset, v);
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+function putSvg(container, svgText) {
+  container.replaceChildren();
+  if (!svgText) return;
+  const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+  const root = doc.documentElement;
+  if (root.nodeName !== "svg") return;
+  root.removeAttribute("width");
+  root.removeAttribute("height");
+  container.append(document.importNode(root, true));
+}
+
+function table(node, columns, rows) {
+  const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : "" }, c.label)));
+  const body = rows.map((r) => el("tr", {}, ...columns.map((c) => {
+    const v = c.get(r);
+    return el("td", { class: c.num ? "num" : "", dataset: { value: String(c.sort ? c.sort(r) : v) } }, c.fmt ? c.fmt(v) : v ?? "");
+  })));
+  node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+}
+
+function sortableTable(node, columns, rows) {
+  let key = 1;
+  let dir = -1;
+  const draw = () => {
+    const sorted = [...rows].sort((a, b) => {
+      const x = columns[key].get(a);
+      const y = columns[key].get(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * dir;
+    });
+    const head = el("tr", {}, ...columns.map((c, i) => {
+      const b = el("button", { type: "button", class: "sort" }, c.label);
+      b.addEventListener("click", () => {
+        dir = key === i ? -dir : c.num ? -1 : 1;
+        key = i;
+        draw();
+      });
+      return el("th", { scope: "col", class: c.num ? "num" : "",
+                        "aria-sort": key === i ? (dir > 0 ? "ascending" : "descending") : "none" }, b);
+    }));
+    const body = sorted.map((r) => el("tr", {}, ...columns.map((c) => {
+      const v = c.get(r);
+      return el("td", { class: c.num ? "num" : "", dataset: { value: String(v) } }, c.fmt ? c.fmt(v) : v ?? "");
+    })));
+    node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+  };
+  draw();
+}
+
+function render(report, charts, skipped, ignored) {
+  current = { report };
+  const t = report.totals;
+  $("results").hidden = false;
+  $("honest-label").textContent = report.label;
+  const set = (id, text, value) => {
+    $(id).textContent = text;
+    $(id).dataset.value = String(value);
+  };
+  set("h-cost", money(t.cost_usd) + (t.cost_excludes_unpriced ? "*" : ""), t.cost_usd);
+  set("h-turns", `${t.requests.toLocaleString("en-US")} (${t.requests_main.toLocaleString("en-US")} main, ${t.requests_subagent.toLocaleString("en-US")} subagent)`, t.requests);
+  const peak = Math.max(0, ...report.sessions.map((s) => s.peak_context_tokens));
+  set("h-peak", `${tok(peak)} tokens`, peak);
+  set("h-hit", pct(t.cache_hit_rate), t.cache_hit_rate);
+  set("h-resent", t.sessions > 1
+    ? `${pct(t.resent_share_pooled)} pooled · ${pct(t.resent_share_median_session)} median session`
+    : pct(t.resent_share_pooled), t.resent_share_pooled);
+
+  putSvg($("split-chart"), charts.split);
+  const b = t.cost_by_bucket_usd;
+  const sh = t.share_of_cost;
+  const tk = t.tokens;
+  table($("bucket-table"), [
+    { label: "Bucket", get: (r) => r[0] },
+    { label: "Cost", num: true, get: (r) => r[1], fmt: money },
+    { label: "Share", num: true, get: (r) => r[2], fmt: pct },
+    { label: "Tokens", num: true, get: (r) => r[3], fmt: (v) => (v == null ? "" : v.toLocaleString("en-US")) },
+  ], [
+    ["Cache read (re-sent context)", b.cache_read, sh.cache_read, tk.cache_read],
+    ["Cache write 5m", b.cache_write_5m, sh.cache_write_5m, tk.cache_write_5m],
+    ["Cache write 1h", b.cache_write_1h, sh.cache_write_1h, tk.cache_write_1h],
+    ["Output", b.output, sh.output, tk.output],
+    ["Fresh input", b.input, sh.input, tk.input],
+    ["Web search", b.web_search, sh.web_search, null],
+  ]);
+
+  const select = $("session-select");
+  select.replaceChildren(...report.sessions.map((s) =>
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.session_id.slice(0, 8)} · ${s.project}`)));
+  if (charts.curve_session) select.value = charts.curve_session;
+  putSvg($("curve-chart"), charts.curve);
+  showNextTurn(charts.curve_session);
+
+  $("days-section").hidden = report.days.length < 2;
+  putSvg($("days-chart"), charts.days);
+
+  sortableTable($("sessions-table"), [
+    { label: "Session", get: (s) => s.session_id },
+    { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
+    { label: "Turns", num: true, get: (s) => s.requests },
+    { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok },
+    { label: "Re-sent", num: true, get: (s) => s.resent_share ?? -1, fmt: (v) => (v < 0 ? "n/a" : pct(v)) },
+    { label: "Compactions", num: true, get: (s) => s.compactions.length },
+    { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 16).replace("T", " ") },
+    { label: "Project", get: (s) => s.project },
+  ], report.sessions);
+
+  table($("models-table"), [
+    { label: "Model", get: (m) => m.model },
+    { label: "Priced as", get: (m) => m.priced_as || "no price — excluded" },
+    { label: "Requests", num: true, get: (m) => m.requests },
+    { label: "Cost", num: true, get: (m) => m.cost_usd, fmt: money },
+  ], report.models);
+  table($("agents-table"), [
+    { label: "Agent", get: (a) => a.agent_type },
+    { label: "Requests", num: true, get: (a) => a.requests },
+    { label: "Cost", num: true, get: (a) => a.cost_usd, fmt: money },
+  ], report.agents);
+
+  const warn = [report.label];
+  for (const u of report.unpriced_models) {
+    warn.push(`No price for model “${u.model}”: ${u.requests} request(s), ${u.tokens.toLocaleString("en-US")} tokens are not in the total.`);
+  }
+  const d = report.diagnostics;
+  for (const f of d.malformed.files) {
+    warn.push(`${f.file}: ${f.count} unreadable line(s), first at line(s) ${f.first.map((x) => x.line).join(", ")} (${f.first[0].reason}).`);
+  }
+  for (const m of d.missing_subagents) {
+    warn.push(`Subagent ${m.agent_id} of session ${m.session_id} is named in the logs but its file was not given: its spend is missing.`);
+  }
+  for (const s of skipped || []) warn.push(`${s.name}: ${s.reason} — skipped.`);
+  for (const f of d.empty_files) warn.push(`${f}: empty file (0 bytes), nothing to read.`);
+  if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
+  for (const w of d.warnings) if (!/unreadable|could not be read|empty file|subagent/.test(w)) warn.push(w);
+  $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
+  $("results").scrollIntoView({ block: "start", behavior: "instant" });
+  document.body.dataset.results = String(++renders);
+}
+
+function showNextTurn(sessionId) {
+  const s = current && current.report.sessions.find((x) => x.session_id === sessionId);
+  const nt = s && s.next_turn;
+  $("next-turn").textContent = nt
+    ? `Next turn ≈ ${money(nt.cost_usd)}: ${nt.context_tokens.toLocaleString("en-US")} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).`
+    : "";
+}
+
+// ---------- wiring ----------
+
+async function sessionChanged() {
+  const id = $("session-select").value;
+  try {
+    const msg = await request({ type: "chart", session_id: id }).done;
+    putSvg($("curve-chart"), msg.curve);
+    showNextTurn(id);
+  } catch (err) {
+    setError(err.message);
+  }
+}
+
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function wire() {
+  const dz = $("dropzone");
+  for (const ev of ["dragenter", "dragover"]) {
+    dz.addEventListener(ev, (e) => {
+      e.preventDefault();
+      dz.classList.add("over");
+    });
+  }
+  dz.addEventListener("dragleave", () => dz.classList.remove("over"));
+  dz.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    dz.classList.remove("over");
+    const items = await filesFromDrop(e.dataTransfer);
+    run(items, { folder: items.some((i) => i.fromFolder) });
+  });
+  // Dropping outside the zone must not navigate away from the page (and lose the analysis).
+  window.addEventListener("dragover", (e) => e.preventDefault());
+  window.addEventListener("drop", (e) => e.preventDefault());
+  dz.addEventListener("keydown", (e) => {
+    if (e.target === dz && (e.key === "Enter" || e.key === " ")) {
+      e.preventDefault();
+      $("file-input").click();
+    }
+  });
+  $("file-input").addEventListener("change", (e) => {
+    run([...e.target.files].map((f) => ({ name: f.name, file: f })));
+    e.target.value = "";
+  });
+  $("folder-input").addEventListener("change", (e) => {
+    run(filesFromFolderInput(e.target), { folder: true });
+    e.target.value = "";
+  });
+  $("analyze-button").addEventListener("click", () => {
+    const text = $("paste").value;
+    if (!text.trim()) {
+      setError("Paste a session log first (the contents of a .jsonl file from ~/.claude/projects).");
+      return;
+    }
+    // Pasted text takes the same byte-stream path as files (pyodide.md: never a big string into Python).
+    run([{ name: "pasted.jsonl", file: new Blob([text], { type: "text/plain" }) }]);
+  });
+  $("sample-button").addEventListener("click", async () => {
+    const res = await fetch("sample.jsonl");
+    run([{ name: "sample.jsonl", file: await res.blob() }]);
+  });
+  $("cancel-button").addEventListener("click", () => {
+    if (running !== null) worker.postMessage({ type: "cancel", target: running });
+  });
+  $("session-select").addEventListener("change", sessionChanged);
+  $("download-json").addEventListener("click", () => {
+    if (current) download("tokenscope-report.json", `${JSON.stringify(current.report, null, 1)}\n`, "application/json");
+  });
+  $("download-csv").addEventListener("click", async () => {
+    try {
+      const msg = await request({ type: "csv", options: { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" } }).done;
+      download("tokenscope-requests.csv", msg.csv, "text/csv");
+    } catch (err) {
+      setError(err.message);
+    }
+  });
+}
+
+wire();
