@@ -6,6 +6,7 @@ the analyzer of the union (files split across processes or web workers).
 """
 
 import json
+import re
 from collections import Counter
 
 from .dedup import RequestStore
@@ -22,6 +23,10 @@ KNOWN_TYPES = frozenset((
 # Tools that start a subagent; their input names the agent type.
 AGENT_TOOLS = frozenset(("Task", "Agent"))
 MALFORMED_SAMPLES = 5  # first line numbers kept per file
+# Fast path (issue 4): find the top-level "type" in the raw bytes. Inside a JSON string every quote is
+# escaped, so `"type":"x"` (and the other quoted markers below) can only be real keys and values.
+_TYPE = re.compile(rb'"type"\s*:\s*"([^"\\]*)"')
+_AGENT_ID = re.compile(rb'"agentId"\s*:\s*"([^"\\]*)"')
 LOCAL_COMMAND_PREFIXES = ("<local-command-stdout>", "<local-command-stderr>")
 
 
@@ -73,7 +78,8 @@ class Source:
 class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
-    def __init__(self):
+    def __init__(self, fast=True):
+        self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
         self.store = RequestStore()
         self.kinds = Counter()          # every line lands in exactly one kind
         self.unknown_types = Counter()
@@ -85,8 +91,6 @@ class Analyzer:
         self.empty_files = set()        # 0-byte sources: named, so "nothing found" is explained
         self.prompts = {}               # uuid -> (session_id, ts)
         self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post)
-        self.session_cwds = {}          # session -> Counter(cwd)
-        self.session_sources = {}       # session -> set of source names (project fallback)
         self.task_types = {}            # tool_use id -> subagent_type
         self.agent_links = {}           # agent id -> (session, tool_use id or None)
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
@@ -126,6 +130,55 @@ class Analyzer:
         if not line or line.isspace():
             self.kinds["blank"] += 1
             return
+        if self.fast:
+            m = _TYPE.search(line)
+            if m is not None and self._skip(line, m):
+                return
+        self._parse(src, n, line)
+
+    def _skip(self, line, m):
+        """Count a line without json.loads when its bytes prove nothing else can come of it.
+
+        Only when the first `"type":"…"` is the top-level key (nothing nested opens before it) and the line
+        is framed as an object; then per type: assistant lines without usage, user lines carrying a
+        tool_result (never prompts) and naming no subagent, progress lines naming only subagents already
+        linked, system lines that are not compactions, and every other type. On valid JSON this gives
+        exactly what the full parse gives (tests/test_fastpath.py); a line that is broken *inside* is then
+        counted under its type rather than as malformed.
+        """
+        head = line[:m.start()]
+        if head.count(b"{") != 1 or b"[" in head or head.lstrip()[:1] != b"{" or line.rstrip()[-1:] != b"}":
+            return False
+        t = m.group(1)
+        if t == b"assistant":
+            if b'"usage"' in line:
+                return False
+        elif t == b"user":
+            if b'"tool_result"' not in line or b'"agentId"' in line:
+                return False
+        elif t == b"progress":
+            if b'"agentId"' in line:
+                ids = _AGENT_ID.findall(line)
+                if len(ids) != line.count(b'"agentId"'):
+                    return False
+                links = self.agent_links
+                for aid in ids:
+                    link = links.get(aid.decode("utf-8", "replace"))
+                    if link is None or link[1] is None:
+                        return False
+        elif t == b"system":
+            if b'"compact_boundary"' in line:
+                return False
+        try:
+            name = t.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        self.kinds["type:" + name] += 1
+        if name not in KNOWN_TYPES:
+            self.unknown_types[name] += 1
+        return True
+
+    def _parse(self, src, n, line):
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
@@ -158,7 +211,7 @@ class Analyzer:
             return
         self.kinds["type:" + t] += 1
         if t == "user":
-            self._user(src, n, obj)
+            self._user(src, n, obj, line)
         elif t == "system":
             if obj.get("subtype") == "compact_boundary":
                 self._compaction(src, n, obj)
@@ -184,17 +237,14 @@ class Analyzer:
             self.kinds["synthetic"] += 1
             return
         self.kinds["usage"] += 1
-        sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
-        cwd = obj.get("cwd")
-        if isinstance(cwd, str) and cwd:
-            c = self.session_cwds.get(sid)
-            if c is None:
-                c = self.session_cwds[sid] = Counter()
-            c[cwd] += 1
-        ss = self.session_sources.get(sid)
-        if ss is None:
-            ss = self.session_sources[sid] = set()
-        ss.add(src.name)
+        content = msg.get("content")
+        if isinstance(content, list):
+            for item in content:
+                if isinstance(item, dict) and item.get("type") == "tool_use" and item.get("name") in AGENT_TOOLS:
+                    inp = item.get("input")
+                    tid = _str_or_none(item.get("id"))
+                    if tid and isinstance(inp, dict) and isinstance(inp.get("subagent_type"), str):
+                        self.task_types[tid] = inp["subagent_type"]
         cw_total = _int(usage.get("cache_creation_input_tokens"))
         cc = usage.get("cache_creation")
         if isinstance(cc, dict):
@@ -206,30 +256,28 @@ class Analyzer:
                 cw5m = cw_total - cw1h
         else:
             cw5m, cw1h = cw_total, 0
+        inp, out, read = _int(usage.get("input_tokens")), _int(usage.get("output_tokens")), \
+            _int(usage.get("cache_read_input_tokens"))
+        mid, rid = _str_or_none(msg.get("id")), _str_or_none(obj.get("requestId"))
+        sidechain = obj.get("isSidechain") is True
+        if not self.store.offer(mid, rid, sidechain, inp + out + cw5m + cw1h + read, src.name, n):
+            return
         stu = usage.get("server_tool_use")
         web = _int(stu.get("web_search_requests")) if isinstance(stu, dict) else 0
         speed = usage.get("speed")
         geo = usage.get("inference_geo")
         ts_raw = obj.get("timestamp")
-        timestamp = ts_raw if isinstance(ts_raw, str) else None
-        content = msg.get("content")
-        if isinstance(content, list):
-            for item in content:
-                if isinstance(item, dict) and item.get("type") == "tool_use" and item.get("name") in AGENT_TOOLS:
-                    inp = item.get("input")
-                    tid = _str_or_none(item.get("id"))
-                    if tid and isinstance(inp, dict) and isinstance(inp.get("subagent_type"), str):
-                        self.task_types[tid] = inp["subagent_type"]
-        self.store.add(Request(
-            parse_ts(ts_raw), timestamp, sid, _str_or_none(obj.get("agentId")) or "",
-            obj.get("isSidechain") is True, model if isinstance(model, str) and model else "(no model)",
-            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")), cw5m, cw1h,
-            _int(usage.get("cache_read_input_tokens")), web,
+        cwd = obj.get("cwd")
+        self.store.put(Request(
+            parse_ts(ts_raw), ts_raw if isinstance(ts_raw, str) else None,
+            _str_or_none(obj.get("sessionId")) or src.fallback_session, _str_or_none(obj.get("agentId")) or "",
+            sidechain, model if isinstance(model, str) and model else "(no model)",
+            inp, out, cw5m, cw1h, read, web,
             speed if isinstance(speed, str) else None, geo if isinstance(geo, str) else None,
-            _str_or_none(msg.get("id")), _str_or_none(obj.get("requestId")), src.name, n,
+            mid, rid, src.name, n, cwd if isinstance(cwd, str) and cwd else None,
         ))
 
-    def _user(self, src, n, obj):
+    def _user(self, src, n, obj, line):
         sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
         tur = obj.get("toolUseResult")
         msg = obj.get("message")
@@ -243,6 +291,10 @@ class Analyzer:
             if prev is None or (prev[1] is None and tool):
                 self.agent_links[aid] = (sid, tool)
         if obj.get("isMeta") is True or obj.get("isCompactSummary") is True or obj.get("isSidechain") is True:
+            return
+        if b'"tool_result"' in line:
+            # A line that carries a tool result anywhere is a tool-result line, not typed text (and the
+            # fast path decides the same from the bytes alone).
             return
         # A prompt is text the person typed: not a tool result, not command output.
         if isinstance(content, str):
@@ -292,10 +344,6 @@ class Analyzer:
         for k, v in other.prompts.items():
             self.prompts.setdefault(k, v)
         self.compactions.update(other.compactions)
-        for sid, c in other.session_cwds.items():
-            self.session_cwds.setdefault(sid, Counter()).update(c)
-        for sid, s in other.session_sources.items():
-            self.session_sources.setdefault(sid, set()).update(s)
         self.task_types.update(other.task_types)
         for aid, link in other.agent_links.items():
             prev = self.agent_links.get(aid)
@@ -303,6 +351,48 @@ class Analyzer:
                 self.agent_links[aid] = link
         self.agent_types.update(other.agent_types)
         return self
+
+    def export(self):
+        """The whole state as plain JSON-able data (to send from one web worker to another)."""
+        return {
+            "v": 1,
+            "requests": [r.__getstate__() for r in self.store.by_key.values()],
+            "main_message_ids": sorted(self.store.main_message_ids),
+            "usage_lines": self.store.usage_lines,
+            "kinds": dict(self.kinds), "unknown_types": dict(self.unknown_types),
+            "malformed": self.malformed, "malformed_reasons": dict(self.malformed_reasons),
+            "invalid_utf8_lines": self.invalid_utf8_lines, "bytes_read": self.bytes_read,
+            "files": self.files, "empty_files": sorted(self.empty_files), "prompts": self.prompts,
+            "compactions": self.compactions,
+            "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
+        }
+
+    @classmethod
+    def from_export(cls, d):
+        if not isinstance(d, dict) or d.get("v") != 1:
+            raise ValueError("not an analyzer state of version 1")
+        a = cls()
+        for st in d["requests"]:
+            r = Request.__new__(Request)
+            r.__setstate__(st)
+            key = ("", r.source, r.line) if r.message_id is None else (r.message_id, r.request_id)
+            a.store.by_key[key] = r
+        a.store.main_message_ids = set(d["main_message_ids"])
+        a.store.usage_lines = d["usage_lines"]
+        a.kinds = Counter(d["kinds"])
+        a.unknown_types = Counter(d["unknown_types"])
+        a.malformed = {k: [v[0], [tuple(x) for x in v[1]]] for k, v in d["malformed"].items()}
+        a.malformed_reasons = Counter(d["malformed_reasons"])
+        a.invalid_utf8_lines = d["invalid_utf8_lines"]
+        a.bytes_read = d["bytes_read"]
+        a.files = {k: tuple(v) for k, v in d["files"].items()}
+        a.empty_files = set(d["empty_files"])
+        a.prompts = {k: tuple(v) for k, v in d["prompts"].items()}
+        a.compactions = {k: tuple(v) for k, v in d["compactions"].items()}
+        a.task_types = dict(d["task_types"])
+        a.agent_links = {k: tuple(v) for k, v in d["agent_links"].items()}
+        a.agent_types = dict(d["agent_types"])
+        return a
 
     @property
     def lines_read(self):

@@ -5,7 +5,9 @@ The web worker calls exactly this, and so do the tests. A request names an `op` 
 strings, so no Python object leaks into JavaScript.
 
 ops: begin · open {source} · feed {source} + bytes · close {source} · meta {agent_id} + bytes ·
-     report {tz, since, until, session, latest, chart_session} · csv {...same filters} · chart {session_id} · end
+     report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
+     csv {...same filters} · chart {session_id} ·
+     export (-> {state}: this job's analysis as plain JSON) · import {state} (merge another job's) · end
 """
 
 import json
@@ -22,13 +24,14 @@ _FILTERS = ("tz", "since", "until", "session", "latest")
 
 
 class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices")
+    __slots__ = ("analyzer", "sources", "report", "prices", "filters")
 
     def __init__(self, prices):
         self.analyzer = Analyzer()
         self.sources = {}
-        self.report = None
+        self.report = None      # the whole report (context curves included), built when first asked for
         self.prices = prices
+        self.filters = {}
 
 
 def _as_bytes(data):
@@ -50,6 +53,18 @@ def handle(request_json, data=None):
         return json.dumps(_dispatch(req, _as_bytes(data)), ensure_ascii=False)
     except (TimeZoneError, PriceFileError, ValueError, KeyError) as exc:
         return json.dumps({"error": str(exc) or exc.__class__.__name__})
+
+
+def _curve(job, session_id):
+    """The context-curve chart of one session, under the job's last filters."""
+    if job.report is not None:
+        s = next((s for s in job.report["sessions"] if s["session_id"] == session_id), None)
+    else:
+        rep = build_report(job.analyzer, job.prices, **dict(job.filters, session=session_id, latest=False))
+        s = rep["sessions"][0] if rep["sessions"] and rep["sessions"][0]["session_id"] == session_id else None
+    if s is None:
+        raise KeyError(f"no session {session_id!r}")
+    return context_curve(s)
 
 
 def _dispatch(req, data):
@@ -81,16 +96,41 @@ def _dispatch(req, data):
         for src in list(job.sources.values()):
             src.close()
         job.sources.clear()
-        job.report = build_report(job.analyzer, job.prices, **_filters(req))
+        job.filters = _filters(req)
+        job.report = None
+        if req.get("view"):
+            # What a page draws from: no context curves (issue 4: building them all was most of the
+            # report's time in wasm). The page asks for one curve at a time with `chart`, and for the
+            # whole report with `json` when the user downloads it.
+            rep = build_report(job.analyzer, job.prices, curve=False, **job.filters)
+            first = rep["sessions"][0]["session_id"] if rep["sessions"] else None
+            chosen = req.get("chart_session") or first
+            out = charts(rep, chosen)
+            if chosen:
+                out["curve"] = _curve(job, chosen)
+            return {"report": rep, "charts": out}
+        job.report = build_report(job.analyzer, job.prices, **job.filters)
         return {"report": job.report, "charts": charts(job.report, req.get("chart_session"))}
+    if op == "json":
+        if job.report is None:
+            job.report = build_report(job.analyzer, job.prices, **job.filters)
+        return job.report
     if op == "chart":
-        rep = job.report or build_report(job.analyzer, job.prices)
-        s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None)
-        if s is None:
-            raise KeyError(f"no session {req['session_id']!r}")
-        return {"session_id": s["session_id"], "curve": context_curve(s)}
+        return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"])}
     if op == "csv":
         return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
+    if op == "export":
+        for src in list(job.sources.values()):
+            src.close()
+        job.sources.clear()
+        return {"state": job.analyzer.export()}
+    if op == "import":
+        # {"state": ...} as `export` gave it, or {"from": <export's whole response>} (the page passes
+        # a helper worker's answer through untouched).
+        state = req["from"]["state"] if "from" in req else req["state"]
+        job.analyzer.merge(Analyzer.from_export(state))
+        job.report = None
+        return {"ok": True}
     if op == "end":
         _jobs.pop(job_id, None)
         return {"ok": True}

@@ -31,17 +31,29 @@ class RequestStore:
         self.main_message_ids = set()
         self.usage_lines = 0
 
-    def add(self, req):
+    def offer(self, mid, rid, sidechain, total, source, line):
+        """Count one usage line; True when its copy beats the one kept (the caller then builds and `put`s it).
+
+        Deciding from a few values first means the duplicate lines of a response (one per content block)
+        never pay for building a record.
+        """
         self.usage_lines += 1
-        if req.message_id is None:
-            key = ("", req.source, req.line)
-        else:
-            key = (req.message_id, req.request_id)
-            if not req.sidechain:
-                self.main_message_ids.add(req.message_id)
-        cur = self.by_key.get(key)
-        if cur is None or _better(req, cur):
-            self.by_key[key] = req
+        if mid is None:
+            return True
+        if not sidechain:
+            self.main_message_ids.add(mid)
+        cur = self.by_key.get((mid, rid))
+        if cur is None:
+            return True
+        ka = (not sidechain, total)
+        kb = (not cur.sidechain, cur.total)
+        if ka != kb:
+            return ka > kb
+        return (source, line) < (cur.source, cur.line)
+
+    def put(self, req):
+        key = ("", req.source, req.line) if req.message_id is None else (req.message_id, req.request_id)
+        self.by_key[key] = req
 
     def merge(self, other):
         self.usage_lines += other.usage_lines

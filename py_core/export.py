@@ -4,7 +4,7 @@ import csv
 import io
 
 from .pricing import PriceTable
-from .report import _agent_key, _price, _resolve_agent_types, select
+from .report import _agent_key, _price, _resolve_agent_types, _usd, select
 from .timeutil import day_function, resolve_tz
 
 CSV_FIELDS = (
@@ -29,12 +29,13 @@ def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session
     sel = select(analyzer, day_of, since, until, session, latest)
     from .report import _project_of
     types = _resolve_agent_types(analyzer)
-    projects = {}
+    by_session = {}
+    for r in sel["requests"]:
+        by_session.setdefault(r.session_id, []).append((r, None))
+    projects = {sid: _project_of(pairs) for sid, pairs in by_session.items()}
     for r in sel["requests"]:
         cost, why = _price(prices, r)
         ak = _agent_key(r)
-        if r.session_id not in projects:
-            projects[r.session_id] = _project_of(analyzer, r.session_id)
         yield {
             "timestamp": r.timestamp, "date": day_of(r.ts), "session_id": r.session_id,
             "project": projects[r.session_id], "agent": ak,
@@ -43,10 +44,10 @@ def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session
             "input_tokens": r.input, "output_tokens": r.output, "cache_write_5m_tokens": r.cw5m,
             "cache_write_1h_tokens": r.cw1h, "cache_read_tokens": r.cache_read, "context_tokens": r.context,
             "web_search_requests": r.web_search, "speed": r.speed or "", "inference_geo": r.geo or "",
-            **({"cost_input_usd": round(cost[0], 10), "cost_output_usd": round(cost[1], 10),
-                "cost_cache_write_5m_usd": round(cost[2], 10), "cost_cache_write_1h_usd": round(cost[3], 10),
-                "cost_cache_read_usd": round(cost[4], 10), "cost_web_search_usd": round(cost[5], 10),
-                "cost_usd": round(sum(cost), 10), "unpriced_reason": ""} if cost is not None else
+            **({"cost_input_usd": _usd(cost[0]), "cost_output_usd": _usd(cost[1]),
+                "cost_cache_write_5m_usd": _usd(cost[2]), "cost_cache_write_1h_usd": _usd(cost[3]),
+                "cost_cache_read_usd": _usd(cost[4]), "cost_web_search_usd": _usd(cost[5]),
+                "cost_usd": _usd(sum(cost)), "unpriced_reason": ""} if cost is not None else
                {"cost_usd": "", "unpriced_reason": f"no price for {why}"}),
             "source": r.source, "line": r.line,
         }

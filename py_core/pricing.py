@@ -29,6 +29,7 @@ DERIVE = {
     "cache_read_input_token_cost": 0.1,
 }
 
+PICO = 10**12  # money is counted in integer pico-dollars
 _DATE_SUFFIX = re.compile(r"(?:-|@)\d{8}$")
 _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _REGION_PREFIX = re.compile(r"^(?:(?:us|eu|apac|global|jp|au)\.)?anthropic\.")
@@ -173,7 +174,10 @@ class PriceTable:
         return found
 
     def rates(self, canonical, day, prompt_tokens, speed, geo):
-        """Per-token (input, write 5m, write 1h, read, output) and the web-search fee.
+        """Per-token (input, write 5m, write 1h, read, output) and the web-search fee, in pico-dollars.
+
+        Integers (1e-12 USD; every list price is a whole number of them, multipliers included) make sums
+        exact and independent of order, so merged partial reports equal the single pass to the last digit.
 
         Returns None when the situation has no known price (fast mode on a model
         without a fast price): the caller lists it as unpriced, never guesses.
@@ -208,10 +212,10 @@ class PriceTable:
             out = []
             for f in BASE_FIELDS:
                 rate = fields.get(f + tier, fields.get(f)) if tier else fields.get(f)
-                out.append(rate * mult)
+                out.append(round(rate * mult * PICO))
             sc = fields.get("search_context_cost_per_query", self.default_search)
             if isinstance(sc, dict):
                 sc = sc.get("search_context_size_medium", self.default_search)
-            result = (tuple(out), sc)
+            result = (tuple(out), round(sc * PICO))
         self._rate_cache[key] = result
         return result

@@ -9,11 +9,11 @@ class Request:
     __slots__ = (
         "ts", "timestamp", "session_id", "agent_id", "sidechain", "model",
         "input", "output", "cw5m", "cw1h", "cache_read", "web_search",
-        "speed", "geo", "message_id", "request_id", "source", "line", "total",
+        "speed", "geo", "message_id", "request_id", "source", "line", "total", "cwd",
     )
 
     def __init__(self, ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h,
-                 cache_read, web_search, speed, geo, message_id, request_id, source, line):
+                 cache_read, web_search, speed, geo, message_id, request_id, source, line, cwd=None):
         self.ts = ts
         self.timestamp = timestamp
         self.session_id = session_id
@@ -33,6 +33,7 @@ class Request:
         self.source = source
         self.line = line
         self.total = inp + out + cw5m + cw1h + cache_read
+        self.cwd = cwd
 
     @property
     def context(self):

@@ -1,15 +1,17 @@
 """Analyzer state + price table -> the report (a plain dict: schema version 1).
 
-Every figure the views show is computed here, once. Money is summed with
-math.fsum so the result does not depend on the order requests were merged in.
+Every figure the views show is computed here, once. Money is summed as integer pico-dollars
+(pricing.PICO), so the result does not depend on the order requests were merged in.
 """
 
 import statistics
-from math import fsum
+from datetime import timezone
 
 from . import __version__
-from .pricing import PriceTable
-from .timeutil import day_function, parse_day, resolve_tz, tz_label, utc_day
+from .pricing import PICO, PriceTable
+from .timeutil import day_function, parse_day, resolve_tz, tz_label
+
+utc_day = day_function(timezone.utc)  # dated price changes go by the request's UTC day
 
 SCHEMA_VERSION = 1
 LABEL = (
@@ -21,8 +23,10 @@ BUCKETS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 TOP_N = 5
 
 
-def _r(x, nd=10):
-    return round(x, nd)
+
+
+def _usd(picos):
+    return round(picos / PICO, 10)
 
 
 def _share(part, whole):
@@ -30,7 +34,7 @@ def _share(part, whole):
 
 
 class _Agg:
-    """Running sums for one group (session, model, agent, day, project)."""
+    """Running sums for one group (session, model, agent, day, project); money in pico-dollars."""
 
     __slots__ = ("requests", "priced", "tok", "costs", "web")
 
@@ -38,7 +42,7 @@ class _Agg:
         self.requests = 0
         self.priced = 0
         self.tok = [0, 0, 0, 0, 0]          # input, output, cw5m, cw1h, read
-        self.costs = [[], [], [], [], [], []]  # input, output, cw5m, cw1h, read, web
+        self.costs = [0, 0, 0, 0, 0, 0]     # input, output, cw5m, cw1h, read, web
         self.web = 0
 
     def add(self, r, cost):
@@ -52,33 +56,39 @@ class _Agg:
         self.web += r.web_search
         if cost is not None:
             self.priced += 1
-            for lst, c in zip(self.costs, cost):
-                lst.append(c)
-
-    def bucket_costs(self):
-        return [fsum(c) for c in self.costs]
-
-    def cost(self):
-        return fsum(fsum(c) for c in self.costs)
+            c = self.costs
+            c[0] += cost[0]
+            c[1] += cost[1]
+            c[2] += cost[2]
+            c[3] += cost[3]
+            c[4] += cost[4]
+            c[5] += cost[5]
 
     def tokens(self):
         t = self.tok
         return {"input": t[0], "output": t[1], "cache_write_5m": t[2], "cache_write_1h": t[3],
                 "cache_read": t[4], "total": sum(t)}
 
+    def merge(self, o):
+        self.requests += o.requests
+        self.priced += o.priced
+        self.web += o.web
+        self.tok = [x + y for x, y in zip(self.tok, o.tok)]
+        self.costs = [x + y for x, y in zip(self.costs, o.costs)]
+
     def summary(self):
         """The bucket split every group reports: tokens, cost, share of cost, cache hit rate."""
-        bc = self.bucket_costs()
-        total = fsum(bc)
+        bc = self.costs
+        total = sum(bc)
         t = self.tok
         prompt = t[0] + t[2] + t[3] + t[4]
         by_bucket = {
-            "input": _r(bc[0]), "output": _r(bc[1]), "cache_write": _r(bc[2] + bc[3]),
-            "cache_write_5m": _r(bc[2]), "cache_write_1h": _r(bc[3]), "cache_read": _r(bc[4]),
-            "web_search": _r(bc[5]),
+            "input": _usd(bc[0]), "output": _usd(bc[1]), "cache_write": _usd(bc[2] + bc[3]),
+            "cache_write_5m": _usd(bc[2]), "cache_write_1h": _usd(bc[3]), "cache_read": _usd(bc[4]),
+            "web_search": _usd(bc[5]),
         }
         return {
-            "cost_usd": _r(total),
+            "cost_usd": _usd(total),
             "requests": self.requests,
             "tokens": self.tokens(),
             "cost_by_bucket_usd": by_bucket,
@@ -96,18 +106,18 @@ def _price(prices, r):
     canonical = prices.resolve(r.model)
     if canonical is None:
         return None, r.model
-    found = prices.rates(canonical, utc_day(r.ts), r.context, r.speed, r.geo)
+    found = prices.rates(canonical, utc_day(r.ts) or "0000-00-00", r.context, r.speed, r.geo)
     if found is None:
         return None, f"{r.model} (fast mode: no published price)"
     (pin, p5, p1h, pread, pout), web = found
     return (r.input * pin, r.output * pout, r.cw5m * p5, r.cw1h * p1h, r.cache_read * pread,
-            r.web_search * web), None
+            r.web_search * web), None  # pico-dollars
 
 
 def _request_row(r, cost, agent_label):
     return {
         "timestamp": r.timestamp, "session_id": r.session_id, "agent": agent_label, "model": r.model,
-        "cost_usd": _r(sum(cost)) if cost is not None else None,
+        "cost_usd": _usd(sum(cost)) if cost is not None else None,
         "context_tokens": r.context, "output_tokens": r.output,
         "source": r.source, "line": r.line,
     }
@@ -128,16 +138,19 @@ def _resolve_agent_types(a):
     return types
 
 
-def _project_of(a, sid):
-    cwds = a.session_cwds.get(sid)
+def _project_of(pairs):
+    """The session's working directory (most requests; ties by name), else its log folder's name."""
+    cwds = {}
+    for r, _c in pairs:
+        if r.cwd:
+            cwds[r.cwd] = cwds.get(r.cwd, 0) + 1
     if cwds:
-        # Most frequent cwd, ties broken by name: independent of input order.
         return min(cwds.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    srcs = sorted(a.session_sources.get(sid, ()))
-    for s in srcs:
-        parts = s.replace("\\", "/").split("/")
+    for source in sorted({r.source for r, _c in pairs}):
+        parts = source.replace("\\", "/").split("/")
         if len(parts) >= 2:
-            return parts[-2] if not parts[-2] == "subagents" else parts[-4] if len(parts) >= 4 else parts[0]
+            # <project>/<session>.jsonl, or <project>/<session>/subagents/agent-x.jsonl
+            return parts[-4] if parts[-2] == "subagents" and len(parts) >= 4 else parts[-2]
     return "(unknown project)"
 
 
@@ -197,32 +210,48 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     duplicates = a.store.usage_lines - kept - replays
 
     agent_types = _resolve_agent_types(a)
-    total = _Agg()
+    # Each request is added once, to its (session, model, agent, day, price) cell; every group
+    # below is a roll-up of cells (there are far fewer cells than requests).
+    cells = {}
     sessions = {}
-    models = {}
-    agents_pooled = {}
-    days = {}
-    unpriced = {}
     costs = []
     for r in reqs:
         cost, unpriced_label = _price(prices, r)
         costs.append(cost)
-        total.add(r, cost)
+        ak = _agent_key(r)
+        key = (r.session_id, r.model, ak, day_of(r.ts) or "unknown", unpriced_label)
+        c = cells.get(key)
+        if c is None:
+            c = cells[key] = _Agg()
+        c.add(r, cost)
         s = sessions.get(r.session_id)
         if s is None:
             s = sessions[r.session_id] = {"agg": _Agg(), "reqs": [], "models": {}, "agents": {}}
-        s["agg"].add(r, cost)
         s["reqs"].append((r, cost))
-        s["models"].setdefault(r.model, _Agg()).add(r, cost)
-        ak = _agent_key(r)
-        s["agents"].setdefault(ak, _Agg()).add(r, cost)
-        atype = "main thread" if ak == "main" else agent_types.get(r.agent_id) or "subagent (type not logged)"
-        agents_pooled.setdefault(atype, _Agg()).add(r, cost)
-        models.setdefault(r.model, _Agg()).add(r, cost)
-        days.setdefault(day_of(r.ts) or "unknown", _Agg()).add(r, cost)
+    total = _Agg()
+    models = {}
+    agents_pooled = {}
+    days = {}
+    unpriced = {}
+
+    def into(groups, name, cell):
+        g = groups.get(name)
+        if g is None:
+            g = groups[name] = _Agg()
+        g.merge(cell)
+
+    for (sid, model, ak, day, unpriced_label), c in cells.items():
+        s = sessions[sid]
+        total.merge(c)
+        s["agg"].merge(c)
+        into(s["models"], model, c)
+        into(s["agents"], ak, c)
+        atype = "main thread" if ak == "main" else agent_types.get(ak) or "subagent (type not logged)"
+        into(agents_pooled, atype, c)
+        into(models, model, c)
+        into(days, day, c)
         if unpriced_label is not None:
-            u = unpriced.setdefault(unpriced_label, _Agg())
-            u.add(r, None)
+            into(unpriced, unpriced_label, c)
 
     prompts_by_session = {}
     for sid, ts in prompts:
@@ -244,10 +273,10 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
                                                  "_cost": []})
         p["sessions"] += 1
         p["requests"] += row["requests"]
-        p["_cost"].append(row["cost_usd"])
+        p["_cost"].append(sessions[row["session_id"]]["agg"].costs)
     project_rows = []
     for p in projects.values():
-        p["cost_usd"] = _r(fsum(p.pop("_cost")))
+        p["cost_usd"] = _usd(sum(sum(c) for c in p.pop("_cost")))
         project_rows.append(p)
     project_rows.sort(key=lambda p: (-p["cost_usd"], p["project"]))
 
@@ -341,14 +370,14 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
     if main:
         last_r = main[-1][0]
         canonical = prices.resolve(last_r.model)
-        avg_out = fsum(r.output for r, _ in main) / len(main)
-        found = prices.rates(canonical, utc_day(last_r.ts), last_r.context, last_r.speed, last_r.geo) \
-            if canonical else None
+        avg_out = sum(r.output for r, _ in main) / len(main)
+        day = utc_day(last_r.ts) or "0000-00-00"
+        found = prices.rates(canonical, day, last_r.context, last_r.speed, last_r.geo) if canonical else None
         if found is not None:
             (_pin, _p5, _p1h, pread, pout), _web = found
             next_turn = {
                 "context_tokens": last_r.context, "average_output_tokens": round(avg_out, 1),
-                "model": last_r.model, "cost_usd": _r(last_r.context * pread + avg_out * pout),
+                "model": last_r.model, "cost_usd": _usd(last_r.context * pread + avg_out * pout),
                 "formula": "context x cache-read price + average output x output price",
             }
     top = sorted((rc for rc in pairs if rc[1] is not None), key=lambda rc: (-sum(rc[1]), rc[0].source, rc[0].line))
@@ -361,7 +390,7 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
     main_n = len(main)
     row = {
         "session_id": sid,
-        "project": _project_of(a, sid),
+        "project": _project_of(pairs),
         "cost_usd": summ["cost_usd"],
         "requests": agg.requests,
         "requests_main": main_n,
@@ -371,7 +400,7 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         "first_timestamp": _iso(first) if first is not None else None,
         "last_timestamp": _iso(last) if last is not None else None,
         "duration_seconds": round(last - first, 3) if first is not None else None,
-        "cost_per_request_usd": _r(summ["cost_usd"] / agg.priced) if agg.priced else None,
+        "cost_per_request_usd": _usd(sum(agg.costs) / agg.priced) if agg.priced else None,
         "tokens": summ["tokens"],
         "cost_by_bucket_usd": summ["cost_by_bucket_usd"],
         "share_of_cost": summ["share_of_cost"],
@@ -379,7 +408,7 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         "cache_hit_rate": summ["cache_hit_rate"],
         "resent_share": summ["share_of_cost"]["cache_read"],
         "peak_context_tokens": max(contexts) if contexts else 0,
-        "average_context_tokens": round(fsum(contexts) / len(contexts), 1) if contexts else 0,
+        "average_context_tokens": round(sum(contexts) / len(contexts), 1) if contexts else 0,
         "final_context_tokens": contexts[-1] if contexts else 0,
         "compactions": compactions,
         "next_turn": next_turn,
@@ -388,7 +417,7 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         "agents": agents,
         "context_curve": [
             {"timestamp": r.timestamp, "context_tokens": r.context, "output_tokens": r.output,
-             "cost_usd": _r(sum(c)) if c is not None else None, "model": r.model}
+             "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model}
             for r, c in curve_src
         ] if curve else [],
     }

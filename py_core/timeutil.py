@@ -61,12 +61,6 @@ def day_function(tzinfo):
     return day
 
 
-def utc_day(ts):
-    if ts is None:
-        return "0000-00-00"
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
-
-
 def parse_day(value):
     """'YYYY-MM-DD' or 'YYYYMMDD' -> 'YYYY-MM-DD'; ValueError otherwise."""
     v = value.strip()

@@ -77,8 +77,8 @@ class Page:
         else:
             route.abort()
 
-    def boot(self):
-        self.page.goto(self.site + "/")
+    def boot(self, query=""):
+        self.page.goto(self.site + "/" + query)
         self.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
         return self
 
@@ -174,6 +174,19 @@ def test_folder_of_real_logs_gives_the_cli_numbers(web, real_dir):
     assert_dom_matches(web.page, rep)
     assert json.loads(web.download("#download-json")) == rep
     assert "were not logs and were ignored" in web.page.inner_text("#warnings")  # SOURCES.md, the ccusage JSON
+
+
+def test_two_workers_give_the_cli_report(browser, site, real_dir):
+    """Intent: with a pool of two Pyodide workers (each parses half the files, states merge) the page
+    downloads exactly the single-process CLI report (issue 4: identical in every configuration)."""
+    p = Page(browser, site).boot("?workers=2")
+    p.page.wait_for_selector('body[data-pool="2"]', timeout=BOOT_TIMEOUT)
+    p.page.set_input_files("#folder-input", str(real_dir))
+    p.wait_results()
+    assert "2 workers" in p.page.evaluate("document.getElementById('progress-text').textContent")
+    assert json.loads(p.download("#download-json")) == cli_json(real_dir)
+    assert p.foreign_requests() == [] and p.errors == []
+    p.ctx.close()
 
 
 def test_drop_of_real_logs_with_a_png_and_an_empty_file(web, real_dir, tmp_path):

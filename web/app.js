@@ -3,42 +3,72 @@
 // py_core built with every string escaped.
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
+// Workers: the first boots at once and answers everything; helpers boot one by one once it is ready and
+// take a share of inputs of many files (issue 4). Measured on 2 cores (bench/RESULTS.md): two workers were
+// no faster than one, because reading the files keeps the browser busy on the other core; so helpers start
+// only from 4 cores, at most 3 of them (each Pyodide costs ~170 MB). `?workers=N` forces a pool size.
+const forced = Number(new URLSearchParams(location.search).get("workers"));
+const cores = navigator.hardwareConcurrency || 1;
+const POOL_SIZE = forced >= 1 ? Math.min(forced, 8) : cores >= 4 ? Math.min(cores - 1, 4) : 1;
+const HELPER_MIN_FILES = 8; // a share of a few files is not worth a merge
+const FILES_PER_MESSAGE = 64; // posting thousands of File handles at once is a long main-thread task
 const pending = new Map(); // id -> {resolve, reject, onProgress}
 let nextId = 1;
 let ready = false;
 let booting = true;
 let current = null; // {report}
-let running = null; // id of the analysis in flight
+let running = null; // {ids: [...]} of the analysis in flight
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
 
-function request(msg, onProgress) {
-  const id = nextId++;
-  return {
-    id,
-    done: new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, onProgress });
-      worker.postMessage({ id, ...msg });
-    }),
+function spawn(primary) {
+  const w = { worker: new Worker(new URL("worker.mjs", import.meta.url), { type: "module" }), ready: false };
+  w.worker.onmessage = (event) => onMessage(w, primary, event.data);
+  w.worker.onerror = (event) => {
+    if (!primary) {
+      w.failed = true; // a helper that cannot start is not used; one that dies fails its part, not the page
+      for (const [id, p] of pending) {
+        if (p.w === w) {
+          pending.delete(id);
+          p.reject(new Error("a helper worker stopped"));
+        }
+      }
+      return;
+    }
+    // A worker that cannot even load (e.g. its script is missing) never sends boot_error itself.
+    showBootError({ code: "TS-BOOT-WORKER", message: event.message || "The analysis worker failed to load.",
+                    fix: "Serve the page with `python serve.py` (it must be served over http, not opened as a file)." });
+    for (const p of pending.values()) p.reject(new Error("the analysis worker failed"));
+    pending.clear();
   };
+  return w;
 }
 
-worker.onmessage = (event) => {
-  const msg = event.data;
+const pool = [spawn(true)];
+
+function onMessage(w, primary, msg) {
   if (msg.type === "boot_progress") {
-    $("boot-status").textContent = `${msg.stage}…`;
+    if (primary) $("boot-status").textContent = `${msg.stage}…`;
     return;
   }
   if (msg.type === "ready") {
-    ready = true;
-    booting = false;
-    $("boot-status").textContent = `Ready: Python (Pyodide ${msg.pyodide_version}) runs in this tab.`;
-    document.body.dataset.ready = "1";
+    w.ready = true;
+    document.body.dataset.pool = String(pool.filter((x) => x.ready).length); // workers ready (bench, tests)
+    if (primary) {
+      ready = true;
+      booting = false;
+      $("boot-status").textContent = `Ready: Python (Pyodide ${msg.pyodide_version}) runs in this tab.`;
+      document.body.dataset.ready = "1";
+    }
+    if (pool.length < POOL_SIZE) pool.push(spawn(false)); // the next helper, one at a time
     return;
   }
   if (msg.type === "boot_error") {
-    booting = false;
-    showBootError(msg);
+    if (primary) {
+      booting = false;
+      showBootError(msg);
+    } else {
+      w.failed = true;
+    }
     return;
   }
   const p = pending.get(msg.id);
@@ -50,15 +80,45 @@ worker.onmessage = (event) => {
   pending.delete(msg.id);
   if (msg.type === "error") p.reject(new Error(msg.message));
   else p.resolve(msg);
-};
+}
 
-worker.onerror = (event) => {
-  // A worker that cannot even load (e.g. its script is missing) never sends boot_error itself.
-  showBootError({ code: "TS-BOOT-WORKER", message: event.message || "The analysis worker failed to load.",
-                  fix: "Serve the page with `python serve.py` (it must be served over http, not opened as a file)." });
-  for (const p of pending.values()) p.reject(new Error("the analysis worker failed"));
-  pending.clear();
-};
+function request(msg, onProgress, w = pool[0]) {
+  const id = nextId++;
+  return {
+    id,
+    done: new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress, w });
+      w.worker.postMessage({ id, ...msg });
+    }),
+  };
+}
+
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// Start a part, then hand its files over in small messages, one task each (the worker starts on the first).
+function part(w, files, extra, onProgress) {
+  const id = nextId++;
+  const done = new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject, onProgress, w });
+    w.worker.postMessage({ id, type: "part", ...extra });
+  });
+  const sent = (async () => {
+    for (let i = 0; i < files.length || i === 0; i += FILES_PER_MESSAGE) {
+      const last = i + FILES_PER_MESSAGE >= files.length;
+      w.worker.postMessage({ id, type: "files", files: files.slice(i, i + FILES_PER_MESSAGE), last });
+      if (!last) await nextTask();
+    }
+  })();
+  return { id, done, sent };
+}
+
+// Round-robin over the sorted files. (Balancing by size would need File.size, which costs a synchronous
+// round trip per file on this thread: 300 ms for 750 files. Workers read sizes off the main thread.)
+function split(files, n) {
+  const bins = Array.from({ length: n }, () => []);
+  files.forEach((f, i) => bins[i % n].push(f));
+  return bins;
+}
 
 function showBootError(msg) {
   $("boot-status").textContent = "Python could not start.";
@@ -166,20 +226,42 @@ async function run(items, { folder = false } = {}) {
   $("progress-bar").value = 0;
   $("progress-text").textContent = ready ? "Reading…" : "Waiting for Python to start…";
   const options = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" };
-  const req = request({ type: "analyze", files, metas, options }, (p) => {
-    $("progress-bar").value = p.total_bytes ? p.bytes / p.total_bytes : 1;
-    $("progress-text").textContent =
-      `${fmtBytes(p.bytes)} of ${fmtBytes(p.total_bytes)} · ${p.files} of ${p.total_files} file(s)`;
-  });
-  running = req.id;
+  const workers = [pool[0]];
+  if (files.length >= HELPER_MIN_FILES) workers.push(...pool.slice(1).filter((w) => w.ready && !w.failed));
+  const batches = split(files, workers.length);
+  const progress = new Array(workers.length).fill(0);
+  const totals = new Array(workers.length).fill(0);
+  const show = () => {
+    const bytes = progress.reduce((a, b) => a + b, 0);
+    const totalBytes = totals.reduce((a, b) => a + b, 0);
+    $("progress-bar").value = totalBytes ? bytes / totalBytes : 0;
+    $("progress-text").textContent = `${fmtBytes(bytes)} of ${fmtBytes(totalBytes)} · ${files.length} file(s)` +
+      (workers.length > 1 ? ` · ${workers.length} workers` : "");
+  };
+  running = { ids: [] };
   document.body.dataset.busy = "1";
+  performance.clearMarks("tokenscope:analyze:start");
+  performance.clearMarks("tokenscope:analyze:end");
+  performance.mark("tokenscope:analyze:start"); // bench/run.py reads these
   try {
-    const msg = await req.done;
-    if (msg.type === "cancelled") {
+    const parts = [];
+    for (let i = 0; i < workers.length; i++) {
+      const p = part(workers[i], batches[i], { keep: i === 0, metas: i === 0 ? metas : [] }, (m) => {
+        progress[i] = m.bytes;
+        totals[i] = m.total_bytes;
+        show();
+      });
+      running.ids.push([workers[i], p.id]);
+      parts.push(p.done);
+    }
+    const results = await Promise.all(parts);
+    if (results.some((r) => r.type === "cancelled")) {
       setError("Cancelled.");
       return;
     }
-    render(msg.report, msg.charts, msg.skipped, ignored);
+    const states = results.slice(1).map((r) => r.state);
+    const msg = await request({ type: "finish", job: results[0].job, states, options }).done;
+    render(msg.report, msg.charts, results.flatMap((r) => r.skipped), ignored);
   } catch (err) {
     setError(`Analysis failed: ${err.message}`);
   } finally {
@@ -299,7 +381,12 @@ function render(report, charts, skipped, ignored) {
 
   $("days-section").hidden = report.days.length < 2;
   putSvg($("days-chart"), charts.days);
+  // The tables (hundreds of rows for a whole projects folder) in a task of their own, so no single
+  // main-thread task grows past ~50 ms (issue 4).
+  setTimeout(() => renderTables(report, skipped, ignored), 0);
+}
 
+function renderTables(report, skipped, ignored) {
   sortableTable($("sessions-table"), [
     { label: "Session", get: (s) => s.session_id },
     { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
@@ -340,6 +427,7 @@ function render(report, charts, skipped, ignored) {
   for (const w of d.warnings) if (!/unreadable|could not be read|empty file|subagent/.test(w)) warn.push(w);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
+  performance.mark("tokenscope:analyze:end");
   document.body.dataset.results = String(++renders);
 }
 
@@ -419,11 +507,16 @@ function wire() {
     run([{ name: "sample.jsonl", file: await res.blob() }]);
   });
   $("cancel-button").addEventListener("click", () => {
-    if (running !== null) worker.postMessage({ type: "cancel", target: running });
+    if (running !== null) for (const [w, id] of running.ids) w.worker.postMessage({ type: "cancel", target: id });
   });
   $("session-select").addEventListener("change", sessionChanged);
-  $("download-json").addEventListener("click", () => {
-    if (current) download("tokenscope-report.json", `${JSON.stringify(current.report, null, 1)}\n`, "application/json");
+  $("download-json").addEventListener("click", async () => {
+    try {
+      const msg = await request({ type: "json" }).done;
+      download("tokenscope-report.json", `${msg.json}\n`, "application/json");
+    } catch (err) {
+      setError(err.message);
+    }
   });
   $("download-csv").addEventListener("click", async () => {
     try {

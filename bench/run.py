@@ -1,0 +1,360 @@
+"""The benchmark: `python bench/run.py` (50 MB and 500 MB, medians of 3) -> bench/RESULTS.md.
+
+Measures side by side, on the same deterministic corpus (bench/corpus.py):
+  1. the CLI on CPython (`--json`): wall time, MB/s, peak RSS, with 1 process and with every core;
+  2. ccusage 20.0.24 (`ccusage claude session --offline --json`) when installed (bench/.tools or PATH);
+  3. the web page in headless Chromium: page open to ready (cold profile, then warm), analysis of the dropped
+     corpus, MB/s, renderer peak memory, the longest main-thread task while analysing;
+  4. a plain JavaScript JSON.parse-per-line pass over the same files in the same browser (a worker).
+It also checks that every configuration gives the single-process report. Not a test: nothing here
+asserts a speed. `--smoke` (CI) runs the 50 MB corpus once and writes to a temporary file.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CCUSAGE = "ccusage@20.0.24"
+
+
+def corpus_bytes(projects):
+    return sum(p.stat().st_size for p in Path(projects).rglob("*.jsonl"))
+
+
+def run_cmd(cmd, env=None):
+    """Wall seconds and peak RSS (bytes; the largest of the process and its waited-for children)."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, env=env)
+        _pid, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed: {p.stderr.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def median_of(n, fn):
+    runs = [fn() for _ in range(n)]
+    return tuple(statistics.median(x) for x in zip(*runs))
+
+
+def cli_output(projects, jobs):
+    r = subprocess.run([sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)],
+                       cwd=ROOT, capture_output=True, check=True)
+    return json.loads(r.stdout)
+
+
+def find_ccusage(install):
+    local = HERE / ".tools" / "node_modules" / ".bin" / "ccusage"
+    if local.exists():
+        return str(local), None
+    if shutil.which("ccusage"):
+        return shutil.which("ccusage"), None
+    if install and shutil.which("npm"):
+        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(HERE / ".tools"), CCUSAGE],
+                           capture_output=True, text=True)
+        if r.returncode == 0 and local.exists():
+            return str(local), None
+        return None, f"npm install {CCUSAGE} failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}"
+    return None, f"{CCUSAGE} is not installed (run without --no-install, or npm install it into bench/.tools)"
+
+
+# ---------------------------------------------------------------- browser
+
+def renderer_rss():
+    """Memory of Chromium's renderer processes (the page and its workers live there), in bytes.
+
+    Proportional set size (smaps_rollup `Pss`): shared pages are split between the processes sharing
+    them, so summing renderers does not count the shared libraries once per process as RSS would.
+    """
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            if b"--type=renderer" not in cmd:
+                continue
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+class Sampler:
+    def __init__(self, fn, every=0.05):
+        self.fn, self.every, self.peak, self._stop = fn, every, 0, threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.fn())
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self.fn())
+
+
+LONGTASK_OBSERVER = """
+window.__tsTasks = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__tsTasks.push([e.startTime, e.duration]);
+}).observe({ type: "longtask", buffered: true });
+"""
+# Long tasks that start once the analysis has started (the start mark is set when our code gets the files);
+# the task in which Chromium builds the FileList of a picked folder comes before it and is reported apart.
+LONGEST = """() => {
+  const s = performance.getEntriesByName("tokenscope:analyze:start")[0].startTime;
+  const during = window.__tsTasks.filter(([t]) => t >= s).map(([, d]) => d);
+  const before = window.__tsTasks.filter(([t, d]) => t < s && t + d >= s - 5).map(([, d]) => d);
+  return [Math.max(0, ...during), Math.max(0, ...before)];
+}"""
+
+JSON_PARSE_PASS = """async (inputId) => {
+  const files = [...document.getElementById(inputId).files].filter((f) => f.name.endsWith(".jsonl"));
+  const code = `onmessage = async (e) => {
+    const t0 = performance.now();
+    let lines = 0, tokens = 0;
+    for (const file of e.data) {
+      const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+      let rest = "";
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const parts = (rest + value).split("\\\\n");
+        rest = parts.pop();
+        for (const line of parts) {
+          if (!line) continue;
+          lines++;
+          try {
+            const o = JSON.parse(line);
+            const u = o && o.message && o.message.usage;
+            if (u) tokens += (u.input_tokens || 0) + (u.output_tokens || 0);
+          } catch (err) {}
+        }
+      }
+      if (rest) { lines++; try { JSON.parse(rest); } catch (err) {} }
+    }
+    postMessage({ ms: performance.now() - t0, lines, tokens });
+  };`;
+  const w = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+  const out = await new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.postMessage(files); });
+  w.terminate();
+  return out;
+}"""
+
+
+def browser_runs(projects, repeats, cli_report, workers=1):
+    from playwright.sync_api import sync_playwright
+
+    import serve
+    serve.vendor(log=lambda *a: None)
+    os.environ["TOKENSCOPE_QUIET"] = "1"
+    srv = serve.make_server("127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/"
+    exe = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
+    size = corpus_bytes(projects)
+    res = {"cold": [], "warm": [], "analyse": [], "mem": [], "longest": [], "select": [], "jsonparse": [],
+           "identical": True}
+    page_url = url + (f"?workers={workers}" if workers > 1 else "")
+    try:
+        with sync_playwright() as pw:
+            for _ in range(repeats):
+                browser = pw.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": exe} if exe else {}))
+                ctx = browser.new_context(timezone_id="UTC", accept_downloads=True)
+                ctx.add_init_script(LONGTASK_OBSERVER)
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(page_url)
+                page.wait_for_selector("body[data-ready]", timeout=120_000)
+                res["cold"].append(time.perf_counter() - t0)
+                page.close()
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(page_url)
+                page.wait_for_selector("body[data-ready]", timeout=120_000)
+                res["warm"].append(time.perf_counter() - t0)
+                # A person takes seconds to drop a folder: let helper workers finish booting first.
+                page.wait_for_selector(f'body[data-pool="{workers}"]', timeout=120_000)
+                page.evaluate("window.__tsTasks = []")
+                with Sampler(renderer_rss) as mem:
+                    page.set_input_files("#folder-input", str(projects))
+                    page.wait_for_selector('body[data-results="1"]', timeout=600_000)
+                marks = page.evaluate("""() => {
+                  const s = performance.getEntriesByName("tokenscope:analyze:start")[0];
+                  const e = performance.getEntriesByName("tokenscope:analyze:end")[0];
+                  return (e.startTime - s.startTime) / 1000; }""")
+                res["analyse"].append(marks)
+                res["mem"].append(mem.peak)
+                during, before = page.evaluate(LONGEST)
+                res["longest"].append(during)
+                res["select"].append(before)
+                with page.expect_download() as d:
+                    page.click("#download-json")
+                res["identical"] &= json.loads(Path(d.value.path()).read_text()) == cli_report
+                page.evaluate("""() => { const i = document.createElement("input"); i.type = "file";
+                  i.id = "bench-files"; i.webkitdirectory = true; i.hidden = true; document.body.append(i); }""")
+                page.set_input_files("#bench-files", str(projects))
+                out = page.evaluate(JSON_PARSE_PASS, "bench-files")
+                res["jsonparse"].append(out["ms"] / 1000)
+                browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    med = {k: statistics.median(v) for k, v in res.items() if isinstance(v, list) and v}
+    med["identical"] = res["identical"]
+    med["mb_s"] = size / 1e6 / med["analyse"]
+    med["jsonparse_mb_s"] = size / 1e6 / med["jsonparse"]
+    return med
+
+
+# ---------------------------------------------------------------- main
+
+def bench(mb, repeats, cores, install, browser):
+    base = HERE / "corpus" / f"{mb:g}"
+    projects = Path(corpus.generate(str(base), mb))
+    size = corpus_bytes(projects)
+    row = {"mb": mb, "bytes": size, "files": sum(1 for _ in projects.rglob("*.jsonl"))}
+    single = cli_output(projects, 1)
+    row["identical_cli"] = all(cli_output(projects, j) == single for j in sorted({2, cores}))
+    for jobs in sorted({1, cores}):
+        wall, rss = median_of(repeats, lambda: run_cmd(
+            [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)]))
+        row[f"cli{jobs}"] = {"wall": wall, "rss": rss, "mb_s": size / 1e6 / wall}
+    row["cores"] = cores
+    exe, note = find_ccusage(install)
+    if exe:
+        cfg = tempfile.mkdtemp(prefix="tokenscope-ccusage-")
+        os.symlink(projects, os.path.join(cfg, "projects"))
+        env = {**os.environ, "CLAUDE_CONFIG_DIR": cfg, "TZ": "UTC"}
+        wall, rss = median_of(repeats, lambda: run_cmd([exe, "claude", "session", "--offline", "--json"], env=env))
+        row["ccusage"] = {"wall": wall, "rss": rss, "mb_s": size / 1e6 / wall}
+        shutil.rmtree(cfg)
+    else:
+        row["ccusage_note"] = note
+    if browser:
+        row["page"] = browser_runs(projects, repeats, single)
+        if cores > 1:
+            row["page2"] = browser_runs(projects, repeats, single, workers=2)
+    return row
+
+
+def fmt_table(rows, repeats):
+    mb = lambda b: f"{b / 1e6:,.0f} MB"  # noqa: E731
+    lines = ["| corpus | measure | value | ratio |", "|---|---|---|---|"]
+    for r in rows:
+        c = f"{r['mb']:g} MB ({r['files']} files)"
+        one, allc = r["cli1"], r[f"cli{r['cores']}"]
+        cc = r.get("ccusage")
+        lines.append(f"| {c} | CLI, 1 process: wall / throughput / peak RSS | {one['wall']:.2f} s / "
+                     f"{one['mb_s']:.0f} MB/s / {mb(one['rss'])} | |")
+        ratio = f"ours / ccusage = {allc['wall'] / cc['wall']:.2f}" if cc else "ccusage not run"
+        lines.append(f"| {c} | CLI, {r['cores']} processes: wall / throughput / peak RSS (largest process) | "
+                     f"{allc['wall']:.2f} s / {allc['mb_s']:.0f} MB/s / {mb(allc['rss'])} | {ratio} |")
+        if cc:
+            lines.append(f"| {c} | ccusage 20.0.24: wall / throughput / peak RSS | {cc['wall']:.2f} s / "
+                         f"{cc['mb_s']:.0f} MB/s / {mb(cc['rss'])} | |")
+        else:
+            lines.append(f"| {c} | ccusage 20.0.24 | skipped: {r['ccusage_note']} | |")
+        p = r.get("page")
+        if p:
+            lines.append(f"| {c} | page: ready, cold profile / warm | {p['cold']:.2f} s / {p['warm']:.2f} s | |")
+        for key, label in (("page", "1 worker (default below 4 cores)"), ("page2", "2 workers (`?workers=2`)")):
+            q = r.get(key)
+            if not q:
+                continue
+            lines.append(f"| {c} | page, {label}: analysis of the dropped folder | {q['analyse']:.2f} s, "
+                         f"{q['mb_s']:.0f} MB/s | ours / JSON.parse = {q['mb_s'] / q['jsonparse_mb_s']:.2f} |")
+            lines.append(f"| {c} | page, {label}: renderer peak memory / longest main-thread task while analysing "
+                         f"| {mb(q['mem'])} / {q['longest']:.0f} ms | |")
+        if p:
+            lines.append(f"| {c} | page: Chromium building the FileList of the picked folder (before our code runs) "
+                         f"| {p['select']:.0f} ms task | |")
+            lines.append(f"| {c} | browser JSON.parse per line (one worker) | {p['jsonparse']:.2f} s, "
+                         f"{p['jsonparse_mb_s']:.0f} MB/s | |")
+        same = r["identical_cli"] and all(r[k]["identical"] for k in ("page", "page2") if k in r)
+        lines.append(f"| {c} | every configuration gives the single-process report | "
+                     f"{'yes' if same else '**NO**'} | |")
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError):
+        mem = f", {int(open('/proc/meminfo').readline().split()[1]) / 1024 / 1024:.0f} GiB"
+    chromium = ""
+    with contextlib.suppress(Exception):
+        chromium = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu}){mem}; Python {platform.python_version()}; "
+            f"{chromium or 'Chromium: n/a'}; {platform.system()} {platform.release()}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="50,500", help="corpus sizes in MB (default 50,500)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--no-install", action="store_true", help="do not npm-install ccusage when missing")
+    ap.add_argument("--smoke", action="store_true", help="CI: 50 MB once, no ccusage install, output to a temp file")
+    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    a = ap.parse_args(argv)
+    if a.smoke:
+        a.sizes, a.repeats, a.no_install = "50", 1, True
+        if a.out == str(HERE / "RESULTS.md"):
+            a.out = os.path.join(tempfile.mkdtemp(prefix="tokenscope-bench-"), "RESULTS.md")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows = []
+    for mb in (float(x) for x in a.sizes.split(",")):
+        print(f"bench: {mb:g} MB ...", file=sys.stderr)
+        rows.append(bench(mb, a.repeats, cores, not a.no_install, not a.no_browser))
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = (f"# tokenscope benchmark\n\n{when}, medians of {a.repeats}; machine: {machine()}.\n"
+            f"Command: `python bench/run.py{' --smoke' if a.smoke else ''}`.\n\n{fmt_table(rows, a.repeats)}\n")
+    Path(a.out).write_text(text)
+    json_out = Path(a.out).with_suffix(".json")
+    json_out.write_text(json.dumps({"when": when, "machine": machine(), "rows": rows}, indent=1))
+    print(text)
+    print(f"bench: wrote {a.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The benchmark's smoke run (CI): every measurement runs on the 50 MB corpus, and every configuration
+gives the single-process report. No speed is asserted here: figures live in bench/RESULTS.md."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_smoke(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    r = subprocess.run([sys.executable, "bench/run.py", "--smoke", "--out", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    text = out.read_text()
+    for measure in ("CLI, 1 process", "page: ready, cold profile / warm", "analysis of the dropped folder",
+                    "browser JSON.parse per line", "ccusage 20.0.24"):
+        assert measure in text, measure
+    assert "every configuration gives the single-process report | yes |" in text
+    data = json.loads(out.with_suffix(".json").read_text())
+    row = data["rows"][0]
+    assert row["bytes"] > 50_000_000 and row["identical_cli"] is True
+    assert row["page"]["identical"] is True

@@ -1,0 +1,79 @@
+"""Splitting work (processes in the CLI, workers in the page) never changes the answer (issue 4)."""
+
+import contextlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from py_core import api
+from py_core.cli import main
+from py_core.jobs import plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import corpus  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus50(tmp_path_factory):
+    """The benchmark's 50 MB corpus (deterministic), built once per test run."""
+    return Path(corpus.generate(str(tmp_path_factory.mktemp("corpus50")), 50))
+
+
+def cli(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*map(str, args)]) == 0
+    return out.getvalue()
+
+
+def test_jobs_give_the_single_process_report_on_50mb(corpus50):
+    """Intent: --jobs 1, 2 and 3 print byte-identical JSON and CSV on the 50 MB corpus."""
+    one = cli(corpus50, "--json", "--tz", "UTC", "--jobs", "1")
+    assert json.loads(one)["diagnostics"]["bytes_read"] > 50_000_000
+    for j in ("2", "3"):
+        assert cli(corpus50, "--json", "--tz", "UTC", "--jobs", j) == one
+    assert cli(corpus50, "--csv", "--tz", "UTC", "--jobs", "2") == cli(corpus50, "--csv", "--tz", "UTC", "--jobs", "1")
+
+
+def test_worker_split_through_the_browser_api_gives_the_same_report(corpus50):
+    """Intent: files split across two api jobs (as across page workers) and merged equal one job."""
+    files = sorted(p for p in corpus50.rglob("*.jsonl"))
+    rel = [str(p.relative_to(corpus50)) for p in files]
+
+    def call(req, data=None):
+        out = json.loads(api.handle(json.dumps(req), data))
+        assert "error" not in out, out
+        return out
+
+    def feed(job, names):
+        call({"op": "begin", "job": job})
+        for name in names:
+            call({"op": "open", "job": job, "source": name})
+            call({"op": "feed", "job": job, "source": name}, (corpus50 / name).read_bytes())
+            call({"op": "close", "job": job, "source": name})
+
+    feed("whole", rel)
+    feed("w1", rel[0::2])
+    feed("w2", rel[1::2])
+    state = call({"op": "export", "job": "w2"})["state"]
+    call({"op": "import", "job": "w1", "state": state})
+    whole = call({"op": "report", "job": "whole", "tz": "UTC"})["report"]
+    merged = call({"op": "report", "job": "w1", "tz": "UTC"})["report"]
+    for j in ("whole", "w1", "w2"):
+        call({"op": "end", "job": j})
+    assert whole["diagnostics"]["files"] == len(files)
+    # the CLI names files relative to the folder too
+    assert merged == whole == json.loads(cli(corpus50, "--json", "--tz", "UTC", "--jobs", "1"))
+
+
+def test_plan_balances_bytes():
+    """Intent: the largest files are spread first, so one big session does not idle the other cores."""
+    files = [("a", "a", 100), ("b", "b", 60), ("c", "c", 50), ("d", "d", 40)] + [(f"s{i}", "x", 1) for i in range(10)]
+    batches = plan([(n, p, s * 1_000_000) for n, p, s in files], 2)
+    sizes = sorted(sum(dict((n, s) for n, _p, s in files)[label] for label, _ in b) for b in batches)
+    # largest first, each to the lighter batch: 100+40 | 60+50+10x1 (within 4/3 of the best split)
+    assert sizes == [120, 140]
+    assert plan([("a", "a", 10)], 4) == [[("a", "a")]]  # small input: one process
