@@ -102,12 +102,11 @@ def _dispatch(req, data):
             # What a page draws from: no context curves (issue 4: building them all was most of the
             # report's time in wasm). The page asks for one curve at a time with `chart`, and for the
             # whole report with `json` when the user downloads it.
-            rep = build_report(job.analyzer, job.prices, curve=False, **job.filters)
-            first = rep["sessions"][0]["session_id"] if rep["sessions"] else None
-            chosen = req.get("chart_session") or first
-            out = charts(rep, chosen)
-            if chosen:
-                out["curve"] = _curve(job, chosen)
+            chosen = req.get("chart_session") or "top"
+            rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, **job.filters)
+            out = charts(rep, None if chosen == "top" else chosen)
+            for s in rep["sessions"]:
+                s["context_curve"] = []  # drawn above; the page needs no points
             return {"report": rep, "charts": out}
         job.report = build_report(job.analyzer, job.prices, **job.filters)
         return {"report": job.report, "charts": charts(job.report, req.get("chart_session"))}

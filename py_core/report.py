@@ -199,8 +199,12 @@ def select(a, day_of, since=None, until=None, session=None, latest=False):
 
 
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True):
-    """The report of everything fed to `analyzer` (filters applied after global dedup)."""
+                 curve=True, curve_for=None):
+    """The report of everything fed to `analyzer` (filters applied after global dedup).
+
+    curve=False leaves every session's context curve empty except the session `curve_for` names
+    ("top": the most expensive) — what a page draws from, in one pass.
+    """
     prices = prices or PriceTable.builtin()
     day_of = day_function(resolve_tz(tz))
     a = analyzer
@@ -266,6 +270,11 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         session_rows.append(_session_report(sid, s, a, prices, agent_types, prompts_by_session.get(sid, []),
                                             comp_by_session.get(sid, []), curve))
     session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
+    if not curve and curve_for and session_rows:
+        want = session_rows[0]["session_id"] if curve_for == "top" else curve_for
+        for row in session_rows:
+            if row["session_id"] == want:
+                row["context_curve"] = _curve_points(sessions[want]["reqs"])
 
     projects = {}
     for row in session_rows:
@@ -415,13 +424,16 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top[:TOP_N]],
         "models": _group_rows(s["models"], "model", prices),
         "agents": agents,
-        "context_curve": [
-            {"timestamp": r.timestamp, "context_tokens": r.context, "output_tokens": r.output,
-             "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model}
-            for r, c in curve_src
-        ] if curve else [],
+        "context_curve": _curve_points(pairs) if curve else [],
     }
     return row
+
+
+def _curve_points(pairs):
+    """Per main-thread request (all requests when a session has none on the main thread)."""
+    main = [(r, c) for r, c in pairs if _agent_key(r) == "main"] or pairs
+    return [{"timestamp": r.timestamp, "context_tokens": r.context, "output_tokens": r.output,
+             "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model} for r, c in main]
 
 
 def _diagnostics(a, kept, duplicates, replays, session_note):

@@ -26,7 +26,7 @@ const queues = new Map();
 function queueOf(id) {
   let q = queues.get(id);
   if (!q) {
-    q = { files: [], ended: false, wake: null };
+    q = { files: [], ended: false, wake: null, reading: false, forwarded: 0, sentLast: false };
     queues.set(id, q);
   }
   return q;
@@ -101,45 +101,55 @@ function call(request, bytes) {
   return out;
 }
 
-// Magic numbers of files people drop by mistake next to their logs.
-const MAGIC = [
-  ["PNG image", [0x89, 0x50, 0x4e, 0x47]],
-  ["PDF document", [0x25, 0x50, 0x44, 0x46]],
-  ["JPEG image", [0xff, 0xd8, 0xff]],
-  ["GIF image", [0x47, 0x49, 0x46, 0x38]],
-  ["ZIP archive", [0x50, 0x4b, 0x03, 0x04]],
-  ["gzip archive", [0x1f, 0x8b]],
-];
+const READ_AHEAD = 32 << 20; // bytes the reader may get ahead of the parser
 
-function sniff(head) {
-  for (const [kind, sig] of MAGIC) {
-    if (sig.every((b, i) => head[i] === b)) return `not a Claude Code log (${kind})`;
+// The reader worker (reader.mjs) copies bytes out of Blob storage on its own thread and transfers them
+// here in file order; we acknowledge each buffer once parsed, which keeps at most READ_AHEAD in flight.
+let reader = null;
+let readerError = null;
+const inbox = new Map(); // rid -> {msgs, wake}
+
+function boxOf(rid) {
+  let box = inbox.get(rid);
+  if (!box) {
+    box = { msgs: [], head: 0, wake: null };
+    inbox.set(rid, box);
   }
-  if (head.includes(0)) return "not a Claude Code log (binary data)";
-  return null;
+  return box;
 }
 
-const WHOLE_FILE = 16 << 20; // files up to this size are read in one go; larger ones stream
-const READ_AHEAD = 32 << 20;
+function startReader() {
+  reader = new Worker(new URL("reader.mjs", import.meta.url), { type: "module" });
+  reader.onmessage = (event) => {
+    const box = boxOf(event.data.rid);
+    box.msgs.push(event.data);
+    if (box.wake) box.wake();
+  };
+  reader.onerror = (event) => {
+    readerError = new Error(`the file reader stopped: ${event.message || "it could not load"}`);
+    for (const box of inbox.values()) if (box.wake) box.wake();
+  };
+}
 
-// Bytes of one file, chunk by chunk: small files whole (fewer round trips), big ones as a stream.
-async function* chunks(file, prefetched) {
-  if (file.size <= WHOLE_FILE) {
-    yield new Uint8Array(await (prefetched || file.arrayBuffer()));
-    return;
+async function nextRead(rid) {
+  const box = boxOf(rid);
+  while (box.head >= box.msgs.length) {
+    if (readerError) throw readerError;
+    await new Promise((resolve) => { box.wake = resolve; });
+    box.wake = null;
   }
-  const reader = file.stream().getReader();
-  let next = reader.read();
-  try {
-    for (;;) {
-      const { done, value } = await next;
-      if (done) return;
-      next = reader.read(); // the next chunk is read while Python parses this one
-      yield value;
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
+  const msg = box.msgs[box.head];
+  box.msgs[box.head++] = undefined;
+  return msg;
+}
+
+// Hand the reader the files of a part that it has not seen yet.
+function forward(id, q) {
+  if (!q.reading || (q.forwarded >= q.files.length && !(q.ended && !q.sentLast))) return;
+  const files = q.files.slice(q.forwarded).map((f) => f.file);
+  q.forwarded = q.files.length;
+  q.sentLast = q.ended;
+  reader.postMessage({ type: "read", rid: id, files, last: q.ended, ahead: READ_AHEAD });
 }
 
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
@@ -152,71 +162,60 @@ async function parsePart(id, q, metas) {
   let lastPost = 0;
   const skipped = [];
   const files = q.files;
-  // Small files are read a few ahead (up to READ_AHEAD bytes in flight) while Python parses: the browser
-  // reads on its own threads, so the bytes are usually there when the parser wants them.
-  const reads = new Map();
-  let queued = 0;
-  let inFlight = 0;
-  const prefetch = () => {
-    for (; sized < files.length; sized++) total += files[sized].file.size;
-    while (queued < files.length && (inFlight < READ_AHEAD || reads.size === 0)) {
-      const f = files[queued].file;
-      if (f.size <= WHOLE_FILE) {
-        reads.set(queued, f.arrayBuffer());
-        inFlight += f.size;
-      }
-      queued++;
-    }
-  };
+  if (!reader) startReader();
   try {
     for (const m of metas || []) {
       call({ op: "meta", job, agent_id: m.agent_id }, new Uint8Array(await m.file.arrayBuffer()));
     }
+    q.reading = true;
+    forward(id, q);
     for (let i = 0; ; i++) {
       while (i >= files.length && !q.ended) await new Promise((resolve) => { q.wake = resolve; });
       if (i >= files.length) break;
-      prefetch();
-      const { name, file } = files[i];
-      const mine = reads.get(i) || null;
-      if (mine) {
-        reads.delete(i);
-        inFlight -= file.size;
-      }
-      prefetch();
+      for (; sized < files.length; sized++) total += files[sized].file.size;
+      const { name } = files[i];
       let opened = false;
-      for await (const value of chunks(file, mine)) {
-        if (!opened) {
-          // Sniff the first bytes already read: a PNG or PDF dropped among logs is named, not parsed.
-          const why = sniff(value.subarray(0, 512));
-          if (why) {
-            skipped.push({ name, reason: why });
-            break;
-          }
-          call({ op: "open", job, source: name });
-          opened = true;
+      let skip = null;
+      for (;;) {
+        if (cancelled.has(id)) {
+          reader.postMessage({ type: "cancel", rid: id });
+          throw Object.assign(new Error("cancelled"), { cancelled: true });
         }
-        if (cancelled.has(id)) throw Object.assign(new Error("cancelled"), { cancelled: true });
-        call({ op: "feed", job, source: name }, value);
-        done += value.byteLength;
+        const m = await nextRead(id);
+        if (m.skip) {
+          skip = m.skip; // a PNG or PDF dropped among logs is named, not parsed
+          skipped.push({ name, reason: m.skip });
+        } else if (m.buf) {
+          if (!opened) {
+            call({ op: "open", job, source: name });
+            opened = true;
+          }
+          call({ op: "feed", job, source: name }, new Uint8Array(m.buf));
+          reader.postMessage({ type: "ack", rid: id, bytes: m.buf.byteLength });
+          done += m.buf.byteLength;
+        }
         const now = performance.now();
         if (now - lastPost > 50) {
           lastPost = now;
           post({ id, type: "progress", bytes: done, total_bytes: total });
           await breather();
         }
+        if (m.end) break;
       }
-      if (!opened && file.size === 0) {
-        call({ op: "open", job, source: name }); // counted, and named as empty in the report
+      if (!opened && !skip) {
+        call({ op: "open", job, source: name }); // a 0-byte file: counted, and named as empty in the report
         opened = true;
       }
       if (opened) call({ op: "close", job, source: name });
-      else done += file.size;
+      else done += files[i].file.size;
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
     return { job, skipped };
   } catch (err) {
     call({ op: "end", job });
     throw err;
+  } finally {
+    inbox.delete(id);
   }
 }
 
@@ -250,6 +249,7 @@ self.onmessage = async (event) => {
       const q = queueOf(msg.id);
       q.files.push(...msg.files);
       q.ended = Boolean(msg.last);
+      forward(msg.id, q);
       if (q.wake) q.wake();
     } else if (msg.type === "part") {
       const q = queueOf(msg.id);
