@@ -29,6 +29,11 @@ def _parser():
     fmt.add_argument("--json", action="store_true", help="the full report as JSON (schema version 1)")
     fmt.add_argument("--csv", action="store_true", help="one CSV row per billed request")
     p.add_argument("--html", metavar="FILE", help="also write a standalone HTML page with the charts to FILE")
+    fmt.add_argument("--share", action="store_true",
+                     help="a privacy-safe summary (aggregate numbers only) as Markdown, with a link to its card")
+    p.add_argument("--share-url", metavar="URL", default="http://127.0.0.1:8000/",
+                   help="the tokenscope page the --share link opens (default: the local `python serve.py`)")
+    p.add_argument("--card", metavar="FILE", help="with --share: also write the summary card as SVG to FILE")
     p.add_argument("--session", metavar="ID", help="only this session (a unique prefix of its id is enough)")
     p.add_argument("--latest", action="store_true", help="only the session with the latest activity")
     p.add_argument("--since", metavar="DATE", help="only requests on or after DATE (YYYY-MM-DD, in --tz)")
@@ -145,6 +150,14 @@ def main(argv=None):
         if args.no_curve:
             for s in report["sessions"]:
                 s["context_curve"] = []
+    if args.share:
+        from . import share
+        summary = share.summarize(report)
+        out.write(share.markdown(summary, f"{args.share_url}#{share.to_fragment(summary)}"))
+        if args.card:
+            with open(args.card, "w", encoding="utf-8") as fh:
+                fh.write(share.card_svg(summary))
+        return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
         out.write(json.dumps(report, ensure_ascii=False, separators=(",", ":")))

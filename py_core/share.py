@@ -1,0 +1,210 @@
+"""The privacy-safe share summary (issue 5): aggregate numbers only — as Markdown, an SVG card, a URL fragment.
+
+Nothing free-form from a log can get in: the summary is built from numbers, dates and model *families*
+taken from a fixed table (an unknown model is "other"), and the fragment decoder accepts only those
+shapes. No paths, project or file names, session ids, prompts, tool names or arguments.
+"""
+
+import re
+from html import escape
+
+VERSION = "s1"
+# Model family codes, from the price table's canonical ids (claude-opus-4-7 -> o4.7, claude-3-5-haiku -> h3.5).
+_FAMILY = {"o": "Opus", "s": "Sonnet", "h": "Haiku", "f": "Fable", "m": "Mythos"}
+_NEW_ID = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d{1,2})(?:-(\d{1,2}))?$")
+_OLD_ID = re.compile(r"^claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)$")
+_CODE = re.compile(r"^(?:[oshfm]\d{1,2}(?:\.\d{1,2})?|x)$")
+SPLIT_KEYS = ("cache_read", "cache_write", "output", "input", "web_search")
+SPLIT_LABELS = ("Re-sent context (cache read)", "Cache write", "Output", "Fresh input", "Web search")
+SPLIT_COLOURS = ("#4e79a7", "#e15759", "#59a14f", "#b07aa1", "#9c755f")
+
+
+def family_code(canonical):
+    """'claude-opus-4-7' -> 'o4.7'; anything not in the fixed shapes -> 'x' (other)."""
+    if not canonical:
+        return "x"
+    m = _NEW_ID.match(canonical)
+    if m:
+        return m.group(1)[0] + m.group(2) + (f".{m.group(3)}" if m.group(3) else "")
+    m = _OLD_ID.match(canonical)
+    if m:
+        return m.group(3)[0] + m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+    return "x"
+
+
+def family_label(code):
+    if code == "x":
+        return "other"
+    return f"{_FAMILY[code[0]]} {code[1:]}"
+
+
+def _pct(x):
+    return None if x is None else round(x * 100, 1)
+
+
+def summarize(report):
+    """The share summary of a report (schema 1): a flat dict of numbers, days and family codes."""
+    t = report["totals"]
+    shares = t["share_of_cost"]
+    sessions = report["sessions"]
+    codes = sorted({family_code(m.get("priced_as")) for m in report["models"]})
+    return {
+        "v": VERSION,
+        "cost_usd": round(t["cost_usd"], 2),
+        "split": [_pct(shares[k]) or 0.0 for k in SPLIT_KEYS],
+        "turns": t["requests"],
+        "sessions": t["sessions"],
+        "peak_context": max((s["peak_context_tokens"] for s in sessions), default=0),
+        "cache_hit_rate": _pct(t["cache_hit_rate"]),
+        "resent_share": _pct(t["resent_share_pooled"]),
+        "resent_share_median": _pct(t["resent_share_median_session"]) if t["sessions"] > 1 else None,
+        "duration_s": int(sum(s["duration_seconds"] or 0 for s in sessions)),
+        "models": codes,
+        "first_day": (t["first_timestamp"] or "")[:10] or None,
+        "last_day": (t["last_timestamp"] or "")[:10] or None,
+        "excludes_unpriced": bool(t["cost_excludes_unpriced"]),
+    }
+
+
+def _num(x):
+    if x is None:
+        return ""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+def to_fragment(summary):
+    """'s1&c=12.34&r=66,20,14,0,0&...': compact, readable, and nothing but numbers, days and codes."""
+    s = summary
+    parts = [VERSION, f"c={_num(s['cost_usd'])}", "r=" + ",".join(_num(x) for x in s["split"]),
+             f"t={s['turns']}", f"n={s['sessions']}", f"p={s['peak_context']}", f"h={_num(s['cache_hit_rate'])}",
+             f"s={_num(s['resent_share'])}", f"m={_num(s['resent_share_median'])}", f"d={s['duration_s']}",
+             "f=" + "-".join(s["models"])]
+    if s["first_day"]:
+        parts.append("a=" + s["first_day"].replace("-", ""))
+    if s["last_day"]:
+        parts.append("b=" + s["last_day"].replace("-", ""))
+    if s["excludes_unpriced"]:
+        parts.append("u=1")
+    return "&".join(parts)
+
+
+_FIELDS = {
+    "c": re.compile(r"^\d{1,12}(?:\.\d{1,2})?$"),
+    "r": re.compile(r"^(?:\d{1,3}(?:\.\d)?,){4}\d{1,3}(?:\.\d)?$"),
+    "t": re.compile(r"^\d{1,12}$"), "n": re.compile(r"^\d{1,9}$"), "p": re.compile(r"^\d{1,12}$"),
+    "h": re.compile(r"^(?:\d{1,3}(?:\.\d)?)?$"), "s": re.compile(r"^(?:\d{1,3}(?:\.\d)?)?$"),
+    "m": re.compile(r"^(?:\d{1,3}(?:\.\d)?)?$"), "d": re.compile(r"^\d{1,12}$"),
+    "f": re.compile(r"^(?:[oshfmx0-9.]{1,6}(?:-[oshfmx0-9.]{1,6}){0,11})?$"),
+    "a": re.compile(r"^\d{8}$"), "b": re.compile(r"^\d{8}$"), "u": re.compile(r"^1$"),
+}
+
+
+def from_fragment(fragment):
+    """The summary a fragment holds; ValueError for anything not made by to_fragment's shapes."""
+    text = fragment[1:] if fragment.startswith("#") else fragment
+    items = text.split("&")
+    if not items or items[0] != VERSION:
+        raise ValueError("not a tokenscope share link (version s1)")
+    got = {}
+    for item in items[1:]:
+        key, sep, value = item.partition("=")
+        if not sep or key not in _FIELDS or key in got or not _FIELDS[key].match(value):
+            raise ValueError(f"bad share field {key!r}")
+        got[key] = value
+    for required in ("c", "r", "t", "n", "p", "d", "f"):
+        if required not in got:
+            raise ValueError(f"share link lacks {required!r}")
+    codes = [c for c in got["f"].split("-") if c]
+    if not all(_CODE.match(c) for c in codes):
+        raise ValueError("bad model family code")
+    day = lambda v: f"{v[:4]}-{v[4:6]}-{v[6:]}" if v else None  # noqa: E731
+    opt = lambda k: float(got[k]) if got.get(k) else None  # noqa: E731
+    return {
+        "v": VERSION, "cost_usd": float(got["c"]), "split": [float(x) for x in got["r"].split(",")],
+        "turns": int(got["t"]), "sessions": int(got["n"]), "peak_context": int(got["p"]),
+        "cache_hit_rate": opt("h"), "resent_share": opt("s"), "resent_share_median": opt("m"),
+        "duration_s": int(got["d"]), "models": codes, "first_day": day(got.get("a")),
+        "last_day": day(got.get("b")), "excludes_unpriced": got.get("u") == "1",
+    }
+
+
+def _duration(seconds):
+    h, rest = divmod(int(seconds), 3600)
+    return f"{h} h {rest // 60:02d} min" if h else f"{rest // 60} min"
+
+
+def _tokens(n):
+    return f"{n / 1e6:.2f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 10_000 else f"{n:,}"
+
+
+def _pct_text(x):
+    return "n/a" if x is None else f"{x:.0f}%"
+
+
+def headline(s):
+    sess = "1 session" if s["sessions"] == 1 else f"{s['sessions']} sessions"
+    return (f"~${s['cost_usd']:,.2f} at API list prices · {sess}, {s['turns']:,} turns · "
+            f"{_pct_text(s['resent_share'])} of it re-sent context")
+
+
+def markdown(summary, link=None):
+    s = summary
+    days = s["first_day"] + (f" → {s['last_day']}" if s["last_day"] and s["last_day"] != s["first_day"] else "") \
+        if s["first_day"] else "n/a"
+    lines = [f"**Claude Code spend: {headline(s)}**", ""]
+    lines.append("| bucket | share of cost |")
+    lines.append("|---|---|")
+    for label, pct in zip(SPLIT_LABELS, s["split"]):
+        lines.append(f"| {label} | {pct:.1f}% |")
+    lines.append("")
+    median = f" (median session {_pct_text(s['resent_share_median'])})" if s["resent_share_median"] is not None else ""
+    lines.append(f"Peak context {_tokens(s['peak_context'])} tokens · cache hit rate {_pct_text(s['cache_hit_rate'])}"
+                 f" · re-sent share {_pct_text(s['resent_share'])}{median} · active {_duration(s['duration_s'])} · "
+                 f"{', '.join(family_label(c) for c in s['models']) or 'n/a'} · {days}")
+    if s["excludes_unpriced"]:
+        lines.append("")
+        lines.append("The cost leaves out requests of models with no published price.")
+    lines.append("")
+    lines.append("_Estimate from local logs at list prices, not a bill — made with tokenscope; nothing was uploaded._")
+    if link:
+        lines.append("")
+        lines.append(f"[Open the card]({link})")
+    return "\n".join(lines) + "\n"
+
+
+def card_svg(summary, width=600, height=300):
+    """A self-contained SVG card of the summary (the page turns it into a PNG too)."""
+    s = summary
+    e = lambda x: escape(str(x), quote=True)  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}" role="img" aria-label="{e(headline(s))}">',
+           f"<title>{e(headline(s))}</title>",
+           f'<rect width="{width}" height="{height}" rx="16" fill="#101418"/>',
+           '<text x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">'
+           "Claude Code spend · tokenscope</text>",
+           f'<text x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" fill="#f2f4f6">'
+           f"${s['cost_usd']:,.2f}</text>",
+           f'<text x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
+           f"{e(str(s['turns']) + ' turns · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
+           f" · peak context {e(_tokens(s['peak_context']))} · cache hits {e(_pct_text(s['cache_hit_rate']))}</text>"]
+    x, bar_w = 28.0, width - 56
+    total = sum(s["split"]) or 1
+    for label, pct, colour in zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS):
+        w = bar_w * pct / total
+        if w > 0:
+            out.append(f'<rect x="{x:.1f}" y="150" width="{w:.1f}" height="26" fill="{colour}">'
+                       f"<title>{e(label)}: {pct:.1f}%</title></rect>")
+        x += w
+    for i, (label, pct, colour) in enumerate(zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS)):
+        lx, ly = 28 + (i % 2) * 280, 204 + (i // 2) * 22
+        out.append(f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colour}"/>'
+                   f'<text x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" fill="#c9d1d9">'
+                   f"{e(label)} {pct:.1f}%</text>")
+    models = ", ".join(family_label(c) for c in s["models"]) or "n/a"
+    days = s["first_day"] or ""
+    if s["last_day"] and s["last_day"] != s["first_day"]:
+        days += f" → {s['last_day']}"
+    out.append(f'<text x="28" y="{height - 20}" font-family="system-ui,sans-serif" font-size="12" fill="#9aa4ae">'
+               f"{e(models)} · {e(days)} · estimate at list prices, not a bill</text>")
+    out.append("</svg>")
+    return "".join(out)
