@@ -6,12 +6,13 @@ strings, so no Python object leaks into JavaScript.
 
 ops: begin · open {source} · feed {source} + bytes · close {source} · meta {agent_id} + bytes ·
      report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
-     csv {...same filters} · chart {session_id} ·
+     csv {...same filters} · chart {session_id} · share (-> the privacy-safe summary of the last report) ·
      export (-> {state}: this job's analysis as plain JSON) · import {state} (merge another job's) · end
 """
 
 import json
 
+from . import share
 from .analyzer import Analyzer
 from .export import request_rows, to_csv
 from .pricing import PriceFileError, PriceTable
@@ -24,7 +25,7 @@ _FILTERS = ("tz", "since", "until", "session", "latest")
 
 
 class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices", "filters")
+    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view")
 
     def __init__(self, prices):
         self.analyzer = Analyzer()
@@ -32,6 +33,7 @@ class _Job:
         self.report = None      # the whole report (context curves included), built when first asked for
         self.prices = prices
         self.filters = {}
+        self.view = None        # the last report a page drew from (no curves)
 
 
 def _as_bytes(data):
@@ -107,6 +109,7 @@ def _dispatch(req, data):
             out = charts(rep, None if chosen == "top" else chosen)
             for s in rep["sessions"]:
                 s["context_curve"] = []  # drawn above; the page needs no points
+            job.view = rep
             return {"report": rep, "charts": out}
         job.report = build_report(job.analyzer, job.prices, **job.filters)
         return {"report": job.report, "charts": charts(job.report, req.get("chart_session"))}
@@ -116,6 +119,13 @@ def _dispatch(req, data):
         return job.report
     if op == "chart":
         return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"])}
+    if op == "share":
+        rep = job.report or job.view or build_report(job.analyzer, job.prices, **job.filters)
+        summary = share.summarize(rep)
+        fragment = share.to_fragment(summary)
+        link = f"{req['url']}#{fragment}" if req.get("url") else None
+        return {"summary": summary, "fragment": fragment, "link": link, "markdown": share.markdown(summary, link),
+                "svg": share.card_svg(summary)}
     if op == "csv":
         return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
     if op == "export":

@@ -5,6 +5,7 @@ taken from a fixed table (an unknown model is "other"), and the fragment decoder
 shapes. No paths, project or file names, session ids, prompts, tool names or arguments.
 """
 
+import math
 import re
 from html import escape
 
@@ -128,22 +129,37 @@ def from_fragment(fragment):
     }
 
 
+def _fixed(x, nd):
+    """x with nd decimals, halves rounded up: web/share.js uses the same rule, so the card is byte-identical."""
+    return f"{math.floor(x * 10 ** nd + 0.5) / 10 ** nd:.{nd}f}"
+
+
+def _group(digits):
+    """'1234567' -> '1,234,567' (digits of a non-negative integer)."""
+    return f"{int(digits):,}"
+
+
+def _money(x):
+    whole, frac = _fixed(x, 2).split(".")
+    return f"${_group(whole)}.{frac}"
+
+
 def _duration(seconds):
     h, rest = divmod(int(seconds), 3600)
     return f"{h} h {rest // 60:02d} min" if h else f"{rest // 60} min"
 
 
 def _tokens(n):
-    return f"{n / 1e6:.2f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 10_000 else f"{n:,}"
+    return f"{_fixed(n / 1e6, 2)}M" if n >= 1_000_000 else f"{_fixed(n / 1e3, 0)}k" if n >= 10_000 else f"{n:,}"
 
 
 def _pct_text(x):
-    return "n/a" if x is None else f"{x:.0f}%"
+    return "n/a" if x is None else f"{_fixed(x, 0)}%"
 
 
 def headline(s):
     sess = "1 session" if s["sessions"] == 1 else f"{s['sessions']} sessions"
-    return (f"~${s['cost_usd']:,.2f} at API list prices · {sess}, {s['turns']:,} turns · "
+    return (f"~{_money(s['cost_usd'])} at API list prices · {sess}, {s['turns']:,} turns · "
             f"{_pct_text(s['resent_share'])} of it re-sent context")
 
 
@@ -155,7 +171,7 @@ def markdown(summary, link=None):
     lines.append("| bucket | share of cost |")
     lines.append("|---|---|")
     for label, pct in zip(SPLIT_LABELS, s["split"]):
-        lines.append(f"| {label} | {pct:.1f}% |")
+        lines.append(f"| {label} | {_fixed(pct, 1)}% |")
     lines.append("")
     median = f" (median session {_pct_text(s['resent_share_median'])})" if s["resent_share_median"] is not None else ""
     lines.append(f"Peak context {_tokens(s['peak_context'])} tokens · cache hit rate {_pct_text(s['cache_hit_rate'])}"
@@ -183,7 +199,7 @@ def card_svg(summary, width=600, height=300):
            '<text x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">'
            "Claude Code spend · tokenscope</text>",
            f'<text x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" fill="#f2f4f6">'
-           f"${s['cost_usd']:,.2f}</text>",
+           f"{_money(s['cost_usd'])}</text>",
            f'<text x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
            f"{e(str(s['turns']) + ' turns · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
            f" · peak context {e(_tokens(s['peak_context']))} · cache hits {e(_pct_text(s['cache_hit_rate']))}</text>"]
@@ -192,14 +208,14 @@ def card_svg(summary, width=600, height=300):
     for label, pct, colour in zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS):
         w = bar_w * pct / total
         if w > 0:
-            out.append(f'<rect x="{x:.1f}" y="150" width="{w:.1f}" height="26" fill="{colour}">'
-                       f"<title>{e(label)}: {pct:.1f}%</title></rect>")
+            out.append(f'<rect x="{_fixed(x, 1)}" y="150" width="{_fixed(w, 1)}" height="26" fill="{colour}">'
+                       f"<title>{e(label)}: {_fixed(pct, 1)}%</title></rect>")
         x += w
     for i, (label, pct, colour) in enumerate(zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS)):
         lx, ly = 28 + (i % 2) * 280, 204 + (i // 2) * 22
         out.append(f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colour}"/>'
                    f'<text x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" fill="#c9d1d9">'
-                   f"{e(label)} {pct:.1f}%</text>")
+                   f"{e(label)} {_fixed(pct, 1)}%</text>")
     models = ", ".join(family_label(c) for c in s["models"]) or "n/a"
     days = s["first_day"] or ""
     if s["last_day"] and s["last_day"] != s["first_day"]:

@@ -317,3 +317,64 @@ def test_screenshots_of_results(browser, site, name, opts):
     assert width <= p.page.viewport_size["width"], "the page scrolls sideways"
     assert p.foreign_requests() == [] and p.errors == []
     p.ctx.close()
+
+
+def test_share_outputs_hold_no_log_text_and_the_link_opens_as_a_card(browser, site, web):
+    """Intent: Share gives Markdown, a link, an SVG and a PNG card without any sentinel from the log; opening
+    the link renders the card from the fragment alone, never loading Python (no wasm request)."""
+    from py_core import share
+    from tests.test_share import sentinel_logs
+    web.drop([("SENTINEL-FILE.jsonl", sentinel_logs())])
+    web.wait_results()
+    web.page.click("#share-button")
+    web.page.wait_for_selector("#share-panel:not([hidden]) #share-card svg")
+    markdown = web.page.input_value("#share-markdown")
+    link = web.page.input_value("#share-link")
+    svg = web.download("#share-svg").decode()
+    png = web.download("#share-png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"tEXt" not in png and b"iTXt" not in png
+    for out in (markdown, link, svg, png.decode("latin-1")):
+        assert "SENTINEL" not in out
+    assert link.startswith(site + "/#s1&") and f"({link})" in markdown
+    summary = share.from_fragment(link.split("#", 1)[1])
+    assert svg == share.card_svg(summary)
+
+    p = Page(browser, site)
+    p.page.goto(link)
+    p.page.wait_for_selector("body[data-card] #card-view-card svg")
+    assert share.headline(summary) == p.page.inner_text("#card-view-headline")
+    assert f"${summary['cost_usd']:,.2f}" in p.page.inner_text("#card-view-card")
+    p.page.wait_for_timeout(500)
+    assert not any(u.endswith(".wasm") or u.endswith(".whl") for u in p.requests)
+    assert p.foreign_requests() == [] and p.errors == []
+    p.ctx.close()
+
+
+CARD_FRAGMENTS = [
+    "s1&c=0&r=0,0,0,0,0&t=0&n=0&p=0&h=&s=&m=&d=0&f=",
+    "s1&c=1278.4&r=66,20,14,0,0&t=1270&n=1&p=1125000&h=98.2&s=66&m=&d=52340&f=o4.7&a=20250608&b=20250609",
+    "s1&c=1234567.89&r=0.1,99.8,0.1,0,0&t=999999&n=1000&p=12500&h=0.5&s=2.5&m=50.5&d=3600&f=s4-h3.5-m5.1-x&a=20260101"
+    "&b=20261231&u=1",
+    "s1&c=4.17&r=36.9,38.9,24,0,0.2&t=50&n=1&p=141305&h=94.7&s=36.9&m=&d=2728&f=h4.5-o4.7&a=20261102&b=20261102",
+]
+
+
+@pytest.mark.parametrize("fragment", CARD_FRAGMENTS)
+def test_javascript_card_is_byte_identical_to_python(web, fragment):
+    """Intent: web/share.js (cards without Python) and py_core/share.py draw the very same SVG."""
+    from py_core import share
+    js = web.page.evaluate("""async (frag) => {
+      const m = await import("/share.js");
+      return [m.cardSvg(m.fromFragment(frag)), m.headline(m.fromFragment(frag))];
+    }""", fragment)
+    summary = share.from_fragment(fragment)
+    assert js == [share.card_svg(summary), share.headline(summary)]
+
+
+def test_pasted_share_link_shows_the_card(web):
+    """Intent: the paste box tells a share link from a log and shows the card without analysing anything."""
+    web.page.fill("#paste", "look: http://example.invalid/#" + CARD_FRAGMENTS[1])
+    web.page.click("#analyze-button")
+    web.page.wait_for_selector("body[data-card] #card-view-card svg")
+    assert "$1,278.40" in web.page.inner_text("#card-view-card")
+    assert web.page.locator("#results").is_hidden()

@@ -2,6 +2,8 @@
 // Everything from a log is untrusted: it reaches the page only through textContent, and charts are SVG that
 // py_core built with every string escaped.
 
+import { cardSvg, fromFragment, headline, isFragment } from "./share.js";
+
 const $ = (id) => document.getElementById(id);
 // Workers: the first boots at once and answers everything; helpers boot one by one once it is ready and
 // take a share of inputs of many files (issue 4). Measured on 2 cores (bench/RESULTS.md): two workers were
@@ -15,7 +17,7 @@ const FILES_PER_MESSAGE = 64; // posting thousands of File handles at once is a 
 const pending = new Map(); // id -> {resolve, reject, onProgress}
 let nextId = 1;
 let ready = false;
-let booting = true;
+let booting = false;
 let current = null; // {report}
 let running = null; // {ids: [...]} of the analysis in flight
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
@@ -43,7 +45,15 @@ function spawn(primary) {
   return w;
 }
 
-const pool = [spawn(true)];
+const pool = [];
+
+// Python starts with the page, unless the page only shows a shared card (then it waits for logs).
+function startPool() {
+  if (pool.length) return;
+  booting = true;
+  $("boot-status").textContent = "Starting Python in your browser…";
+  pool.push(spawn(true));
+}
 
 function onMessage(w, primary, msg) {
   if (msg.type === "boot_progress") {
@@ -82,7 +92,9 @@ function onMessage(w, primary, msg) {
   else p.resolve(msg);
 }
 
-function request(msg, onProgress, w = pool[0]) {
+function request(msg, onProgress, w) {
+  startPool();
+  w = w || pool[0];
   const id = nextId++;
   return {
     id,
@@ -210,6 +222,7 @@ function fmtBytes(n) {
 
 async function run(items, { folder = false } = {}) {
   setError("");
+  startPool();
   const { files, metas, ignored } = partition(items);
   if (!files.length) {
     setError(folder || ignored
@@ -338,6 +351,7 @@ function sortableTable(node, columns, rows) {
 
 function render(report, charts, skipped, ignored) {
   current = { report };
+  $("share-panel").hidden = true;
   const t = report.totals;
   $("results").hidden = false;
   $("honest-label").textContent = report.label;
@@ -439,6 +453,56 @@ function showNextTurn(sessionId) {
     : "";
 }
 
+// ---------- sharing ----------
+
+function showCard(summary) {
+  $("card-view").hidden = false;
+  putSvg($("card-view-card"), cardSvg(summary));
+  $("card-view-headline").textContent = headline(summary);
+  $("card-view").scrollIntoView({ block: "start" });
+  document.body.dataset.card = "1";
+}
+
+function shareFragmentIn(text) {
+  const at = text.indexOf("#s1&");
+  const frag = at >= 0 ? text.slice(at).trim() : text.trim();
+  return isFragment(frag) ? frag : null;
+}
+
+async function share() {
+  try {
+    const msg = await request({ type: "share", url: `${location.origin}${location.pathname}` }).done;
+    current.share = msg;
+    $("share-panel").hidden = false;
+    putSvg($("share-card"), msg.svg);
+    $("share-link").value = msg.link;
+    $("share-markdown").value = msg.markdown;
+    $("share-panel").scrollIntoView({ block: "nearest" });
+  } catch (err) {
+    setError(err.message);
+  }
+}
+
+// The card as PNG: the SVG drawn on a canvas at twice its size (a canvas PNG carries no text metadata).
+function downloadPng(svg) {
+  const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+  const img = new Image();
+  img.onload = () => {
+    const canvas = el("canvas", { width: String(img.width * 2), height: String(img.height * 2) });
+    const ctx = canvas.getContext("2d");
+    ctx.scale(2, 2);
+    ctx.drawImage(img, 0, 0);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((blob) => {
+      const a = el("a", { href: URL.createObjectURL(blob), download: "tokenscope-card.png" });
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }, "image/png");
+  };
+  img.src = url;
+}
+
 // ---------- wiring ----------
 
 async function sessionChanged() {
@@ -499,6 +563,17 @@ function wire() {
       setError("Paste a session log first (the contents of a .jsonl file from ~/.claude/projects).");
       return;
     }
+    const frag = text.length < 4096 ? shareFragmentIn(text) : null;
+    if (frag) {
+      // A share link or its fragment: shown as a card, nothing to analyse, no Python needed.
+      try {
+        showCard(fromFragment(frag));
+        setError("");
+      } catch (err) {
+        setError(`That looks like a share link, but it is damaged: ${err.message}`);
+      }
+      return;
+    }
     // Pasted text takes the same byte-stream path as files (pyodide.md: never a big string into Python).
     run([{ name: "pasted.jsonl", file: new Blob([text], { type: "text/plain" }) }]);
   });
@@ -510,6 +585,19 @@ function wire() {
     if (running !== null) for (const [w, id] of running.ids) w.worker.postMessage({ type: "cancel", target: id });
   });
   $("session-select").addEventListener("change", sessionChanged);
+  $("share-button").addEventListener("click", share);
+  $("share-svg").addEventListener("click", () => current.share && download("tokenscope-card.svg", current.share.svg, "image/svg+xml"));
+  $("share-png").addEventListener("click", () => current.share && downloadPng(current.share.svg));
+  $("share-copy-link").addEventListener("click", () => navigator.clipboard.writeText($("share-link").value));
+  $("share-copy-md").addEventListener("click", () => navigator.clipboard.writeText($("share-markdown").value));
+  $("card-view-own").addEventListener("click", () => {
+    $("card-view").hidden = true;
+    startPool();
+    $("dropzone").focus();
+  });
+  window.addEventListener("hashchange", () => {
+    if (isFragment(location.hash)) openFragment(location.hash);
+  });
   $("download-json").addEventListener("click", async () => {
     try {
       const msg = await request({ type: "json" }).done;
@@ -528,4 +616,18 @@ function wire() {
   });
 }
 
+function openFragment(hash) {
+  try {
+    showCard(fromFragment(hash));
+  } catch (err) {
+    setError(`This share link is damaged: ${err.message}`);
+  }
+}
+
 wire();
+if (isFragment(location.hash)) {
+  openFragment(location.hash); // a shared card: Python is not started unless logs are given
+  $("boot-status").textContent = "Python starts when you give it logs to analyse.";
+} else {
+  startPool();
+}

@@ -8,6 +8,7 @@
 //                                                         with the first
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id}
+//   {id, type: "share", url}
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
 //   skipped} · {id, type: "result", report, charts} · {id, type: "json", json} · {id, type: "csv", csv} ·
@@ -275,6 +276,9 @@ self.onmessage = async (event) => {
       if (!lastJob) throw new Error("nothing analysed yet");
       // The full report (every context curve): exactly the CLI's --json, built only when downloaded.
       post({ id: msg.id, type: "json", json: handle(JSON.stringify({ op: "json", job: lastJob })) });
+    } else if (msg.type === "share") {
+      if (!lastJob) throw new Error("nothing analysed yet");
+      post({ id: msg.id, type: "share", ...call({ op: "share", job: lastJob, url: msg.url }) });
     } else if (msg.type === "csv") {
       if (!lastJob) throw new Error("nothing analysed yet");
       await tzdata;

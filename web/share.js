@@ -1,0 +1,108 @@
+// The share card and link fragment in JavaScript, so a share link opens as a card without starting Python.
+// A port of py_core/share.py (from_fragment, card_svg, headline): tests/test_web.py renders the same summaries
+// with both and requires byte-identical SVG, so the two cannot drift apart.
+
+const VERSION = "s1";
+const FAMILY = { o: "Opus", s: "Sonnet", h: "Haiku", f: "Fable", m: "Mythos" };
+const CODE = /^(?:[oshfm]\d{1,2}(?:\.\d{1,2})?|x)$/;
+const SPLIT_LABELS = ["Re-sent context (cache read)", "Cache write", "Output", "Fresh input", "Web search"];
+const SPLIT_COLOURS = ["#4e79a7", "#e15759", "#59a14f", "#b07aa1", "#9c755f"];
+const FIELDS = {
+  c: /^\d{1,12}(?:\.\d{1,2})?$/,
+  r: /^(?:\d{1,3}(?:\.\d)?,){4}\d{1,3}(?:\.\d)?$/,
+  t: /^\d{1,12}$/, n: /^\d{1,9}$/, p: /^\d{1,12}$/,
+  h: /^(?:\d{1,3}(?:\.\d)?)?$/, s: /^(?:\d{1,3}(?:\.\d)?)?$/, m: /^(?:\d{1,3}(?:\.\d)?)?$/, d: /^\d{1,12}$/,
+  f: /^(?:[oshfmx0-9.]{1,6}(?:-[oshfmx0-9.]{1,6}){0,11})?$/,
+  a: /^\d{8}$/, b: /^\d{8}$/, u: /^1$/,
+};
+
+export function isFragment(text) {
+  return /^#?s1&/.test(text);
+}
+
+export function fromFragment(fragment) {
+  const text = fragment.startsWith("#") ? fragment.slice(1) : fragment;
+  const items = text.split("&");
+  if (items[0] !== VERSION) throw new Error("not a tokenscope share link (version s1)");
+  const got = {};
+  for (const item of items.slice(1)) {
+    const at = item.indexOf("=");
+    const key = at < 0 ? item : item.slice(0, at);
+    const value = at < 0 ? "" : item.slice(at + 1);
+    if (at < 0 || !Object.hasOwn(FIELDS, key) || Object.hasOwn(got, key) || !FIELDS[key].test(value)) {
+      throw new Error(`bad share field '${key}'`);
+    }
+    got[key] = value;
+  }
+  for (const k of ["c", "r", "t", "n", "p", "d", "f"]) if (!Object.hasOwn(got, k)) throw new Error(`share link lacks '${k}'`);
+  const codes = got.f.split("-").filter(Boolean);
+  if (!codes.every((c) => CODE.test(c))) throw new Error("bad model family code");
+  const day = (v) => (v ? `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6)}` : null);
+  const opt = (k) => (got[k] ? Number(got[k]) : null);
+  return {
+    v: VERSION, cost_usd: Number(got.c), split: got.r.split(",").map(Number), turns: Number(got.t),
+    sessions: Number(got.n), peak_context: Number(got.p), cache_hit_rate: opt("h"), resent_share: opt("s"),
+    resent_share_median: opt("m"), duration_s: Number(got.d), models: codes, first_day: day(got.a),
+    last_day: day(got.b), excludes_unpriced: got.u === "1",
+  };
+}
+
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+  .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+// x with nd decimals, halves rounded up: py_core/share.py uses the same rule (_fixed).
+const fixed = (x, nd) => (Math.floor(x * 10 ** nd + 0.5) / 10 ** nd).toFixed(nd);
+const group = (digits) => String(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const money = (x) => {
+  const [whole, frac] = fixed(x, 2).split(".");
+  return `$${group(whole)}.${frac}`;
+};
+const tokens = (n) => (n >= 1e6 ? `${fixed(n / 1e6, 2)}M` : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
+const pctText = (x) => (x == null ? "n/a" : `${fixed(x, 0)}%`);
+export const familyLabel = (code) => (code === "x" ? "other" : `${FAMILY[code[0]]} ${code.slice(1)}`);
+
+export function headline(s) {
+  const sess = s.sessions === 1 ? "1 session" : `${s.sessions} sessions`;
+  return `~${money(s.cost_usd)} at API list prices · ${sess}, ${group(s.turns)} turns · ` +
+    `${pctText(s.resent_share)} of it re-sent context`;
+}
+
+export function cardSvg(s, width = 600, height = 300) {
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+    `height="${height}" role="img" aria-label="${esc(headline(s))}">`,
+    `<title>${esc(headline(s))}</title>`,
+    `<rect width="${width}" height="${height}" rx="16" fill="#101418"/>`,
+    '<text x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">' +
+    "Claude Code spend · tokenscope</text>",
+    '<text x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" fill="#f2f4f6">' +
+    `${money(s.cost_usd)}</text>`,
+    '<text x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">' +
+    `${esc(`${s.turns} turns · ${s.sessions}${s.sessions === 1 ? " session" : " sessions"}`)}` +
+    ` · peak context ${esc(tokens(s.peak_context))} · cache hits ${esc(pctText(s.cache_hit_rate))}</text>`,
+  ];
+  let x = 28.0;
+  const barW = width - 56;
+  const total = s.split.reduce((a, b) => a + b, 0) || 1;
+  s.split.forEach((pct, i) => {
+    const w = (barW * pct) / total;
+    if (w > 0) {
+      out.push(`<rect x="${fixed(x, 1)}" y="150" width="${fixed(w, 1)}" height="26" fill="${SPLIT_COLOURS[i]}">` +
+        `<title>${esc(SPLIT_LABELS[i])}: ${fixed(pct, 1)}%</title></rect>`);
+    }
+    x += w;
+  });
+  s.split.forEach((pct, i) => {
+    const lx = 28 + (i % 2) * 280;
+    const ly = 204 + Math.floor(i / 2) * 22;
+    out.push(`<rect x="${lx}" y="${ly - 11}" width="12" height="12" fill="${SPLIT_COLOURS[i]}"/>` +
+      `<text x="${lx + 18}" y="${ly}" font-family="system-ui,sans-serif" font-size="13" fill="#c9d1d9">` +
+      `${esc(SPLIT_LABELS[i])} ${fixed(pct, 1)}%</text>`);
+  });
+  const models = s.models.map(familyLabel).join(", ") || "n/a";
+  let days = s.first_day || "";
+  if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
+  out.push(`<text x="28" y="${height - 20}" font-family="system-ui,sans-serif" font-size="12" fill="#9aa4ae">` +
+    `${esc(models)} · ${esc(days)} · estimate at list prices, not a bill</text>`);
+  out.push("</svg>");
+  return out.join("");
+}
