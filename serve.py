@@ -190,10 +190,21 @@ def vendor(force=False, log=print):
     }
     with open(manifest_path, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
+    _sample_report(os.path.join(out, "sample-report.json"))
     with open(stamp_path, "w") as f:
         f.write(digest)
     log(f"tokenscope: web/vendor ready (pyodide {version}, {wheel})")
     return manifest
+
+
+def _sample_report(path):
+    """The sample log's --json report, for web/embed.html's report-widget example (built, not committed)."""
+    sys.path.insert(0, ROOT)
+    from py_core import Analyzer, build_report
+    with open(os.path.join(WEB, "sample.jsonl"), "rb") as f:
+        report = build_report(Analyzer().feed_bytes("sample.jsonl", f.read()), tz="UTC")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(report, f)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -203,6 +214,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Content-Security-Policy", CSP)
+        # Public static files: the widget (issue 5) loads them from pages of other origins.
+        self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Cache-Control", "no-cache")

@@ -6,7 +6,8 @@ strings, so no Python object leaks into JavaScript.
 
 ops: begin · open {source} · feed {source} + bytes · close {source} · meta {agent_id} + bytes ·
      report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
-     csv {...same filters} · chart {session_id} · share (-> the privacy-safe summary of the last report) ·
+     csv {...same filters} · chart {session_id} · share {url} (-> the privacy-safe summary of the last report) ·
+     charts {report, session_id} and share {report, url}: for a pasted --json report, no job needed ·
      export (-> {state}: this job's analysis as plain JSON) · import {state} (merge another job's) · end
 """
 
@@ -69,6 +70,14 @@ def _curve(job, session_id):
     return context_curve(s)
 
 
+def _share(rep, url):
+    summary = share.summarize(rep)
+    fragment = share.to_fragment(summary)
+    link = f"{url}#{fragment}" if url else None
+    return {"summary": summary, "fragment": fragment, "link": link, "markdown": share.markdown(summary, link),
+            "svg": share.card_svg(summary)}
+
+
 def _dispatch(req, data):
     op = req["op"]
     job_id = str(req.get("job", "default"))
@@ -78,6 +87,19 @@ def _dispatch(req, data):
             prices = prices.with_overrides(req["prices"], req.get("prices_name", "price file"))
         _jobs[job_id] = _Job(prices)
         return {"ok": True}
+    if op == "charts":
+        # A report pasted into the page: drawn, not re-analysed.
+        rep = req["report"]
+        if not isinstance(rep, dict) or rep.get("schema_version") != 1:
+            raise ValueError("not a tokenscope --json report (schema version 1)")
+        sid = req.get("session_id")
+        out = charts(rep, sid)
+        if sid:
+            s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
+            out["curve"] = context_curve(s) if s else ""
+        return {"charts": out}
+    if op == "share" and "report" in req:
+        return _share(req["report"], req.get("url"))
     job = _jobs.get(job_id)
     if job is None:
         raise KeyError(f"no job {job_id!r}: send op 'begin' first")
@@ -120,12 +142,7 @@ def _dispatch(req, data):
     if op == "chart":
         return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"])}
     if op == "share":
-        rep = job.report or job.view or build_report(job.analyzer, job.prices, **job.filters)
-        summary = share.summarize(rep)
-        fragment = share.to_fragment(summary)
-        link = f"{req['url']}#{fragment}" if req.get("url") else None
-        return {"summary": summary, "fragment": fragment, "link": link, "markdown": share.markdown(summary, link),
-                "svg": share.card_svg(summary)}
+        return _share(job.report or job.view or build_report(job.analyzer, job.prices, **job.filters), req.get("url"))
     if op == "csv":
         return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
     if op == "export":

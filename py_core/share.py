@@ -40,7 +40,12 @@ def family_label(code):
 
 
 def _pct(x):
-    return None if x is None else round(x * 100, 1)
+    return None if x is None else _round(x * 100, 1)
+
+
+def _round(x, nd):
+    """Halves up (web/share.js rounds the same way, so both summarise a report identically)."""
+    return math.floor(x * 10 ** nd + 0.5) / 10 ** nd
 
 
 def summarize(report):
@@ -51,7 +56,7 @@ def summarize(report):
     codes = sorted({family_code(m.get("priced_as")) for m in report["models"]})
     return {
         "v": VERSION,
-        "cost_usd": round(t["cost_usd"], 2),
+        "cost_usd": _round(t["cost_usd"], 2),
         "split": [_pct(shares[k]) or 0.0 for k in SPLIT_KEYS],
         "turns": t["requests"],
         "sessions": t["sessions"],
@@ -195,12 +200,12 @@ def card_svg(summary, width=600, height=300):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="{e(headline(s))}">',
            f"<title>{e(headline(s))}</title>",
-           f'<rect width="{width}" height="{height}" rx="16" fill="#101418"/>',
-           '<text x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">'
+           f'<rect class="ts-card-bg" width="{width}" height="{height}" rx="16" fill="#101418"/>',
+           '<text class="ts-card-muted" x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">'
            "Claude Code spend · tokenscope</text>",
-           f'<text x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" fill="#f2f4f6">'
-           f"{_money(s['cost_usd'])}</text>",
-           f'<text x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
+           '<text class="ts-card-fg" x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" '
+           f'fill="#f2f4f6">{_money(s["cost_usd"])}</text>',
+           '<text class="ts-card-text" x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
            f"{e(str(s['turns']) + ' turns · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
            f" · peak context {e(_tokens(s['peak_context']))} · cache hits {e(_pct_text(s['cache_hit_rate']))}</text>"]
     x, bar_w = 28.0, width - 56
@@ -214,13 +219,15 @@ def card_svg(summary, width=600, height=300):
     for i, (label, pct, colour) in enumerate(zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS)):
         lx, ly = 28 + (i % 2) * 280, 204 + (i // 2) * 22
         out.append(f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colour}"/>'
-                   f'<text x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" fill="#c9d1d9">'
+                   f'<text class="ts-card-text" x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" '
+                   'fill="#c9d1d9">'
                    f"{e(label)} {_fixed(pct, 1)}%</text>")
     models = ", ".join(family_label(c) for c in s["models"]) or "n/a"
     days = s["first_day"] or ""
     if s["last_day"] and s["last_day"] != s["first_day"]:
         days += f" → {s['last_day']}"
-    out.append(f'<text x="28" y="{height - 20}" font-family="system-ui,sans-serif" font-size="12" fill="#9aa4ae">'
+    out.append(f'<text class="ts-card-muted" x="28" y="{height - 20}" font-family="system-ui,sans-serif" '
+               'font-size="12" fill="#9aa4ae">'
                f"{e(models)} · {e(days)} · estimate at list prices, not a bill</text>")
     out.append("</svg>")
     return "".join(out)

@@ -378,3 +378,110 @@ def test_pasted_share_link_shows_the_card(web):
     web.page.wait_for_selector("body[data-card] #card-view-card svg")
     assert "$1,278.40" in web.page.inner_text("#card-view-card")
     assert web.page.locator("#results").is_hidden()
+
+
+@pytest.fixture
+def docs_site(tmp_path):
+    """A second local origin, standing for someone's docs site, serving tmp_path."""
+    import functools
+    import http.server
+    class Quiet(http.server.SimpleHTTPRequestHandler):  # a plain static server, no CSP of ours
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def widget_page(browser, url):
+    p = Page(browser, url.split("/docs")[0])
+    p.ctx.unroute("**/*")
+    p.ctx.route("**/*", lambda route: (p.requests.append(route.request.url), route.continue_()))
+    p.page.goto(url)
+    return p
+
+
+def test_widgets_from_another_origin_render_the_right_totals(browser, site, docs_site):
+    """Intent: a docs page on one origin embeds widget.js from another: a JSONL widget (Python, through a
+    blob trampoline) and a report widget both show the CLI's cost; the page's own content shows meanwhile."""
+    from py_core import share
+    folder, docs = docs_site
+    rep = cli_json(SAMPLE)
+    (folder / "report.json").write_text(json.dumps(rep))
+    (folder / "docs.html").write_text(f"""<!doctype html><meta charset="utf-8">
+      <script type="module" src="{site}/widget.js"></script>
+      <tokenscope-report id="log" src="{site}/sample.jsonl">static log text</tokenscope-report>
+      <tokenscope-report id="rep" src="report.json">static report text</tokenscope-report>
+      <tokenscope-report id="bad" src="missing.json">static fallback</tokenscope-report>""")
+    p = widget_page(browser, f"{docs}/docs.html")
+    p.page.wait_for_selector('#log[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    p.page.wait_for_selector('#rep[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    p.page.wait_for_selector('#bad[data-state="error"]', timeout=BOOT_TIMEOUT)
+    want = share.summarize(rep)
+    for wid in ("log", "rep"):
+        assert float(p.page.get_attribute(f"#{wid}", "data-cost")) == want["cost_usd"]
+        assert p.page.locator(f"#{wid} svg.ts-card").count() == 1  # locators pierce the open shadow root
+        assert p.page.get_attribute(f"#{wid}", "aria-label") == share.headline(want)
+    assert "static fallback" in p.page.inner_text("#bad")  # its own content stays, with the reason beside it
+    assert "missing.json: HTTP 404" in p.page.locator("#bad .error").inner_text()
+    assert sum(u.endswith("pyodide.asm.wasm") for u in p.requests) == 1  # one Python for the page
+    assert p.errors == []
+    p.ctx.close()
+
+
+def test_report_and_summary_widgets_never_load_python(browser, site, docs_site):
+    """Intent: widgets given a --json report or a share summary draw in JavaScript: no wasm, no wheel."""
+    folder, docs = docs_site
+    (folder / "report.json").write_text(json.dumps(cli_json(SAMPLE)))
+    (folder / "docs.html").write_text(f"""<!doctype html><meta charset="utf-8">
+      <script type="module" src="{site}/widget.js"></script>
+      <tokenscope-report id="rep" src="report.json">r</tokenscope-report>
+      <tokenscope-report id="sum" summary="#{CARD_FRAGMENTS[1]}">s</tokenscope-report>""")
+    p = widget_page(browser, f"{docs}/docs.html")
+    p.page.wait_for_selector('#rep[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    p.page.wait_for_selector('#sum[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    p.page.wait_for_timeout(500)
+    assert p.page.get_attribute("#sum", "data-cost") == "1278.4"
+    assert not any(u.endswith((".wasm", ".whl", "worker.mjs")) for u in p.requests)
+    assert p.errors == []
+    p.ctx.close()
+
+
+def test_embed_page_examples_render(browser, site):
+    """Intent: web/embed.html's live examples render under the page's own strict CSP."""
+    p = Page(browser, site)
+    p.page.goto(site + "/embed.html")
+    for wid in ("example-summary", "example-report", "example-log"):
+        p.page.wait_for_selector(f'#{wid}[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    assert p.page.get_attribute("#example-report", "data-cost") == p.page.get_attribute("#example-log", "data-cost")
+    SHOTS.mkdir(exist_ok=True)
+    p.page.screenshot(path=str(SHOTS / "embed.png"), full_page=True)
+    assert p.foreign_requests() == [] and p.errors == []
+    p.ctx.close()
+
+
+def test_javascript_summary_of_a_report_equals_python(web, real_dir):
+    """Intent: widgets summarise --json reports in JavaScript exactly as py_core.share.summarize does."""
+    from py_core import share
+    for rep in (cli_json(SAMPLE), cli_json(real_dir)):
+        js = web.page.evaluate("""async (rep) => (await import("/share.js")).summarize(rep)""", rep)
+        assert js == share.summarize(rep)
+
+
+def test_pasted_json_report_renders_without_reanalysis(web):
+    """Intent: the paste box tells a --json report from a log and shows it as is (charts drawn from it)."""
+    rep = cli_json(SAMPLE)
+    web.page.fill("#paste", json.dumps(rep))
+    web.page.click("#analyze-button")
+    web.wait_results()
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+    assert web.page.locator("#curve-chart svg .ts-compaction").count() == 1
+    web.page.click("#download-csv")
+    assert "CSV needs the logs" in web.page.inner_text("#input-error")
+    web.page.click("#share-button")
+    web.page.wait_for_selector("#share-panel:not([hidden]) #share-card svg")
+    assert "$4.17" in web.page.input_value("#share-markdown")

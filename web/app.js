@@ -453,6 +453,32 @@ function showNextTurn(sessionId) {
     : "";
 }
 
+// ---------- a pasted --json report ----------
+
+// A CLI `--json` report is one JSON object with schema_version 1; a log is JSONL (one object per line).
+function pastedReport(text) {
+  const t = text.trim();
+  if (!t.startsWith("{") || !/"schema_version"\s*:\s*1\b/.test(t.slice(0, 200))) return null;
+  try {
+    const rep = JSON.parse(t);
+    return rep && rep.schema_version === 1 && rep.totals && Array.isArray(rep.sessions) ? rep : null;
+  } catch {
+    return null; // not one JSON value: analysed as a log instead
+  }
+}
+
+async function showPastedReport(report) {
+  setError("");
+  try {
+    // The charts are py_core's: Python draws them from the report, nothing is re-analysed.
+    const msg = await request({ type: "charts", report }).done;
+    render(report, msg.charts, [], 0);
+    current.pasted = true;
+  } catch (err) {
+    setError(`Could not show that report: ${err.message}`);
+  }
+}
+
 // ---------- sharing ----------
 
 function showCard(summary) {
@@ -471,7 +497,8 @@ function shareFragmentIn(text) {
 
 async function share() {
   try {
-    const msg = await request({ type: "share", url: `${location.origin}${location.pathname}` }).done;
+    const msg = await request({ type: "share", url: `${location.origin}${location.pathname}`,
+                                ...(current.pasted ? { report: current.report } : {}) }).done;
     current.share = msg;
     $("share-panel").hidden = false;
     putSvg($("share-card"), msg.svg);
@@ -508,7 +535,9 @@ function downloadPng(svg) {
 async function sessionChanged() {
   const id = $("session-select").value;
   try {
-    const msg = await request({ type: "chart", session_id: id }).done;
+    const msg = current.pasted
+      ? (await request({ type: "charts", report: current.report, session_id: id }).done).charts
+      : await request({ type: "chart", session_id: id }).done;
     putSvg($("curve-chart"), msg.curve);
     showNextTurn(id);
   } catch (err) {
@@ -563,6 +592,11 @@ function wire() {
       setError("Paste a session log first (the contents of a .jsonl file from ~/.claude/projects).");
       return;
     }
+    const report = pastedReport(text);
+    if (report) {
+      showPastedReport(report);
+      return;
+    }
     const frag = text.length < 4096 ? shareFragmentIn(text) : null;
     if (frag) {
       // A share link or its fragment: shown as a card, nothing to analyse, no Python needed.
@@ -599,6 +633,10 @@ function wire() {
     if (isFragment(location.hash)) openFragment(location.hash);
   });
   $("download-json").addEventListener("click", async () => {
+    if (current && current.pasted) {
+      download("tokenscope-report.json", `${JSON.stringify(current.report)}\n`, "application/json");
+      return;
+    }
     try {
       const msg = await request({ type: "json" }).done;
       download("tokenscope-report.json", `${msg.json}\n`, "application/json");
@@ -607,6 +645,10 @@ function wire() {
     }
   });
   $("download-csv").addEventListener("click", async () => {
+    if (current && current.pasted) {
+      setError("CSV needs the logs themselves: a report holds no per-request rows. Run tokenscope --csv instead.");
+      return;
+    }
     try {
       const msg = await request({ type: "csv", options: { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" } }).done;
       download("tokenscope-requests.csv", msg.csv, "text/csv");

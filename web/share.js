@@ -16,6 +16,45 @@ const FIELDS = {
   a: /^\d{8}$/, b: /^\d{8}$/, u: /^1$/,
 };
 
+const NEW_ID = /^claude-(opus|sonnet|haiku|fable|mythos)-(\d{1,2})(?:-(\d{1,2}))?$/;
+const OLD_ID = /^claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)$/;
+const SPLIT_KEYS = ["cache_read", "cache_write", "output", "input", "web_search"];
+const roundUp = (x, nd) => Math.floor(x * 10 ** nd + 0.5) / 10 ** nd;
+const pct = (x) => (x == null ? null : roundUp(x * 100, 1));
+
+export function familyCode(canonical) {
+  if (!canonical) return "x";
+  let m = NEW_ID.exec(canonical);
+  if (m) return m[1][0] + m[2] + (m[3] ? `.${m[3]}` : "");
+  m = OLD_ID.exec(canonical);
+  if (m) return m[3][0] + m[1] + (m[2] ? `.${m[2]}` : "");
+  return "x";
+}
+
+// The share summary of a --json report (schema 1): py_core.share.summarize, for pages without Python.
+export function summarize(report) {
+  const t = report.totals;
+  const sessions = report.sessions;
+  const first = (t.first_timestamp || "").slice(0, 10) || null;
+  const last = (t.last_timestamp || "").slice(0, 10) || null;
+  return {
+    v: VERSION,
+    cost_usd: roundUp(t.cost_usd, 2),
+    split: SPLIT_KEYS.map((k) => pct(t.share_of_cost[k]) || 0),
+    turns: t.requests,
+    sessions: t.sessions,
+    peak_context: Math.max(0, ...sessions.map((s) => s.peak_context_tokens)),
+    cache_hit_rate: pct(t.cache_hit_rate),
+    resent_share: pct(t.resent_share_pooled),
+    resent_share_median: t.sessions > 1 ? pct(t.resent_share_median_session) : null,
+    duration_s: Math.trunc(sessions.reduce((n, s) => n + (s.duration_seconds || 0), 0)),
+    models: [...new Set(report.models.map((m) => familyCode(m.priced_as)))].sort(),
+    first_day: first,
+    last_day: last,
+    excludes_unpriced: Boolean(t.cost_excludes_unpriced),
+  };
+}
+
 export function isFragment(text) {
   return /^#?s1&/.test(text);
 }
@@ -71,12 +110,12 @@ export function cardSvg(s, width = 600, height = 300) {
     `<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 ${width} ${height}" width="${width}" ` +
     `height="${height}" role="img" aria-label="${esc(headline(s))}">`,
     `<title>${esc(headline(s))}</title>`,
-    `<rect width="${width}" height="${height}" rx="16" fill="#101418"/>`,
-    '<text x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">' +
+    `<rect class="ts-card-bg" width="${width}" height="${height}" rx="16" fill="#101418"/>`,
+    '<text class="ts-card-muted" x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">' +
     "Claude Code spend · tokenscope</text>",
-    '<text x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" fill="#f2f4f6">' +
-    `${money(s.cost_usd)}</text>`,
-    '<text x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">' +
+    '<text class="ts-card-fg" x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" ' +
+    `fill="#f2f4f6">${money(s.cost_usd)}</text>`,
+    '<text class="ts-card-text" x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">' +
     `${esc(`${s.turns} turns · ${s.sessions}${s.sessions === 1 ? " session" : " sessions"}`)}` +
     ` · peak context ${esc(tokens(s.peak_context))} · cache hits ${esc(pctText(s.cache_hit_rate))}</text>`,
   ];
@@ -95,13 +134,15 @@ export function cardSvg(s, width = 600, height = 300) {
     const lx = 28 + (i % 2) * 280;
     const ly = 204 + Math.floor(i / 2) * 22;
     out.push(`<rect x="${lx}" y="${ly - 11}" width="12" height="12" fill="${SPLIT_COLOURS[i]}"/>` +
-      `<text x="${lx + 18}" y="${ly}" font-family="system-ui,sans-serif" font-size="13" fill="#c9d1d9">` +
+      `<text class="ts-card-text" x="${lx + 18}" y="${ly}" font-family="system-ui,sans-serif" font-size="13" ` +
+      'fill="#c9d1d9">' +
       `${esc(SPLIT_LABELS[i])} ${fixed(pct, 1)}%</text>`);
   });
   const models = s.models.map(familyLabel).join(", ") || "n/a";
   let days = s.first_day || "";
   if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
-  out.push(`<text x="28" y="${height - 20}" font-family="system-ui,sans-serif" font-size="12" fill="#9aa4ae">` +
+  out.push(`<text class="ts-card-muted" x="28" y="${height - 20}" font-family="system-ui,sans-serif" ` +
+    'font-size="12" fill="#9aa4ae">' +
     `${esc(models)} · ${esc(days)} · estimate at list prices, not a bill</text>`);
   out.push("</svg>");
   return out.join("");

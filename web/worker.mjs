@@ -8,7 +8,7 @@
 //                                                         with the first
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id}
-//   {id, type: "share", url}
+//   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
 //   skipped} · {id, type: "result", report, charts} · {id, type: "json", json} · {id, type: "csv", csv} ·
@@ -120,7 +120,12 @@ function boxOf(rid) {
 }
 
 function startReader() {
-  reader = new Worker(new URL("reader.mjs", import.meta.url), { type: "module" });
+  const url = new URL("reader.mjs", import.meta.url);
+  // Inside the widget's blob trampoline this worker's origin is the docs page's: import the reader the same way.
+  reader = url.origin === self.location.origin
+    ? new Worker(url, { type: "module" })
+    : new Worker(URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: "text/javascript" })),
+                 { type: "module" });
   reader.onmessage = (event) => {
     const box = boxOf(event.data.rid);
     box.msgs.push(event.data);
@@ -277,8 +282,11 @@ self.onmessage = async (event) => {
       // The full report (every context curve): exactly the CLI's --json, built only when downloaded.
       post({ id: msg.id, type: "json", json: handle(JSON.stringify({ op: "json", job: lastJob })) });
     } else if (msg.type === "share") {
-      if (!lastJob) throw new Error("nothing analysed yet");
-      post({ id: msg.id, type: "share", ...call({ op: "share", job: lastJob, url: msg.url }) });
+      if (msg.report) post({ id: msg.id, type: "share", ...call({ op: "share", report: msg.report, url: msg.url }) });
+      else if (!lastJob) throw new Error("nothing analysed yet");
+      else post({ id: msg.id, type: "share", ...call({ op: "share", job: lastJob, url: msg.url }) });
+    } else if (msg.type === "charts") {
+      post({ id: msg.id, type: "charts", ...call({ op: "charts", report: msg.report, session_id: msg.session_id }) });
     } else if (msg.type === "csv") {
       if (!lastJob) throw new Error("nothing analysed yet");
       await tzdata;
