@@ -18,7 +18,7 @@ from .analyzer import Analyzer
 from .export import request_rows, to_csv
 from .pricing import PriceFileError, PriceTable
 from .report import build_report
-from .svg import charts, context_curve
+from .svg import charts, context_curve, whatif_chart
 from .timeutil import TimeZoneError
 
 _jobs = {}
@@ -97,6 +97,7 @@ def _dispatch(req, data):
         if sid:
             s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
             out["curve"] = context_curve(s) if s else ""
+            out["whatif"] = whatif_chart(s) if s else ""
         return {"charts": out}
     if op == "share" and "report" in req:
         return _share(req["report"], req.get("url"))
@@ -140,7 +141,10 @@ def _dispatch(req, data):
             job.report = build_report(job.analyzer, job.prices, **job.filters)
         return job.report
     if op == "chart":
-        return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"])}
+        rep = job.report or job.view
+        s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None) if rep else None
+        return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"]),
+                "whatif": whatif_chart(s) if s else ""}
     if op == "share":
         return _share(job.report or job.view or build_report(job.analyzer, job.prices, **job.filters), req.get("url"))
     if op == "csv":

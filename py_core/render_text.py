@@ -108,6 +108,37 @@ def render(report, max_sessions=15):
         for m in report["models"]:
             add(f"  {money(m['cost_usd']):>10}  {m['requests']:>6} req  {clean(m['model'])}"
                 + ("" if m["priced_as"] else "  (no price: excluded from the total)"))
+    ins = report.get("insights")
+    if ins and sessions:
+        add("")
+        add("What to change (estimates under stated assumptions; --json has them in full):")
+        top = sessions[0]
+        si = top["insights"]
+        best = si["what_if_compaction"]["best"]
+        add(f"  Costliest session {clean(top['session_id'])[:13]}: "
+            + (f"compacting at {tokens(best['threshold_tokens'])} tokens would have saved ~{money(best['saving_usd'])} "
+               f"({best['compactions']} compaction(s))" if best else "no compaction threshold would have saved money"))
+        fresh = si["fresh_session"]
+        if fresh["resets"]:
+            add(f"  Fresh sessions at its {len(fresh['resets'])} longest idle gap(s): "
+                f"{'saves' if fresh['saving_usd'] > 0 else 'costs'} ~{money(abs(fresh['saving_usd']))}")
+        res = si["resident_context"]["largest"]
+        if res:
+            r0 = res[0]
+            add(f"  Largest resident addition: turn {r0['turn']} added {tokens(r0['tokens'])} tokens, re-read by "
+                f"{r0['later_turns']} later turns: {money(r0['resident_cost_usd'])}")
+        if len(sessions) > 1:
+            pc = si["percentile"]
+            add(f"  Among your {len(sessions)} sessions it is at the {pc['cost']:g}th percentile for cost, "
+                f"{pc['peak_context']:g}th for peak context, {pc['turns']:g}th for turns")
+        m = ins["idle_cache_misses"]
+        add(f"  {m['count']} cache miss(es) after idle cost {money(m['extra_cost_usd'])} more than cache hits would have")
+        y, ref = ins["yours"], ins["reference"]
+        if y["median_session_cost_usd"] is not None:
+            add(f"  Your median session: {money(y['median_session_cost_usd'])}, {y['median_session_turns']:.0f} turns, "
+                f"peak {tokens(int(y['median_peak_context_tokens']))}; the reference set's (one heavy user, not a "
+                f"census): {money(ref['median_session_cost_usd'])}, {ref['median_session_turns']} turns, "
+                f"peak {tokens(ref['median_peak_context_tokens'])}")
     warnings = list(report["diagnostics"]["warnings"])
     for u in report["unpriced_models"]:
         warnings.append(f"no price for {clean(u['model'])}: {u['requests']} request(s), {tokens(u['tokens'])} tokens "

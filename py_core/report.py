@@ -7,7 +7,7 @@ Every figure the views show is computed here, once. Money is summed as integer p
 import statistics
 from datetime import timezone
 
-from . import __version__
+from . import __version__, insights
 from .pricing import PICO, PriceTable
 from .timeutil import day_function, parse_day, resolve_tz, tz_label
 
@@ -101,14 +101,22 @@ class _Agg:
         }
 
 
-def _price(prices, r):
-    """(costs tuple, None) for a priced request, or (None, unpriced label)."""
+def _rates(prices, r):
+    """((input, 5m, 1h, read, output) pico-dollar rates, web fee) for a request, or (None, unpriced label)."""
     canonical = prices.resolve(r.model)
     if canonical is None:
         return None, r.model
     found = prices.rates(canonical, utc_day(r.ts) or "0000-00-00", r.context, r.speed, r.geo)
     if found is None:
         return None, f"{r.model} (fast mode: no published price)"
+    return found, None
+
+
+def _price(prices, r):
+    """(costs tuple, None) for a priced request, or (None, unpriced label)."""
+    found, label = _rates(prices, r)
+    if found is None:
+        return None, label
     (pin, p5, p1h, pread, pout), web = found
     return (r.input * pin, r.output * pout, r.cw5m * p5, r.cw1h * p1h, r.cache_read * pread,
             r.web_search * web), None  # pico-dollars
@@ -270,6 +278,12 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         session_rows.append(_session_report(sid, s, a, prices, agent_types, prompts_by_session.get(sid, []),
                                             comp_by_session.get(sid, []), curve))
     session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
+    # Each session's rank among the user's own sessions (issue 6).
+    ranks = {k: [row[f] for row in session_rows] for k, f in
+             (("cost", "cost_usd"), ("peak_context", "peak_context_tokens"), ("turns", "requests"))}
+    for row in session_rows:
+        row["insights"]["percentile"] = {k: insights.percentile_rank(v, row[f]) for (k, v), f in
+                                         zip(ranks.items(), ("cost_usd", "peak_context_tokens", "requests"))}
     if not curve and curve_for and session_rows:
         want = session_rows[0]["session_id"] if curve_for == "top" else curve_for
         for row in session_rows:
@@ -331,6 +345,15 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
             for m, g in sorted(unpriced.items())
         ],
         "diagnostics": _diagnostics(a, kept, duplicates, replays, session_note),
+    }
+    misses = [row["insights"]["idle_cache_misses"] for row in session_rows]
+    best = [row["insights"]["what_if_compaction"]["best"] for row in session_rows]
+    report["insights"] = {
+        "idle_cache_misses": {"count": sum(m["count"] for m in misses),
+                              "extra_cost_usd": round(sum(m["extra_cost_usd"] for m in misses), 10)},
+        "what_if_compaction_saving_usd": round(sum(b["saving_usd"] for b in best if b), 10),
+        "costliest_sessions": [{"session_id": r["session_id"], "cost_usd": r["cost_usd"]} for r in session_rows[:5]],
+        **insights.reference_comparison(report),
     }
     return report
 
@@ -397,6 +420,11 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         agents.append(row)
     agents.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
     main_n = len(main)
+    turns = []
+    for r, _c in main:
+        found, _label = _rates(prices, r)
+        if found is not None:  # unpriced turns cannot be re-priced
+            turns.append(insights.Turn(r.ts, r.timestamp, r.input, r.cw5m, r.cw1h, r.cache_read, r.output, found[0]))
     row = {
         "session_id": sid,
         "project": _project_of(pairs),
@@ -426,6 +454,7 @@ def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
         "agents": agents,
         "context_curve": _curve_points(pairs) if curve else [],
     }
+    row["insights"] = insights.session_insights(turns, row["peak_context_tokens"])
     return row
 
 

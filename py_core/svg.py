@@ -185,6 +185,63 @@ def days_chart(days, width=640, height=200):
     return "".join(out)
 
 
+def whatif_chart(session, width=640, height=180):
+    """Saving (or cost) of compacting at each threshold, for one session: bars above or below zero."""
+    rows = (session.get("insights") or {}).get("what_if_compaction", {}).get("thresholds", [])
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-chart ts-whatif" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="img" aria-label="What-if compaction savings">',
+           "<title>What if the context had been compacted at these sizes</title>"]
+    if not rows:
+        out.append(f'<text class="ts-text" x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="13" '
+                   'fill="currentColor">The context never grew past a threshold worth testing</text></svg>')
+        return "".join(out)
+    pad_l, pad_b, pad_t = 60, 28, 12
+    ph = height - pad_b - pad_t
+    top = max(max(abs(r["saving_usd"]) for r in rows), 1e-9)
+    zero = pad_t + ph / 2
+    bw = (width - pad_l - 10) / len(rows)
+    out.append(f'<line class="ts-grid" x1="{pad_l}" x2="{width - 10}" y1="{_n(zero)}" y2="{_n(zero)}" '
+               'stroke="#8888" stroke-width="1"/>')
+    out.append(f'<text class="ts-text" x="{pad_l - 6}" y="{_n(zero + 4)}" text-anchor="end" font-size="11" '
+               'fill="currentColor">$0</text>')
+    for i, r in enumerate(rows):
+        h = (ph / 2) * abs(r["saving_usd"]) / top
+        y = zero - h if r["saving_usd"] >= 0 else zero
+        colour = "#59a14f" if r["saving_usd"] >= 0 else "#e15759"
+        x = pad_l + i * bw
+        verb = "saves" if r["saving_usd"] >= 0 else "costs"
+        out.append(f'<rect class="ts-whatif-bar" x="{_n(x + bw * 0.15)}" y="{_n(y)}" width="{_n(bw * 0.7)}" '
+                   f'height="{_n(max(h, 1))}" fill="{colour}"><title>Compacting at {r["threshold_tokens"]:,} tokens '
+                   f'{verb} {_money(abs(r["saving_usd"]))} ({r["compactions"]} compaction(s))</title></rect>'
+                   f'<text class="ts-text" x="{_n(x + bw / 2)}" y="{height - 8}" text-anchor="middle" font-size="11" '
+                   f'fill="currentColor">{_tok(r["threshold_tokens"])}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def projects_chart(projects, width=640, row=22, top_n=12):
+    """Estimated spend per project (the projects' names are log text: escaped)."""
+    rows = projects[:top_n]
+    height = max(row * len(rows) + 8, 30)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-chart ts-projects" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="img" aria-label="Spend per project">',
+           "<title>Estimated spend per project</title>"]
+    top = max((p["cost_usd"] for p in rows), default=0) or 1
+    label_w = 250
+    for i, p in enumerate(rows):
+        y = 4 + i * row
+        name = p["project"] if len(p["project"]) <= 36 else "…" + p["project"][-35:]
+        w = (width - label_w - 80) * p["cost_usd"] / top
+        out.append(f'<text class="ts-text" x="{label_w - 8}" y="{y + 14}" text-anchor="end" font-size="12" '
+                   f'fill="currentColor">{esc(name)}</text><rect class="ts-project" x="{label_w}" y="{y + 3}" '
+                   f'width="{_n(max(w, 1))}" height="{row - 8}" fill="#4e79a7"><title>{esc(p["project"])}: '
+                   f'{_money(p["cost_usd"])}, {p["sessions"]} session(s)</title></rect>'
+                   f'<text class="ts-text" x="{_n(label_w + max(w, 1) + 6)}" y="{y + 14}" font-size="12" '
+                   f'fill="currentColor">{_money(p["cost_usd"])}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def charts(report, session_id=None):
     """The charts a view shows: split, per-day, and the curve of one session (default: the costliest)."""
     sessions = report["sessions"]
@@ -192,6 +249,8 @@ def charts(report, session_id=None):
     return {
         "split": split_bar(report["totals"]),
         "days": days_chart(report["days"]),
+        "projects": projects_chart(report["projects"]),
         "curve": context_curve(chosen) if chosen else "",
+        "whatif": whatif_chart(chosen) if chosen else "",
         "curve_session": chosen["session_id"] if chosen else None,
     }

@@ -485,3 +485,24 @@ def test_pasted_json_report_renders_without_reanalysis(web):
     web.page.click("#share-button")
     web.page.wait_for_selector("#share-panel:not([hidden]) #share-card svg")
     assert "$4.17" in web.page.input_value("#share-markdown")
+
+
+def test_insights_on_the_page_match_the_json(web, real_dir):
+    """Intent: issue 6's insights appear on the page with the numbers --json gives, and their assumptions."""
+    web.page.set_input_files("#folder-input", str(real_dir / "iansherr__claude-code-log" / "real_projects"))
+    web.wait_results()
+    rep = cli_json(real_dir / "iansherr__claude-code-log" / "real_projects")
+    top = rep["sessions"][0]["insights"]
+    best = top["what_if_compaction"]["best"]
+    text = web.page.inner_text("#whatif-text")
+    assert (f"saved ~${best['saving_usd']:,.2f}" in text) if best else ("No compaction threshold" in text)
+    assert web.page.locator("#whatif-chart svg .ts-whatif-bar").count() == len(top["what_if_compaction"]["thresholds"])
+    m = top["idle_cache_misses"]
+    assert web.page.inner_text("#misses-text").startswith(f"{m['count']} cache miss(es)")
+    assert web.page.locator("#resident-table tbody tr").count() == len(top["resident_context"]["largest"])
+    assert "not a census" in web.page.inner_text("#reference-label")
+    assert "$4.08" in web.page.inner_text("#reference-table")
+    assert web.page.locator("#assumptions li").count() == 4
+    latest = max(rep["sessions"], key=lambda s: s["last_timestamp"] or "")
+    assert float(web.page.get_attribute("#h-next", "data-value")) == latest["next_turn"]["cost_usd"]
+    assert web.page.locator("#projects-chart svg .ts-project").count() == min(len(rep["projects"]), 12)

@@ -392,6 +392,13 @@ function render(report, charts, skipped, ignored) {
   if (charts.curve_session) select.value = charts.curve_session;
   putSvg($("curve-chart"), charts.curve);
   showNextTurn(charts.curve_session);
+  putSvg($("whatif-chart"), charts.whatif);
+  showInsights(charts.curve_session);
+  $("projects-section").hidden = report.projects.length < 2;
+  putSvg($("projects-chart"), charts.projects);
+  const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
+  const nt = latest && latest.next_turn;
+  set("h-next", nt ? `${money(nt.cost_usd)} at ${tok(nt.context_tokens)} context` : "n/a", nt ? nt.cost_usd : "");
 
   $("days-section").hidden = report.days.length < 2;
   putSvg($("days-chart"), charts.days);
@@ -443,6 +450,57 @@ function renderTables(report, skipped, ignored) {
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
   performance.mark("tokenscope:analyze:end");
   document.body.dataset.results = String(++renders);
+}
+
+function showInsights(sessionId) {
+  const report = current.report;
+  const s = report.sessions.find((x) => x.session_id === sessionId);
+  if (!s) return;
+  const si = s.insights;
+  const w = si.what_if_compaction;
+  $("whatif-text").textContent = w.best
+    ? `Compacting at ${tok(w.best.threshold_tokens)} tokens would have saved ~${money(w.best.saving_usd)} (${w.best.compactions} compaction(s)).`
+    : "No compaction threshold would have saved money in this session.";
+  const f = si.fresh_session;
+  $("fresh-text").textContent = f.resets.length
+    ? `Starting fresh at its ${f.resets.length} longest idle gap(s) would have ${f.saving_usd >= 0 ? "saved" : "cost"} ~${money(Math.abs(f.saving_usd))}.`
+    : "No idle gap of 30 minutes or more to start a fresh session at.";
+  const m = si.idle_cache_misses;
+  $("misses-text").textContent = `${m.count} cache miss(es) after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
+  table($("misses-table"), [
+    { label: "Turn", num: true, get: (x) => x.turn },
+    { label: "When", get: (x) => (x.timestamp || "").slice(0, 19).replace("T", " ") },
+    { label: "Idle", num: true, get: (x) => x.idle_seconds, fmt: (v) => `${Math.round(v / 60)} min` },
+    { label: "Re-written", num: true, get: (x) => x.tokens_rewritten, fmt: tok },
+    { label: "Extra cost", num: true, get: (x) => x.extra_cost_usd, fmt: money },
+  ], m.misses);
+  table($("resident-table"), [
+    { label: "Turn", num: true, get: (x) => x.turn },
+    { label: "Added", num: true, get: (x) => x.tokens, fmt: tok },
+    { label: "Re-read by", num: true, get: (x) => x.later_turns, fmt: (v) => `${v} turns` },
+    { label: "Cost of staying", num: true, get: (x) => x.resident_cost_usd, fmt: money },
+  ], si.resident_context.largest);
+  const p = si.percentile;
+  $("rank-text").textContent = report.sessions.length > 1
+    ? `Among your ${report.sessions.length} sessions this one is at the ${p.cost}th percentile for cost, ${p.peak_context}th for peak context and ${p.turns}th for turns.`
+    : "";
+  $("assumptions").replaceChildren(...[w, f, m, si.resident_context].map((x) => el("li", {}, x.assumptions)));
+  const ins = report.insights;
+  $("reference-label").textContent = ins.reference.label;
+  const pctOr = (v) => (v == null ? "n/a" : pct(v));
+  table($("reference-table"), [
+    { label: "", get: (r) => r[0] },
+    { label: "Yours", num: true, get: (r) => r[1] },
+    { label: "Reference", num: true, get: (r) => r[2] },
+  ], [
+    ["Median session cost", money(ins.yours.median_session_cost_usd), money(ins.reference.median_session_cost_usd)],
+    ["Median session turns", ins.yours.median_session_turns ?? "n/a", ins.reference.median_session_turns],
+    ["Median peak context", tok(ins.yours.median_peak_context_tokens), tok(ins.reference.median_peak_context_tokens)],
+    ["Re-sent share, median session", pctOr(ins.yours.resent_share_median_session), pct(ins.reference.resent_share_median_session)],
+    ["Re-sent share, pooled", pctOr(ins.yours.resent_share_pooled), pct(ins.reference.resent_share_pooled)],
+    ["Cache hit rate, median session", pctOr(ins.yours.cache_hit_rate_median_session), pct(ins.reference.cache_hit_rate_median_session)],
+    ["Cache hit rate, pooled", pctOr(ins.yours.cache_hit_rate_pooled), pct(ins.reference.cache_hit_rate_pooled)],
+  ]);
 }
 
 function showNextTurn(sessionId) {
@@ -539,7 +597,9 @@ async function sessionChanged() {
       ? (await request({ type: "charts", report: current.report, session_id: id }).done).charts
       : await request({ type: "chart", session_id: id }).done;
     putSvg($("curve-chart"), msg.curve);
+    putSvg($("whatif-chart"), msg.whatif);
     showNextTurn(id);
+    showInsights(id);
   } catch (err) {
     setError(err.message);
   }

@@ -294,7 +294,7 @@ self.onmessage = async (event) => {
     } else if (msg.type === "chart") {
       if (!lastJob) throw new Error("nothing analysed yet");
       const out = call({ op: "chart", job: lastJob, session_id: msg.session_id });
-      post({ id: msg.id, type: "chart", curve: out.curve, session_id: out.session_id });
+      post({ id: msg.id, type: "chart", curve: out.curve, whatif: out.whatif, session_id: out.session_id });
     } else {
       throw new Error(`unknown message type ${msg.type}`);
     }
