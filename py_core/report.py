@@ -270,12 +270,12 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         prompts_by_session.setdefault(sid, []).append(ts)
 
     comp_by_session = {}
-    for key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
+    for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
 
     session_rows = []
     for sid, s in sessions.items():
-        session_rows.append(_session_report(sid, s, a, prices, agent_types, prompts_by_session.get(sid, []),
+        session_rows.append(_session_report(sid, s, prices, agent_types, prompts_by_session.get(sid, []),
                                             comp_by_session.get(sid, []), curve))
     session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     # Each session's rank among the user's own sessions (issue 6).
@@ -379,7 +379,7 @@ def _iso(ts):
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _session_report(sid, s, a, prices, agent_types, prompt_ts, comps, curve):
+def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
     agg = s["agg"]
     summ = agg.summary()
     pairs = s["reqs"]
