@@ -74,5 +74,5 @@ class RequestStore:
                 replays += 1
                 continue
             kept.append(req)
-        kept.sort(key=lambda r: (r.ts if r.ts is not None else 0.0, r.source, r.line))
+        kept.sort(key=lambda r: r.order())
         return kept, replays

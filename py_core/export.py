@@ -4,7 +4,7 @@ import csv
 import io
 
 from .pricing import PriceTable
-from .report import _agent_key, _price, _resolve_agent_types, _usd, select
+from .report import _agent_key, _price, _project_of, _resolve_agent_types, _usd, select
 from .timeutil import day_function, resolve_tz
 
 CSV_FIELDS = (
@@ -27,7 +27,6 @@ def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session
     prices = prices or PriceTable.builtin()
     day_of = day_function(resolve_tz(tz))
     sel = select(analyzer, day_of, since, until, session, latest)
-    from .report import _project_of
     types = _resolve_agent_types(analyzer)
     by_session = {}
     for r in sel["requests"]:

@@ -41,8 +41,8 @@ class Request:
         return self.input + self.cw5m + self.cw1h + self.cache_read
 
     def order(self):
-        """A total order independent of how the input was split or merged."""
-        return (self.ts, self.source, self.line)
+        """A total order independent of how the input was split or merged (no timestamp sorts first)."""
+        return (self.ts if self.ts is not None else 0.0, self.source, self.line)
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)

@@ -2,16 +2,12 @@
 
 import re
 
+from .svg import BUCKETS
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 BAR_WIDTH = 40
-SEGMENTS = (  # bucket, label, bar glyph
-    ("cache_read", "cache read (re-sent context)", "R"),
-    ("cache_write_5m", "cache write 5m", "w"),
-    ("cache_write_1h", "cache write 1h", "W"),
-    ("output", "output", "O"),
-    ("input", "fresh input", "i"),
-    ("web_search", "web search", "s"),
-)
+# bucket, label, bar glyph: the buckets and labels of the SVG split (one table), a letter each for the bar
+SEGMENTS = tuple((key, label[0].lower() + label[1:], glyph) for (key, label, _colour), glyph in zip(BUCKETS, "RwWOis"))
 
 
 def clean(text, width=None):

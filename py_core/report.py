@@ -288,7 +288,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         want = session_rows[0]["session_id"] if curve_for == "top" else curve_for
         for row in session_rows:
             if row["session_id"] == want:
-                row["context_curve"] = _curve_points(sessions[want]["reqs"])
+                row["context_curve"] = _curve_points(_curve_requests(sessions[want]["reqs"]))
 
     projects = {}
     for row in session_rows:
@@ -384,7 +384,7 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
     summ = agg.summary()
     pairs = s["reqs"]
     main = [(r, c) for r, c in pairs if _agent_key(r) == "main"]
-    curve_src = main or pairs
+    curve_src = main or pairs  # what _curve_requests(pairs) gives, without filtering twice
     contexts = [r.context for r, _ in curve_src]
     ts_all = [r.ts for r, _ in pairs if r.ts is not None] + [t for t in prompt_ts if t is not None]
     first = min(ts_all) if ts_all else None
@@ -452,17 +452,21 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
         "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top[:TOP_N]],
         "models": _group_rows(s["models"], "model", prices),
         "agents": agents,
-        "context_curve": _curve_points(pairs) if curve else [],
+        "context_curve": _curve_points(curve_src) if curve else [],
     }
     row["insights"] = insights.session_insights(turns, row["peak_context_tokens"])
     return row
 
 
+def _curve_requests(pairs):
+    """The requests a context curve follows: the main thread's (all, when a session has none there)."""
+    return [(r, c) for r, c in pairs if _agent_key(r) == "main"] or pairs
+
+
 def _curve_points(pairs):
-    """Per main-thread request (all requests when a session has none on the main thread)."""
-    main = [(r, c) for r, c in pairs if _agent_key(r) == "main"] or pairs
+    """One curve point per request of `pairs` (see _curve_requests)."""
     return [{"timestamp": r.timestamp, "context_tokens": r.context, "output_tokens": r.output,
-             "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model} for r, c in main]
+             "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model} for r, c in pairs]
 
 
 def _diagnostics(a, kept, duplicates, replays, session_note):
