@@ -147,11 +147,13 @@ class Analyzer:
         counted under its type rather than as malformed.
         """
         head = line[:m.start()]
-        if head.count(b"{") != 1 or b"[" in head or head.lstrip()[:1] != b"{" or line.rstrip()[-1:] != b"}":
+        if head.count(b"{") != 1 or b"[" in head or head.lstrip()[:1] != b"{" or (
+                line[-1:] != b"}" and line.rstrip()[-1:] != b"}"):
             return False
         t = m.group(1)
         if t == b"assistant":
-            if b'"usage"' in line:
+            # message.usage sits near the end of the line: search from there.
+            if line.rfind(b'"usage"') != -1:
                 return False
         elif t == b"user":
             if b'"tool_result"' not in line or b'"agentId"' in line:
@@ -231,6 +233,8 @@ class Analyzer:
             self.unknown_types[t] += 1
 
     def _usage(self, src, n, obj, msg, usage):
+        # The hottest function of the analyzer (one call per usage line, most of them duplicate copies of
+        # a response): plain lookups, and the record is built only for a copy that wins (issue 4).
         model = msg.get("model")
         if model == "<synthetic>" or obj.get("isApiErrorMessage") is True:
             # Client-side placeholders (usage-limit notices, API errors): not requests.
@@ -238,15 +242,18 @@ class Analyzer:
             return
         self.kinds["usage"] += 1
         content = msg.get("content")
-        if isinstance(content, list):
+        if type(content) is list:
             for item in content:
-                if isinstance(item, dict) and item.get("type") == "tool_use" and item.get("name") in AGENT_TOOLS:
+                if type(item) is dict and item.get("name") in AGENT_TOOLS and item.get("type") == "tool_use":
                     inp = item.get("input")
                     tid = _str_or_none(item.get("id"))
                     if tid and isinstance(inp, dict) and isinstance(inp.get("subagent_type"), str):
                         self.task_types[tid] = inp["subagent_type"]
-        cw_total = _int(usage.get("cache_creation_input_tokens"))
-        cc = usage.get("cache_creation")
+        get = usage.get
+        cw_total = get("cache_creation_input_tokens", 0)
+        if type(cw_total) is not int or cw_total < 0:
+            cw_total = _int(cw_total)
+        cc = get("cache_creation")
         if isinstance(cc, dict):
             cw1h = _int(cc.get("ephemeral_1h_input_tokens"))
             cw5m = _int(cc.get("ephemeral_5m_input_tokens"))
@@ -256,16 +263,27 @@ class Analyzer:
                 cw5m = cw_total - cw1h
         else:
             cw5m, cw1h = cw_total, 0
-        inp, out, read = _int(usage.get("input_tokens")), _int(usage.get("output_tokens")), \
-            _int(usage.get("cache_read_input_tokens"))
-        mid, rid = _str_or_none(msg.get("id")), _str_or_none(obj.get("requestId"))
+        inp = get("input_tokens", 0)
+        if type(inp) is not int or inp < 0:
+            inp = _int(inp)
+        out = get("output_tokens", 0)
+        if type(out) is not int or out < 0:
+            out = _int(out)
+        read = get("cache_read_input_tokens", 0)
+        if type(read) is not int or read < 0:
+            read = _int(read)
+        mid, rid = msg.get("id"), obj.get("requestId")
+        if type(mid) is not str or not mid:
+            mid = None
+        if type(rid) is not str or not rid:
+            rid = None
         sidechain = obj.get("isSidechain") is True
         if not self.store.offer(mid, rid, sidechain, inp + out + cw5m + cw1h + read, src.name, n):
             return
-        stu = usage.get("server_tool_use")
+        stu = get("server_tool_use")
         web = _int(stu.get("web_search_requests")) if isinstance(stu, dict) else 0
-        speed = usage.get("speed")
-        geo = usage.get("inference_geo")
+        speed = get("speed")
+        geo = get("inference_geo")
         ts_raw = obj.get("timestamp")
         cwd = obj.get("cwd")
         self.store.put(Request(

@@ -137,20 +137,25 @@ def idle_cache_misses(turns):
 
 
 def resident_context(turns):
+    # Linear, not quadratic (issue 4: a 1,270-turn session without a compaction is 800k steps otherwise):
+    # tokens added at turn i stay until the first later drop of the context, `end[i]`, and are re-read
+    # at each turn before it, so their cost is a difference of prefix sums of the read rates.
+    n = len(turns)
+    ctx = [t.context for t in turns]
+    reads = [0] * (n + 1)
+    for k, t in enumerate(turns):
+        reads[k + 1] = reads[k] + t.rates[3]
+    end = [n] * n
+    for i in range(n - 2, -1, -1):
+        end[i] = i + 1 if ctx[i + 1] < ctx[i] else end[i + 1]
     rows = []
     for i, t in enumerate(turns):
         added = t.w5 + t.w1
         if not added:
             continue
-        cost = 0
-        later = 0
-        for j in range(i + 1, len(turns)):
-            if turns[j].context < turns[j - 1].context:
-                break  # the context dropped (a compaction or a clear): these tokens are gone
-            cost += added * turns[j].rates[3]
-            later += 1
-        rows.append({"turn": i + 1, "timestamp": t.timestamp, "tokens": added, "later_turns": later,
-                     "resident_cost_usd": _usd(cost)})
+        e = end[i]
+        rows.append({"turn": i + 1, "timestamp": t.timestamp, "tokens": added, "later_turns": e - i - 1,
+                     "resident_cost_usd": _usd(added * (reads[e] - reads[i + 1]))})
     rows.sort(key=lambda r: (-r["resident_cost_usd"], r["turn"]))
     return {"largest": rows[:TOP_RESIDENT], "assumptions": ASSUMPTIONS["resident_context"]}
 

@@ -1,15 +1,21 @@
-// Runs py_core inside real Pyodide under Node: node tests/pyodide_node.mjs <vendor dir> <log file>
+// Runs py_core inside real Pyodide under Node: node tests/pyodide_node.mjs <vendor dir> <log file> [snapshot]
 // Prints the report JSON that py_core.api.handle returns (time zone UTC), for comparison with CPython.
+// With "snapshot", Python starts from serve.py's start-up snapshot, as the page does.
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [vendorDir, logFile] = process.argv.slice(2).map((p) => resolve(p));
+const [vendorDir, logFile] = process.argv.slice(2, 4).map((p) => resolve(p));
+const fromSnapshot = process.argv[4] === "snapshot";
 const manifest = JSON.parse(readFileSync(join(vendorDir, "manifest.json"), "utf8"));
 const indexURL = join(vendorDir, "pyodide") + "/";
 const { loadPyodide } = await import(pathToFileURL(indexURL + "pyodide.mjs").href);
 // packageBaseUrl: without it a missing package would be fetched from the CDN (pyodide.md).
-const py = await loadPyodide({ indexURL, packageBaseUrl: indexURL, stdout: () => {}, stderr: () => {} });
+const py = await loadPyodide({
+  indexURL, packageBaseUrl: indexURL, stdout: () => {}, stderr: () => {},
+  ...(fromSnapshot ? { _loadSnapshot: gunzipSync(readFileSync(join(vendorDir, "..", manifest.snapshot))) } : {}),
+});
 const wheel = readFileSync(join(vendorDir, manifest.core_wheel.replace(/^vendor\//, "")));
 py.unpackArchive(new Uint8Array(wheel), "wheel");
 const handle = py.pyimport("py_core.api").handle;

@@ -23,8 +23,13 @@ def cpython(data):
     return out
 
 
-@pytest.mark.parametrize("log", ["web/sample.jsonl", "REAL:moredip__session-share/fixtures/general-tool-calls.jsonl"])
-def test_pyodide_in_node_matches_cpython_exactly(log, request):
+@pytest.mark.parametrize("log, start", [
+    ("web/sample.jsonl", "cold"),
+    ("web/sample.jsonl", "snapshot"),  # the page's start (issue 4): the snapshot must not change an answer
+    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "cold"),
+    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "snapshot"),
+])
+def test_pyodide_in_node_matches_cpython_exactly(log, start, request):
     """Intent: the whole report and the SVG charts are identical in CPython 3.11 and Pyodide's CPython 3.14."""
     if log.startswith("REAL:"):
         real = request.getfixturevalue("real_dir")
@@ -34,8 +39,8 @@ def test_pyodide_in_node_matches_cpython_exactly(log, request):
     node = shutil.which("node")
     assert node, "Node.js is required (tests/run.sh installs it)"
     manifest = serve.vendor(log=lambda *a: None)
-    r = subprocess.run([node, str(ROOT / "tests" / "pyodide_node.mjs"), str(ROOT / "web" / "vendor"), str(path)],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run([node, str(ROOT / "tests" / "pyodide_node.mjs"), str(ROOT / "web" / "vendor"), str(path),
+                        start], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(r.stdout)
     assert got["version"] == manifest["pyodide_version"]

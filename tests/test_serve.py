@@ -97,3 +97,24 @@ def test_pyodide_version_named_once():
     for f in (ROOT / "web").glob("*.*"):
         if f.suffix in (".js", ".mjs", ".html", ".css"):
             assert version not in f.read_text(), f"{f.name} names the Pyodide version"
+
+
+
+def test_startup_snapshot_is_made_and_carries_nothing_of_this_machine(tmp_path, monkeypatch):
+    """Intent: serve.py ships a start-up snapshot (issue 4) that holds no path or variable of the machine that made it."""
+    import gzip
+    manifest = serve.vendor(log=lambda *a: None)
+    assert manifest["snapshot"] == "vendor/pyodide/snapshot.bin.gz"
+    shipped = gzip.decompress((Path(serve.WEB) / manifest["snapshot"]).read_bytes())
+    assert len(shipped) > 1 << 20  # an interpreter's memory, not a stub
+    assert serve.ROOT.encode() not in shipped
+    # Made again from a folder and an environment with marked names: neither mark may reach the file.
+    pyo = tmp_path / "folder-mark-7c1f" / "pyodide"
+    shutil.copytree(Path(serve.WEB) / "vendor" / "pyodide", pyo,
+                    ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
+    monkeypatch.setenv("TOKENSCOPE_ENV_MARK", "env-mark-5e2d")
+    assert serve.build_snapshot(str(pyo), log=lambda *a: None) == "snapshot.bin.gz"
+    raw = gzip.decompress((pyo / "snapshot.bin.gz").read_bytes())
+    assert len(raw) > 1 << 20
+    for mark in (b"folder-mark-7c1f", b"env-mark-5e2d", str(tmp_path).encode()):
+        assert mark not in raw, mark

@@ -6,6 +6,7 @@ elsewhere Playwright's own browser. Screenshots of the results view go to tests/
 
 import base64
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -301,6 +302,26 @@ def test_boot_failure_is_a_message_with_the_fix(browser, site):
     p.page.click("#sample-button")
     p.page.wait_for_selector("#input-error:has-text('could not start')", timeout=BOOT_TIMEOUT)
     assert p.foreign_requests() == []
+    p.ctx.close()
+
+
+@pytest.mark.parametrize("snapshot, booted_from_it", [
+    (None, "1"),                                                     # as served: the start-up snapshot
+    (lambda r: r.fulfill(status=404, body="missing"), "0"),          # missing: the slow start, same page
+    (lambda r: r.fulfill(status=200, body=b"\x1f\x8bnot gzip"), "0"),  # corrupt: likewise
+    (lambda r: r.fulfill(status=200, body=gzip.compress(bytes(range(256)) * 4096)), "0"),  # not a snapshot
+])
+def test_boot_uses_the_snapshot_and_survives_without_it(browser, site, snapshot, booted_from_it):
+    """Intent: the page starts from serve.py's snapshot (issue 4), and a missing or broken one only costs time."""
+    p = Page(browser, site)
+    if snapshot:
+        p.ctx.route("**/snapshot.bin.gz", snapshot)
+    p.boot()
+    assert p.page.get_attribute("body", "data-snapshot") == booted_from_it
+    p.page.click("#sample-button")
+    p.wait_results()
+    assert json.loads(p.download("#download-json")) == cli_json(SAMPLE)
+    assert p.errors == [] and p.foreign_requests() == []
     p.ctx.close()
 
 
