@@ -4,7 +4,8 @@ The web worker calls exactly this, and so do the tests. A request names an `op` 
 (one analysis); file bytes travel beside the JSON, never inside it. Responses are plain JSON
 strings, so no Python object leaks into JavaScript.
 
-ops: begin · open {source} · feed {source} + bytes · close {source} · meta {agent_id} + bytes ·
+ops: begin · open {source} · feed {source} + bytes · close {source} · file {source} + bytes (open, feed and
+     close of a source that fits in one buffer: one call instead of three) · meta {agent_id} + bytes ·
      report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
      csv {...same filters} · chart {session_id} · share {url} (-> the privacy-safe summary of the last report) ·
      charts {report, session_id} and share {report, url}: for a pasted --json report, no job needed ·
@@ -113,6 +114,12 @@ def _dispatch(req, data):
         return {"ok": True}
     if op == "close":
         job.sources.pop(req["source"]).close()
+        return {"ok": True}
+    if op == "file":
+        src = job.analyzer.open(req["source"])
+        src.feed(data or b"")
+        src.close()
+        job.report = None
         return {"ok": True}
     if op == "meta":
         job.analyzer.add_agent_meta(req["agent_id"], data or b"")

@@ -4,6 +4,7 @@ Every figure the views show is computed here, once. Money is summed as integer p
 (pricing.PICO), so the result does not depend on the order requests were merged in.
 """
 
+import heapq
 import statistics
 from datetime import timezone
 
@@ -23,6 +24,11 @@ BUCKETS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 TOP_N = 5
 
 
+
+
+def _top_key(rc):
+    """Most expensive first; ties in a fixed order (heapq.nsmallest is sorted()[:n], without the full sort)."""
+    return -sum(rc[1]), rc[0].source, rc[0].line
 
 
 def _usd(picos):
@@ -117,9 +123,14 @@ def _price(prices, r):
     found, label = _rates(prices, r)
     if found is None:
         return None, label
+    return _cost(r, found), None
+
+
+def _cost(r, found):
+    """Pico-dollars per bucket (input, output, 5m write, 1h write, read, web search) at `found` rates."""
     (pin, p5, p1h, pread, pout), web = found
     return (r.input * pin, r.output * pout, r.cw5m * p5, r.cw1h * p1h, r.cache_read * pread,
-            r.web_search * web), None  # pico-dollars
+            r.web_search * web)
 
 
 def _request_row(r, cost, agent_label):
@@ -227,8 +238,13 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     cells = {}
     sessions = {}
     costs = []
+    rates_of = {}  # the rates each request was priced at, for the insights' re-pricing (one lookup, not two)
     for r in reqs:
-        cost, unpriced_label = _price(prices, r)
+        found, unpriced_label = _rates(prices, r)
+        cost = None
+        if found is not None:
+            rates_of[r] = found
+            cost = _cost(r, found)
         costs.append(cost)
         ak = _agent_key(r)
         key = (r.session_id, r.model, ak, day_of(r.ts) or "unknown", unpriced_label)
@@ -276,7 +292,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     session_rows = []
     for sid, s in sessions.items():
         session_rows.append(_session_report(sid, s, prices, agent_types, prompts_by_session.get(sid, []),
-                                            comp_by_session.get(sid, []), curve))
+                                            comp_by_session.get(sid, []), curve, rates_of))
     session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     # Each session's rank among the user's own sessions (issue 6).
     ranks = {k: [row[f] for row in session_rows] for k, f in
@@ -306,8 +322,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     tsum = total.summary()
     session_resent = [row["resent_share"] for row in session_rows if row["resent_share"] is not None]
     all_ts = [r.ts for r in reqs if r.ts is not None] + [ts for _, ts in prompts if ts is not None]
-    top = sorted(((r, c) for r, c in zip(reqs, costs) if c is not None),
-                 key=lambda rc: (-sum(rc[1]), rc[0].source, rc[0].line))[:TOP_N]
+    top = heapq.nsmallest(TOP_N, ((r, c) for r, c in zip(reqs, costs) if c is not None), key=_top_key)
     main_count = sum(1 for r in reqs if _agent_key(r) == "main")
     totals = dict(tsum)
     totals.update({
@@ -379,7 +394,7 @@ def _iso(ts):
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
+def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve, rates_of):
     agg = s["agg"]
     summ = agg.summary()
     pairs = s["reqs"]
@@ -412,7 +427,7 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
                 "model": last_r.model, "cost_usd": _usd(last_r.context * pread + avg_out * pout),
                 "formula": "context x cache-read price + average output x output price",
             }
-    top = sorted((rc for rc in pairs if rc[1] is not None), key=lambda rc: (-sum(rc[1]), rc[0].source, rc[0].line))
+    top = heapq.nsmallest(TOP_N, (rc for rc in pairs if rc[1] is not None), key=_top_key)
     agents = []
     for key, g in s["agents"].items():
         row = {"agent": key, "agent_type": "main thread" if key == "main" else agent_types.get(key)}
@@ -422,7 +437,7 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
     main_n = len(main)
     turns = []
     for r, _c in main:
-        found, _label = _rates(prices, r)
+        found = rates_of.get(r)
         if found is not None:  # unpriced turns cannot be re-priced
             turns.append(insights.Turn(r.ts, r.timestamp, r.input, r.cw5m, r.cw1h, r.cache_read, r.output, found[0]))
     row = {
@@ -449,7 +464,7 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve):
         "final_context_tokens": contexts[-1] if contexts else 0,
         "compactions": compactions,
         "next_turn": next_turn,
-        "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top[:TOP_N]],
+        "top_requests": [_request_row(r, c, _agent_key(r)) for r, c in top],
         "models": _group_rows(s["models"], "model", prices),
         "agents": agents,
         "context_curve": _curve_points(curve_src) if curve else [],

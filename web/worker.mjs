@@ -82,6 +82,8 @@ async function boot() {
       try {
         pyodide = await loadPyodide({ ...options, _loadSnapshot: bytes });
         snapshotUsed = true;
+        // Pyodide keeps its options: without this the 31 MB snapshot would stay in memory for good.
+        if (pyodide._api && pyodide._api.config) pyodide._api.config._loadSnapshot = undefined;
       } catch (err) {
         pyodide = null;
       }
@@ -110,6 +112,26 @@ async function boot() {
     });
   }
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
+  warmUp();
+}
+
+// While the person picks their files, analyse the sample once and drop it: WebAssembly compiles each
+// function on its first call, and a start from the snapshot has run almost none of the parser's or the
+// report's, so without this the first real analysis pays for compiling them (~0.5 s; issue 4).
+async function warmUp() {
+  try {
+    const res = await fetch(new URL("sample.jsonl", BASE));
+    if (!res.ok) return;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    await tzdata;
+    call({ op: "begin", job: "warm-up" });
+    call({ op: "file", job: "warm-up", source: "sample.jsonl" }, bytes);
+    call({ op: "report", job: "warm-up", tz: "UTC", view: true });
+  } catch (err) {
+    // Only a lost head start.
+  } finally {
+    if (handle) handle(JSON.stringify({ op: "end", job: "warm-up" }));
+  }
 }
 
 const booted = boot().catch((err) => {
@@ -190,10 +212,12 @@ async function parsePart(id, q, metas) {
   const skipped = [];
   const files = q.files;
   if (!reader) startReader();
+  // Agent meta files (hundreds of tiny ones in a big projects folder) are read all at once while the logs
+  // are parsed, and applied after them: one by one up front they cost ~0.5 s of waiting (issue 4). A meta
+  // file that cannot be read only loses a subagent's type label.
+  const metaReads = (metas || []).map((m) => m.file.arrayBuffer().then((b) => [m.agent_id, new Uint8Array(b)],
+                                                                          () => null));
   try {
-    for (const m of metas || []) {
-      call({ op: "meta", job, agent_id: m.agent_id }, new Uint8Array(await m.file.arrayBuffer()));
-    }
     q.reading = true;
     forward(id, q);
     for (let i = 0; ; i++) {
@@ -202,6 +226,7 @@ async function parsePart(id, q, metas) {
       for (; sized < files.length; sized++) total += files[sized].file.size;
       const { name } = files[i];
       let opened = false;
+      let whole = false;
       let skip = null;
       for (;;) {
         if (cancelled.has(id)) {
@@ -212,6 +237,11 @@ async function parsePart(id, q, metas) {
         if (m.skip) {
           skip = m.skip; // a PNG or PDF dropped among logs is named, not parsed
           skipped.push({ name, reason: m.skip });
+        } else if (m.buf && m.end && !opened) {
+          call({ op: "file", job, source: name }, new Uint8Array(m.buf)); // a whole file in one buffer
+          reader.postMessage({ type: "ack", rid: id, bytes: m.buf.byteLength });
+          done += m.buf.byteLength;
+          whole = true;
         } else if (m.buf) {
           if (!opened) {
             call({ op: "open", job, source: name });
@@ -229,12 +259,16 @@ async function parsePart(id, q, metas) {
         }
         if (m.end) break;
       }
+      if (whole) continue;
       if (!opened && !skip) {
         call({ op: "open", job, source: name }); // a 0-byte file: counted, and named as empty in the report
         opened = true;
       }
       if (opened) call({ op: "close", job, source: name });
       else done += files[i].file.size;
+    }
+    for (const meta of await Promise.all(metaReads)) {
+      if (meta) call({ op: "meta", job, agent_id: meta[0] }, meta[1]);
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
     return { job, skipped };
@@ -254,9 +288,10 @@ async function finish(id, job, states, options) {
   }
   await tzdata;
   const out = call({ op: "report", job, ...options, view: true });
+  post({ id, type: "result", report: out.report, charts: out.charts });
+  // The previous analysis is freed after the answer is out: dropping a big one takes a while.
   if (lastJob && lastJob !== job) call({ op: "end", job: lastJob });
   lastJob = job;
-  post({ id, type: "result", report: out.report, charts: out.charts });
 }
 
 self.onmessage = async (event) => {
