@@ -29,6 +29,7 @@ _TYPE = re.compile(rb'"type"\s*:\s*"([^"\\]*)"')
 _AGENT_ID = re.compile(rb'"agentId"\s*:\s*"([^"\\]*)"')
 LOCAL_COMMAND_PREFIXES = ("<local-command-stdout>", "<local-command-stderr>")
 USAGE_TAIL = 4096  # bytes at the end of a line searched for "usage" first
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.isspace() calls space
 _scan = json.JSONDecoder().scan_once
 _WS = " \t\n\r"
 
@@ -76,15 +77,23 @@ class Source:
 
     def feed(self, chunk):
         handle = self.analyzer._line
-        for n, line in self.splitter.feed(chunk):
-            handle(self, n, line)
+        sp = self.splitter
+        n = sp._line_no
+        for buf, pos, stop in sp.regions(chunk):
+            find = buf.find
+            while pos < stop:
+                end = find(b"\n", pos, stop)
+                n += 1
+                handle(self, n, buf, pos, end)
+                pos = end + 1
+        sp._line_no = n
 
     def close(self):
         if self.closed:
             return
         handle = self.analyzer._line
         for n, line in self.splitter.close():
-            handle(self, n, line)
+            handle(self, n, line, 0, len(line))
         self.closed = True
         a = self.analyzer
         a.bytes_read += self.splitter.bytes_read
@@ -144,22 +153,25 @@ class Analyzer:
         if len(entry[1]) < MALFORMED_SAMPLES:
             entry[1].append((n, reason))
 
-    def _line(self, src, n, line):
-        if not line or line.isspace():
+    def _line(self, src, n, buf, s, e):
+        """Line n of `src` is buf[s:e] (without its newline); it is copied out only if it gets parsed."""
+        if e > s and buf[e - 1] == 13:
+            e -= 1  # CRLF logs from Windows editors
+        if s == e or (buf[s] in _SPACE and buf[s:e].isspace()):
             self.kinds["blank"] += 1
             return
         if self.fast:
             # Lines carrying message.usage (most lines that matter) end with it: seen in the last bytes,
             # the line goes straight to the parser without the checks below, which could only send it
             # there too.
-            if line.rfind(b'"usage"', len(line) - USAGE_TAIL) == -1:
-                m = _TYPE.search(line)
-                if m is not None and self._skip(line, m):
+            if buf.rfind(b'"usage"', max(s, e - USAGE_TAIL), e) == -1:
+                m = _TYPE.search(buf, s, e)
+                if m is not None and self._skip(buf, s, e, m):
                     return
-        self._parse(src, n, line)
+        self._parse(src, n, buf[s:e])
 
-    def _skip(self, line, m):
-        """Count a line without json.loads when its bytes prove nothing else can come of it.
+    def _skip(self, buf, s, e, m):
+        """Count line buf[s:e] without json.loads when its bytes prove nothing else can come of it.
 
         Only when the first `"type":"…"` is the top-level key (nothing nested opens before it) and the line
         is framed as an object; then per type: assistant lines without usage, user lines carrying a
@@ -169,22 +181,22 @@ class Analyzer:
         counted under its type rather than as malformed.
         """
         start = m.start()
-        if line.count(b"{", 0, start) != 1 or line.find(b"[", 0, start) != -1 or (
-                line[:1] != b"{" and line[:start].lstrip()[:1] != b"{") or (
-                line[-1:] != b"}" and line.rstrip()[-1:] != b"}"):
+        if buf.count(b"{", s, start) != 1 or buf.find(b"[", s, start) != -1 or (
+                buf[s] != 0x7B and buf[s:start].lstrip()[:1] != b"{") or (
+                buf[e - 1] != 0x7D and buf[s:e].rstrip()[-1:] != b"}"):
             return False
         t = m.group(1)
         if t == b"assistant":
             # message.usage sits near the end of the line: search from there.
-            if line.rfind(b'"usage"') != -1:
+            if buf.rfind(b'"usage"', s, e) != -1:
                 return False
         elif t == b"user":
-            if b'"tool_result"' not in line or b'"agentId"' in line:
+            if buf.find(b'"tool_result"', s, e) == -1 or buf.find(b'"agentId"', s, e) != -1:
                 return False
         elif t == b"progress":
-            if b'"agentId"' in line:
-                ids = _AGENT_ID.findall(line)
-                if len(ids) != line.count(b'"agentId"'):
+            if buf.find(b'"agentId"', s, e) != -1:
+                ids = _AGENT_ID.findall(buf, s, e)
+                if len(ids) != buf.count(b'"agentId"', s, e):
                     return False
                 links = self.agent_links
                 for aid in ids:
@@ -192,7 +204,7 @@ class Analyzer:
                     if link is None or link[1] is None:
                         return False
         elif t == b"system":
-            if b'"compact_boundary"' in line:
+            if buf.find(b'"compact_boundary"', s, e) != -1:
                 return False
         try:
             name = t.decode("utf-8")

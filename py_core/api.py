@@ -5,7 +5,8 @@ The web worker calls exactly this, and so do the tests. A request names an `op` 
 strings, so no Python object leaks into JavaScript.
 
 ops: begin · open {source} · feed {source} + bytes · close {source} · file {source} + bytes (open, feed and
-     close of a source that fits in one buffer: one call instead of three) · meta {agent_id} + bytes ·
+     close of a source that fits in one buffer: one call instead of three) · meta {agent_id} + bytes, or
+     {agent_ids, sizes} + their bytes back to back ·
      report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
      csv {...same filters} · chart {session_id} · share {url} (-> the privacy-safe summary of the last report) ·
      charts {report, session_id} and share {report, url}: for a pasted --json report, no job needed ·
@@ -122,7 +123,16 @@ def _dispatch(req, data):
         job.report = None
         return {"ok": True}
     if op == "meta":
-        job.analyzer.add_agent_meta(req["agent_id"], data or b"")
+        if "agent_ids" in req:
+            # Many meta files in one call (a projects folder holds hundreds): their bytes back to back,
+            # `sizes` saying where each ends.
+            pos = 0
+            for aid, size in zip(req["agent_ids"], req["sizes"]):
+                job.analyzer.add_agent_meta(aid, (data or b"")[pos:pos + size])
+                pos += size
+        else:
+            job.analyzer.add_agent_meta(req["agent_id"], data or b"")
+        job.report = None
         return {"ok": True}
     if op == "report":
         for src in list(job.sources.values()):

@@ -55,15 +55,12 @@ def _usd(p):
 class Turn:
     """A priced main-thread request, as the insights need it."""
 
-    __slots__ = ("ts", "timestamp", "input", "w5", "w1", "read", "out", "rates")
+    __slots__ = ("ts", "timestamp", "input", "w5", "w1", "read", "out", "rates", "context")
 
     def __init__(self, ts, timestamp, inp, w5, w1, read, out, rates):
         self.ts, self.timestamp, self.input, self.w5, self.w1, self.read, self.out, self.rates = \
             ts, timestamp, inp, w5, w1, read, out, rates
-
-    @property
-    def context(self):
-        return self.input + self.w5 + self.w1 + self.read
+        self.context = inp + w5 + w1 + read  # read by every simulation: computed once
 
 
 def _simulate(turns, cap=None, resets=()):
@@ -73,19 +70,20 @@ def _simulate(turns, cap=None, resets=()):
     sim = prev = None
     base = turns[0].context if turns else 0
     for i, t in enumerate(turns):
-        pin, p5, p1h, pread, pout = t.rates
+        _pin, p5, _p1h, pread, pout = t.rates
         ctx = t.context
         if prev is None:
             sim = ctx
         else:
             delta = ctx - prev
-            sim = sim + delta if delta >= 0 else min(sim, ctx)  # a real compaction resets the context too
-            if i in resets and sim > base:
+            sim = sim + delta if delta >= 0 else (sim if sim < ctx else ctx)  # a real compaction resets it too
+            if resets and i in resets and sim > base:
                 saving -= base * p5  # the fresh session writes its starting context again
                 sim = base
                 events += 1
-        removed = max(ctx - sim, 0)
-        saving += min(removed, t.read) * pread
+        removed = ctx - sim
+        if removed > 0:
+            saving += (removed if removed < t.read else t.read) * pread
         if cap is not None and sim > cap:
             saving -= sim * pread + SUMMARY_OUT * pout + COMPACT_TO * p5
             sim = COMPACT_TO

@@ -20,7 +20,13 @@ class LineSplitter:
         self._started = False
         self.bytes_read = 0
 
-    def feed(self, chunk):
+    def regions(self, chunk):
+        """The complete lines this chunk finishes, as (buf, start, stop) spans: buf[start:stop] is one or more
+        lines, each ending in b"\n" (CRs are left for the reader to drop).
+
+        The analyzer walks these spans with find() instead of splitting (issue 4): a line it can decide from a
+        few bytes is never copied out of the chunk. The line counter is the caller's to advance.
+        """
         if not chunk:
             return []
         self.bytes_read += len(chunk)
@@ -33,26 +39,35 @@ class LineSplitter:
             self._pending = []
             self._started = True
             chunk = head[3:] if head.startswith(BOM) else head
-        if not chunk:
-            return []
-        parts = chunk.split(b"\n")
-        if len(parts) == 1:
+            if not chunk:
+                return []
+        last = chunk.rfind(b"\n")
+        if last == -1:
             self._pending.append(chunk)
             return []
         out = []
+        start = 0
         if self._pending:
-            self._pending.append(parts[0])
-            parts[0] = b"".join(self._pending)
+            first = chunk.find(b"\n") + 1
+            self._pending.append(chunk[:first])
+            joined = b"".join(self._pending)
             self._pending = []
-        tail = parts.pop()
-        if tail:
-            self._pending.append(tail)
+            out.append((joined, 0, len(joined)))
+            start = first
+        if start <= last:
+            out.append((chunk, start, last + 1))
+        if last + 1 < len(chunk):
+            self._pending.append(chunk[last + 1:])
+        return out
+
+    def feed(self, chunk):
+        """The complete lines as (line_no, line) pairs, trailing CR removed."""
+        out = []
         n = self._line_no
-        for line in parts:
-            n += 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            out.append((n, line))
+        for buf, start, stop in self.regions(chunk):
+            for line in buf[start:stop - 1].split(b"\n"):
+                n += 1
+                out.append((n, line[:-1] if line.endswith(b"\r") else line))
         self._line_no = n
         return out
 

@@ -6,6 +6,7 @@ multipliers of pricing.md have exceptions (marked with a dagger there), so each
 rate is explicit per model.
 """
 
+import bisect
 import json
 import re
 from importlib import resources
@@ -21,6 +22,7 @@ BASE_FIELDS = (
 # Long-context tiers: above the threshold the *whole request* bills at the tier's
 # rates, decided once per request (tokscale #862, ccusage bills per bucket: wrong).
 TIERS = (("_above_200k_tokens", 200_000), ("_above_100k_tokens", 100_000))
+_THRESHOLDS = sorted(th for _suffix, th in TIERS)  # bisect_left(.., n) = how many thresholds n exceeds
 # Standard multipliers of the input price, used only to fill cache rates a user's
 # own price entry leaves out (pricing.md: 5m write 1.25x, 1h write 2x, read 0.1x).
 DERIVE = {
@@ -115,6 +117,7 @@ class PriceTable:
         self.derived = []  # (model, field) filled from the standard multipliers
         self._resolve_cache = {}
         self._rate_cache = {}
+        self._request_cache = {}
 
     @classmethod
     def builtin(cls):
@@ -172,6 +175,24 @@ class PriceTable:
                 break
         self._resolve_cache[model] = found
         return found
+
+    def request_rates(self, model, day, prompt_tokens, speed, geo):
+        """(rates, None) for a request as `rates` gives them, or (None, the unpriced label).
+
+        Memoised on what the answer depends on: the model as logged, the UTC day, which tier thresholds the
+        prompt passes, speed and geo (issue 4: one dict lookup per request in the report).
+        """
+        key = (model, day, bisect.bisect_left(_THRESHOLDS, prompt_tokens), speed, geo)
+        hit = self._request_cache.get(key)
+        if hit is None:
+            canonical = self.resolve(model)
+            if canonical is None:
+                hit = (None, model)
+            else:
+                found = self.rates(canonical, day, prompt_tokens, speed, geo)
+                hit = (found, None) if found is not None else (None, f"{model} (fast mode: no published price)")
+            self._request_cache[key] = hit
+        return hit
 
     def rates(self, canonical, day, prompt_tokens, speed, geo):
         """Per-token (input, write 5m, write 1h, read, output) and the web-search fee, in pico-dollars.

@@ -109,13 +109,7 @@ class _Agg:
 
 def _rates(prices, r):
     """((input, 5m, 1h, read, output) pico-dollar rates, web fee) for a request, or (None, unpriced label)."""
-    canonical = prices.resolve(r.model)
-    if canonical is None:
-        return None, r.model
-    found = prices.rates(canonical, utc_day(r.ts) or "0000-00-00", r.context, r.speed, r.geo)
-    if found is None:
-        return None, f"{r.model} (fast mode: no published price)"
-    return found, None
+    return prices.request_rates(r.model, utc_day(r.ts) or "0000-00-00", r.context, r.speed, r.geo)
 
 
 def _price(prices, r):

@@ -83,3 +83,30 @@ def test_plan_balances_bytes():
     # largest first, each to the lighter batch: 100+40 | 60+50+10x1 (within 4/3 of the best split)
     assert sizes == [120, 140]
     assert plan([("a", "a", 10)], 4) == [[("a", "a")]]  # small input: one process
+
+
+def test_meta_files_in_one_call_name_each_agent():
+    """Intent: the page's batched `meta` op (bytes back to back, sizes) gives each agent its own type, as
+    one call per file does; a pretty-printed meta file (newlines inside) is no problem."""
+    metas = [("a1", b'{"agentType": "Explore"}'), ("a2", b'{\n  "agentType": "code-reviewer"\n}'),
+             ("a3", b"not json")]
+
+    def types(batched):
+        job = f"meta-{batched}"
+        api.handle(json.dumps({"op": "begin", "job": job}))
+        for aid, _ in metas:
+            line = {"type": "assistant", "isSidechain": True, "agentId": aid, "sessionId": "s", "requestId": "r" + aid,
+                    "message": {"id": "m" + aid, "model": "claude-sonnet-4-5", "usage": {"output_tokens": 1}}}
+            api.handle(json.dumps({"op": "file", "job": job, "source": f"p/s/subagents/agent-{aid}.jsonl"}),
+                       json.dumps(line).encode())
+        if batched:
+            api.handle(json.dumps({"op": "meta", "job": job, "agent_ids": [a for a, _ in metas],
+                                   "sizes": [len(b) for _, b in metas]}), b"".join(b for _, b in metas))
+        else:
+            for aid, b in metas:
+                api.handle(json.dumps({"op": "meta", "job": job, "agent_id": aid}), b)
+        rep = json.loads(api.handle(json.dumps({"op": "report", "job": job, "tz": "UTC"})))["report"]
+        api.handle(json.dumps({"op": "end", "job": job}))
+        return {a["agent"]: a["agent_type"] for a in rep["sessions"][0]["agents"]}
+
+    assert types(True) == types(False) == {"a1": "Explore", "a2": "code-reviewer", "a3": None}

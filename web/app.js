@@ -109,16 +109,22 @@ function request(msg, onProgress, w) {
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 // Start a part, then hand its files over in small messages, one task each (the worker starts on the first).
-function part(w, files, extra, onProgress) {
+// Agent meta files come after the logs: hundreds of File objects to clone should not hold up the first log
+// (issue 4); the worker only needs them for the report.
+function part(w, files, { metas, ...extra }, onProgress) {
   const id = nextId++;
   const done = new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress, w });
     w.worker.postMessage({ id, type: "part", ...extra });
   });
   const sent = (async () => {
-    for (let i = 0; i < files.length || i === 0; i += FILES_PER_MESSAGE) {
-      const last = i + FILES_PER_MESSAGE >= files.length;
-      w.worker.postMessage({ id, type: "files", files: files.slice(i, i + FILES_PER_MESSAGE), last });
+    // Logs first, then meta files; a message of many File objects is a long task to clone.
+    const items = [...files.map((f) => ["files", f]), ...(metas || []).map((m) => ["metas", m])];
+    for (let i = 0; i < items.length || i === 0; i += FILES_PER_MESSAGE) {
+      const batch = items.slice(i, i + FILES_PER_MESSAGE);
+      const last = i + FILES_PER_MESSAGE >= items.length;
+      w.worker.postMessage({ id, type: "files", last, files: batch.filter(([k]) => k === "files").map(([, f]) => f),
+                             metas: batch.filter(([k]) => k === "metas").map(([, m]) => m) });
       if (!last) await nextTask();
     }
   })();

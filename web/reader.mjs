@@ -6,7 +6,7 @@
 //                   {type: "ack", rid, bytes} · {type: "cancel", rid}
 // Reader -> parser: {rid, index, buf?, end, skip?} in file order; `skip` names why a file is not a log.
 
-const WHOLE_FILE = 16 << 20; // files up to this size are read in one go; larger ones stream
+const SLICE = 4 << 20; // bytes per read
 const runs = new Map(); // rid -> {files, last, ahead, unacked, wake, cancelled, started}
 
 // Magic numbers of files people drop by mistake next to their logs.
@@ -49,32 +49,24 @@ async function readAll(rid, run) {
       self.postMessage({ rid, index, end: true });
       continue;
     }
-    if (file.size <= WHOLE_FILE) {
-      const u8 = new Uint8Array(await file.arrayBuffer());
-      const why = sniff(u8.subarray(0, 512));
-      if (why) self.postMessage({ rid, index, end: true, skip: why });
-      else await send(run, rid, index, u8, true);
-      continue;
-    }
-    const reader = file.stream().getReader();
-    let first = true;
-    let skipped = false;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || run.cancelled) break;
-      if (first) {
-        first = false;
-        const why = sniff(value.subarray(0, 512));
+    // Slices, not one read of a whole file: the parser starts on the first 4 MB rather than waiting for a
+    // 16 MB file to be copied (issue 4), and a file of one slice (most logs) is a single call to Python.
+    try {
+      for (let at = 0; at < file.size && !run.cancelled; at += SLICE) {
+        const end = Math.min(at + SLICE, file.size);
+        const u8 = new Uint8Array(await file.slice(at, end).arrayBuffer());
+        const why = at === 0 ? sniff(u8.subarray(0, 512)) : null;
         if (why) {
           self.postMessage({ rid, index, end: true, skip: why });
-          skipped = true;
           break;
         }
+        await send(run, rid, index, u8, end === file.size);
       }
-      await send(run, rid, index, value, false);
+    } catch (err) {
+      // A file that changed or vanished since it was picked: named in the report, and the rest goes on.
+      self.postMessage({ rid, index, end: true, skip: `could not be read (${err.name || "error"})` });
     }
-    reader.cancel().catch(() => {});
-    if (!skipped) self.postMessage({ rid, index, end: true });
+    if (run.cancelled) break;
   }
   runs.delete(rid);
 }

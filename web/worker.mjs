@@ -2,10 +2,10 @@
 // installs the py_core and tzdata wheels, then streams files into py_core.api.handle as bytes.
 //
 // Page -> worker (every message has an id):
-//   {id, type: "part", metas?, keep}                      parse the files of `id` into a new job; keep it (first
+//   {id, type: "part", keep}                              parse the files of `id` into a new job; keep it (first
 //                                                         worker) or export its state as JSON, drop it (helpers)
-//   {id, type: "files", files: [{name, file}], last}      the part's files, in several messages; parsing starts
-//                                                         with the first
+//   {id, type: "files", files: [{name, file}], metas, last}  the part's files, in several messages; parsing
+//                                                         starts with the first; agent meta files come after the logs
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id}
 //   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
@@ -27,7 +27,7 @@ const queues = new Map();
 function queueOf(id) {
   let q = queues.get(id);
   if (!q) {
-    q = { files: [], ended: false, wake: null, reading: false, forwarded: 0, sentLast: false };
+    q = { files: [], metaReads: [], ended: false, wake: null, reading: false, forwarded: 0, sentLast: false };
     queues.set(id, q);
   }
   return q;
@@ -112,6 +112,7 @@ async function boot() {
     });
   }
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
+  if (!reader) startReader(); // a module worker takes a moment to start: not on the first analysis's clock
   warmUp();
 }
 
@@ -201,8 +202,15 @@ function forward(id, q) {
   reader.postMessage({ type: "read", rid: id, files, last: q.ended, ahead: READ_AHEAD });
 }
 
+// Agent meta files (hundreds of tiny ones in a big projects folder) are read all at once as soon as they
+// arrive, while the logs are parsed, and applied after them: read one by one up front they cost ~0.5 s of
+// waiting (issue 4). A meta file that cannot be read only loses a subagent's type label.
+function readMetas(metas) {
+  return Promise.all(metas.map((m) => m.file.arrayBuffer().then((b) => [m.agent_id, new Uint8Array(b)], () => null)));
+}
+
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
-async function parsePart(id, q, metas) {
+async function parsePart(id, q) {
   const job = `j${++jobSeq}`;
   call({ op: "begin", job });
   let done = 0;
@@ -212,11 +220,6 @@ async function parsePart(id, q, metas) {
   const skipped = [];
   const files = q.files;
   if (!reader) startReader();
-  // Agent meta files (hundreds of tiny ones in a big projects folder) are read all at once while the logs
-  // are parsed, and applied after them: one by one up front they cost ~0.5 s of waiting (issue 4). A meta
-  // file that cannot be read only loses a subagent's type label.
-  const metaReads = (metas || []).map((m) => m.file.arrayBuffer().then((b) => [m.agent_id, new Uint8Array(b)],
-                                                                          () => null));
   try {
     q.reading = true;
     forward(id, q);
@@ -267,8 +270,16 @@ async function parsePart(id, q, metas) {
       if (opened) call({ op: "close", job, source: name });
       else done += files[i].file.size;
     }
-    for (const meta of await Promise.all(metaReads)) {
-      if (meta) call({ op: "meta", job, agent_id: meta[0] }, meta[1]);
+    const metaFiles = (await Promise.all(q.metaReads)).flat().filter(Boolean);
+    if (metaFiles.length) {
+      const sizes = metaFiles.map(([, b]) => b.byteLength);
+      const all = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (const [, b] of metaFiles) {
+        all.set(b, at);
+        at += b.byteLength;
+      }
+      call({ op: "meta", job, agent_ids: metaFiles.map(([aid]) => aid), sizes }, all); // one call, not hundreds
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
     return { job, skipped };
@@ -311,12 +322,13 @@ self.onmessage = async (event) => {
       const q = queueOf(msg.id);
       q.files.push(...msg.files);
       q.ended = Boolean(msg.last);
+      if (msg.metas && msg.metas.length) q.metaReads.push(readMetas(msg.metas));
       forward(msg.id, q);
       if (q.wake) q.wake();
     } else if (msg.type === "part") {
       const q = queueOf(msg.id);
       try {
-        const { job, skipped } = await parsePart(msg.id, q, msg.metas);
+        const { job, skipped } = await parsePart(msg.id, q);
         if (msg.keep) {
           post({ id: msg.id, type: "part", job, skipped });
         } else {
