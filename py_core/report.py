@@ -289,7 +289,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
                                             comp_by_session.get(sid, []), curve, rates_of))
     session_rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     # Each session's rank among the user's own sessions (issue 6).
-    ranks = {k: [row[f] for row in session_rows] for k, f in
+    ranks = {k: sorted(row[f] for row in session_rows) for k, f in
              (("cost", "cost_usd"), ("peak_context", "peak_context_tokens"), ("turns", "requests"))}
     for row in session_rows:
         row["insights"]["percentile"] = {k: insights.percentile_rank(v, row[f]) for (k, v), f in
