@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from py_core import Analyzer, build_report
 from tests.conftest import asst, jsonl, user
-from tests.test_fuzz import loggy
+from tests.test_fuzz import json_values, loggy
 
 
 def both(*sources):
@@ -80,3 +80,25 @@ def test_fast_path_equals_full_parse_on_arbitrary_valid_lines(objs):
     for d in (data, spaced):
         fast, slow = both(d)
         assert fast == slow
+
+
+def _outcome(fn, text):
+    try:
+        return ("ok", json.dumps(fn(text)))  # compared as text: NaN equals itself there, 1 and 1.0 differ
+    except RecursionError:
+        return ("deep",)
+    except ValueError:
+        return ("invalid",)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.text(max_size=40),                                                        # anything at all
+    json_values.map(json.dumps),                                                 # valid JSON
+    st.tuples(json_values.map(json.dumps), st.sampled_from(["", " ", "\t\r\n", " x", "}", "\ufeff"]),
+              st.sampled_from(["", " ", "\n\t"])).map(lambda t: t[2] + t[0] + t[1]),  # whitespace, extra data, BOM
+))
+def test_loads_is_json_loads(text):
+    """Intent: the analyzer's direct call of the C scanner accepts, returns and rejects exactly as json.loads."""
+    from py_core.analyzer import _loads
+    assert _outcome(_loads, text) == _outcome(json.loads, text)
