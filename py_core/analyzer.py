@@ -175,10 +175,11 @@ class Analyzer:
 
         Only when the first `"type":"…"` is the top-level key (nothing nested opens before it) and the line
         is framed as an object; then per type: assistant lines without usage, user lines carrying a
-        tool_result (never prompts) and naming no subagent, progress lines naming only subagents already
-        linked, system lines that are not compactions, and every other type. On valid JSON this gives
-        exactly what the full parse gives (tests/test_fastpath.py); a line that is broken *inside* is then
-        counted under its type rather than as malformed.
+        tool_result (never prompts) and naming no subagent after their type key, progress lines naming only
+        subagents already linked, system lines that are not compactions, and every other type. On valid JSON
+        as Claude Code writes it (JSON.stringify: unique keys, ASCII names never escaped) this gives exactly
+        what the full parse gives (tests/test_fastpath.py); a line that is broken *inside* is then counted
+        under its type rather than as malformed.
         """
         start = m.start()
         if buf.count(b"{", s, start) != 1 or buf.find(b"[", s, start) != -1 or (
@@ -191,7 +192,10 @@ class Analyzer:
             if buf.rfind(b'"usage"', s, e) != -1:
                 return False
         elif t == b"user":
-            if buf.find(b'"tool_result"', s, e) == -1 or buf.find(b'"agentId"', s, e) != -1:
+            # A tool result links a subagent only through toolUseResult.agentId, which comes after the type
+            # key; an "agentId" before it is the line's own (top level: nothing nested opens before "type").
+            # Subagent files carry one on every line (issue 4: 115 MB of the 500 MB corpus were parsed for it).
+            if buf.find(b'"tool_result"', s, e) == -1 or buf.find(b'"agentId"', start, e) != -1:
                 return False
         elif t == b"progress":
             if buf.find(b'"agentId"', s, e) != -1:

@@ -56,6 +56,9 @@ def test_skipped_lines_are_still_counted(line, kind):
     # a user line that names a subagent must be parsed even though it carries a tool_result
     {"type": "user", "sessionId": "s", "message": {"content": [{"type": "tool_result", "tool_use_id": "t"}]},
      "toolUseResult": {"agentId": "a1"}},
+    # ... also inside a subagent's own file, whose lines carry their agentId before the type key
+    {"agentId": "a0", "type": "user", "sessionId": "s",
+     "message": {"content": [{"type": "tool_result", "tool_use_id": "t"}]}, "toolUseResult": {"agentId": "a2"}},
     # a compaction must be parsed
     {"type": "system", "subtype": "compact_boundary", "uuid": "c", "compactMetadata": {"preTokens": 9}},
 ])
@@ -102,3 +105,19 @@ def test_loads_is_json_loads(text):
     """Intent: the analyzer's direct call of the C scanner accepts, returns and rejects exactly as json.loads."""
     from py_core.analyzer import _loads
     assert _outcome(_loads, text) == _outcome(json.loads, text)
+
+
+def test_subagent_tool_results_are_counted_without_parsing(monkeypatch):
+    """Intent: a subagent file's tool-result lines (own agentId before the type key, nothing after) are decided
+    from their bytes, with the same report as parsing them (issue 4: they were 115 MB of the 500 MB corpus)."""
+    line = {"parentUuid": None, "isSidechain": True, "sessionId": "s", "agentId": "a1", "type": "user",
+            "message": {"role": "user", "content": [{"tool_use_id": "t", "type": "tool_result", "content": "ok"}]},
+            "toolUseResult": {"stdout": "ok"}}
+    data = jsonl(line, asst())
+    fast, slow = both(data)
+    assert fast == slow
+    parsed = []
+    real = Analyzer._parse
+    monkeypatch.setattr(Analyzer, "_parse", lambda self, src, n, ln: (parsed.append(n), real(self, src, n, ln)))
+    Analyzer(fast=True).feed_bytes("p/s/subagents/agent-a1.jsonl", data)
+    assert parsed == [2]  # only the assistant line
