@@ -69,6 +69,7 @@ function onMessage(w, primary, msg) {
       $("boot-status").textContent = `Ready: Python (Pyodide ${msg.pyodide_version}) runs in this tab.`;
       document.body.dataset.ready = "1";
       document.body.dataset.snapshot = msg.snapshot ? "1" : "0"; // booted from serve.py's snapshot (tests)
+      w.worker.postMessage({ type: "warm" }); // compile the parser while the person picks files (issue 4)
     }
     if (pool.length < POOL_SIZE) pool.push(spawn(false)); // the next helper, one at a time
     return;

@@ -8,6 +8,7 @@
 //                                                         starts with the first; agent meta files come after the logs
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id}
+//   {type: "warm"} (the page's first worker, once ready: analyse the bundled sample and drop it)
 //   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
@@ -113,12 +114,12 @@ async function boot() {
   }
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
   if (!reader) startReader(); // a module worker takes a moment to start: not on the first analysis's clock
-  warmUp();
 }
 
 // While the person picks their files, analyse the sample once and drop it: WebAssembly compiles each
 // function on its first call, and a start from the snapshot has run almost none of the parser's or the
-// report's, so without this the first real analysis pays for compiling them (~0.5 s; issue 4).
+// report's, so without this the first real analysis pays for compiling them (~0.5 s; issue 4). The page
+// asks for it ({type: "warm"}) from its first worker; an embedded widget, which analyses one log, does not.
 async function warmUp() {
   try {
     const res = await fetch(new URL("sample.jsonl", BASE));
@@ -318,7 +319,9 @@ self.onmessage = async (event) => {
     return;
   }
   try {
-    if (msg.type === "files") {
+    if (msg.type === "warm") {
+      await warmUp();
+    } else if (msg.type === "files") {
       const q = queueOf(msg.id);
       q.files.push(...msg.files);
       q.ended = Boolean(msg.last);
