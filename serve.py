@@ -162,10 +162,14 @@ def build_snapshot(pyo, log=print):
         # The runtime is reached through a link with a neutral name: the interpreter keeps the folder it
         # started from in its memory, and this machine's paths must not travel with the page.
         os.symlink(os.path.abspath(pyo), os.path.join(tmp, "pyodide"))
-        r = subprocess.run([node, "--input-type=module", "-e", SNAPSHOT_JS, "pyodide", raw], cwd=tmp,
-                           env={"PATH": os.path.dirname(node)}, capture_output=True, text=True)
-        if r.returncode != 0 or not os.path.exists(raw):
-            log(f"tokenscope: no start-up snapshot (node said: {(r.stderr or r.stdout)[-300:].strip()})")
+        try:
+            r = subprocess.run([node, "--input-type=module", "-e", SNAPSHOT_JS, "pyodide", raw], cwd=tmp,
+                               env={"PATH": os.path.dirname(node)}, capture_output=True, text=True, timeout=300)
+            said = (r.stderr or r.stdout)[-300:].strip() if r.returncode != 0 else ""
+        except subprocess.TimeoutExpired:
+            said = "no answer within 300 s"
+        if said or not os.path.exists(raw):
+            log(f"tokenscope: no start-up snapshot (node said: {said or 'nothing'})")
             return None
         with open(raw, "rb") as src, open(target + ".tmp", "wb") as dst:
             # mtime=0: the same snapshot gives the same file.

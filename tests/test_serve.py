@@ -118,3 +118,15 @@ def test_startup_snapshot_is_made_and_carries_nothing_of_this_machine(tmp_path, 
     assert len(raw) > 1 << 20
     for mark in (b"folder-mark-7c1f", b"env-mark-5e2d", str(tmp_path).encode()):
         assert mark not in raw, mark
+
+
+def test_no_node_means_no_snapshot_and_one_line(tmp_path, monkeypatch):
+    """Intent: without Node the page still gets everything but the snapshot, and the set-up says why in one line."""
+    pyo = tmp_path / "pyodide"
+    shutil.copytree(Path(serve.WEB) / "vendor" / "pyodide", pyo, ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
+    real_which = shutil.which
+    monkeypatch.setattr(serve.shutil, "which", lambda name: None if name in ("node", "nodejs") else real_which(name))
+    said = []
+    assert serve.build_snapshot(str(pyo), log=said.append) is None
+    assert len(said) == 1 and "node" in said[0]
+    assert not (pyo / "snapshot.bin.gz").exists()
