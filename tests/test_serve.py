@@ -122,6 +122,7 @@ def test_startup_snapshot_is_made_and_carries_nothing_of_this_machine(tmp_path, 
 
 def test_no_node_means_no_snapshot_and_one_line(tmp_path, monkeypatch):
     """Intent: without Node the page still gets everything but the snapshot, and the set-up says why in one line."""
+    serve.vendor(log=lambda *a: None)
     pyo = tmp_path / "pyodide"
     shutil.copytree(Path(serve.WEB) / "vendor" / "pyodide", pyo, ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
     real_which = shutil.which
