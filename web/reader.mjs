@@ -40,33 +40,56 @@ async function send(run, rid, index, u8, end) {
   self.postMessage({ rid, index, buf, end }, [buf]);
 }
 
+// Reads are started a few slices ahead of the one being sent: a small file costs a round trip to the browser
+// process, and 750 of them one after another left the parser waiting (issue 4).
+const IN_FLIGHT = 4;
+
 async function readAll(rid, run) {
-  for (let index = 0; ; index++) {
-    while (index >= run.files.length && !run.last && !run.cancelled) await wait(run);
-    if (run.cancelled || index >= run.files.length) break;
-    const file = run.files[index];
-    if (file.size === 0) {
-      self.postMessage({ rid, index, end: true });
+  const started = []; // slices being read, in file order: {index, at, end, size, read}
+  let nextIndex = 0;
+  let nextAt = 0;
+  // Slices, not one read of a whole file: the parser starts on the first 4 MB rather than waiting for a
+  // 16 MB file to be copied, and a file of one slice (most logs) is a single call to Python.
+  const startMore = () => {
+    while (started.length < IN_FLIGHT && nextIndex < run.files.length) {
+      const file = run.files[nextIndex];
+      const end = Math.min(nextAt + SLICE, file.size);
+      const read = file.size === 0 ? null
+        : file.slice(nextAt, end).arrayBuffer().then((b) => new Uint8Array(b), (err) => err);
+      started.push({ index: nextIndex, at: nextAt, end, size: file.size, read });
+      if (end >= file.size) {
+        nextIndex++;
+        nextAt = 0;
+      } else {
+        nextAt = end;
+      }
+    }
+  };
+  let dropped = -1; // a file already named as skipped: its remaining slices are not sent
+  while (!run.cancelled) {
+    startMore();
+    if (!started.length) {
+      if (run.last) break;
+      await wait(run);
       continue;
     }
-    // Slices, not one read of a whole file: the parser starts on the first 4 MB rather than waiting for a
-    // 16 MB file to be copied (issue 4), and a file of one slice (most logs) is a single call to Python.
-    try {
-      for (let at = 0; at < file.size && !run.cancelled; at += SLICE) {
-        const end = Math.min(at + SLICE, file.size);
-        const u8 = new Uint8Array(await file.slice(at, end).arrayBuffer());
-        const why = at === 0 ? sniff(u8.subarray(0, 512)) : null;
-        if (why) {
-          self.postMessage({ rid, index, end: true, skip: why });
-          break;
-        }
-        await send(run, rid, index, u8, end === file.size);
-      }
-    } catch (err) {
-      // A file that changed or vanished since it was picked: named in the report, and the rest goes on.
-      self.postMessage({ rid, index, end: true, skip: `could not be read (${err.name || "error"})` });
+    const slice = started.shift();
+    if (slice.index === dropped) continue;
+    if (slice.read === null) { // a 0-byte file: counted, and named as empty in the report
+      self.postMessage({ rid, index: slice.index, end: true });
+      continue;
     }
+    const got = await slice.read;
     if (run.cancelled) break;
+    // A file that changed or vanished since it was picked is named in the report, and the rest goes on.
+    const why = !(got instanceof Uint8Array) ? `could not be read (${got && got.name ? got.name : "error"})`
+      : slice.at === 0 ? sniff(got.subarray(0, 512)) : null;
+    if (why) {
+      self.postMessage({ rid, index: slice.index, end: true, skip: why });
+      dropped = slice.index;
+      continue;
+    }
+    await send(run, rid, slice.index, got, slice.end === slice.size);
   }
   runs.delete(rid);
 }
