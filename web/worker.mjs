@@ -147,7 +147,7 @@ function call(request, bytes) {
   return out;
 }
 
-const READ_AHEAD = 32 << 20; // bytes the reader may get ahead of the parser
+const READ_AHEAD = 16 << 20; // bytes the reader may get ahead of the parser (plus its reads in flight)
 
 // The reader worker (reader.mjs) copies bytes out of Blob storage on its own thread and transfers them
 // here in file order; we acknowledge each buffer once parsed, which keeps at most READ_AHEAD in flight.
