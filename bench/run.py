@@ -176,6 +176,19 @@ JSON_PARSE_PASS = """async (inputId) => {
 }"""
 
 
+def wait_as_a_person(page, workers):
+    """A person takes seconds to pick a folder: let helper workers finish booting, and give the page the second
+    after that it would have anyway (it warms its parser up on the sample then)."""
+    page.wait_for_selector(f'body[data-pool="{workers}"]', timeout=120_000)
+    time.sleep(PICK_SECONDS)
+
+
+def pick_folder(page, projects):
+    """Pick the corpus folder in the page and wait for the results."""
+    page.set_input_files("#folder-input", str(projects))
+    page.wait_for_selector('body[data-results="1"]', timeout=600_000)
+
+
 def browser_runs(projects, repeats, cli_report, workers=1):
     from playwright.sync_api import sync_playwright
 
@@ -207,15 +220,11 @@ def browser_runs(projects, repeats, cli_report, workers=1):
                 page.goto(page_url)
                 page.wait_for_selector("body[data-ready]", timeout=120_000)
                 res["warm"].append(time.perf_counter() - t0)
-                # A person takes seconds to pick a folder: let helper workers finish booting, and give the page
-                # the second after that it would have anyway (it warms its parser up on the sample then).
-                page.wait_for_selector(f'body[data-pool="{workers}"]', timeout=120_000)
-                time.sleep(PICK_SECONDS)
+                wait_as_a_person(page, workers)
                 page.evaluate("window.__tsTasks = []")
                 # Timed without the memory probe: reading smaps of every renderer 20 times a second costs
                 # the probe ~0.9 s of CPU during a 4 s analysis, and on 2 cores that slowed what it measured.
-                page.set_input_files("#folder-input", str(projects))
-                page.wait_for_selector('body[data-results="1"]', timeout=600_000)
+                pick_folder(page, projects)
                 marks = page.evaluate("""() => {
                   const s = performance.getEntriesByName("tokenscope:analyze:start")[0];
                   const e = performance.getEntriesByName("tokenscope:analyze:end")[0];
@@ -237,11 +246,9 @@ def browser_runs(projects, repeats, cli_report, workers=1):
                 ctx = browser.new_context(timezone_id="UTC")
                 page = ctx.new_page()
                 page.goto(page_url)
-                page.wait_for_selector(f'body[data-pool="{workers}"]', timeout=120_000)
-                time.sleep(PICK_SECONDS)
+                wait_as_a_person(page, workers)
                 with Sampler(renderer_rss) as mem:
-                    page.set_input_files("#folder-input", str(projects))
-                    page.wait_for_selector('body[data-results="1"]', timeout=600_000)
+                    pick_folder(page, projects)
                 res["mem"].append(mem.peak)
                 browser.close()
     finally:

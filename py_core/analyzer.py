@@ -78,22 +78,14 @@ class Source:
 
     def feed(self, chunk):
         handle = self.analyzer._line
-        sp = self.splitter
-        n = sp._line_no
         # Parsing makes only acyclic objects (JSON values, records), which reference counting frees; the cycle
         # collector would walk them hundreds of times for nothing (issue 4: ~5% of the analysis).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for buf, pos, stop in sp.regions(chunk):
-                find = buf.find
-                while pos < stop:
-                    end = find(b"\n", pos, stop)
-                    n += 1
-                    handle(self, n, buf, pos, end)
-                    pos = end + 1
+            for n, buf, s, e in self.splitter.spans(chunk):
+                handle(self, n, buf, s, e)
         finally:
-            sp._line_no = n
             if collecting:
                 gc.enable()
 
@@ -101,8 +93,8 @@ class Source:
         if self.closed:
             return
         handle = self.analyzer._line
-        for n, line in self.splitter.close():
-            handle(self, n, line, 0, len(line))
+        for n, buf, s, e in self.splitter.close_spans():
+            handle(self, n, buf, s, e)
         self.closed = True
         a = self.analyzer
         a.bytes_read += self.splitter.bytes_read
@@ -163,9 +155,7 @@ class Analyzer:
             entry[1].append((n, reason))
 
     def _line(self, src, n, buf, s, e):
-        """Line n of `src` is buf[s:e] (without its newline); it is copied out only if it gets parsed."""
-        if e > s and buf[e - 1] == 13:
-            e -= 1  # CRLF logs from Windows editors
+        """Line n of `src` is buf[s:e] (LineSplitter.spans); it is copied out only if it gets parsed."""
         if s == e or (buf[s] in _SPACE and buf[s:e].isspace()):
             self.kinds["blank"] += 1
             return
@@ -197,8 +187,7 @@ class Analyzer:
             return False
         t = m.group(1)
         if t == b"assistant":
-            # message.usage sits near the end of the line: search from there.
-            if buf.rfind(b'"usage"', s, e) != -1:
+            if buf.find(b'"usage"', s, e) != -1:  # _line searched only the last bytes
                 return False
         elif t == b"user":
             # A tool result links a subagent only through toolUseResult.agentId, which comes after the type
@@ -441,8 +430,7 @@ class Analyzer:
         for st in d["requests"]:
             r = Request.__new__(Request)
             r.__setstate__(st)
-            key = ("", r.source, r.line) if r.message_id is None else (r.message_id, r.request_id)
-            a.store.by_key[key] = r
+            a.store.put(r)
         a.store.main_message_ids = set(d["main_message_ids"])
         a.store.usage_lines = d["usage_lines"]
         a.kinds = Counter(d["kinds"])

@@ -72,6 +72,13 @@ def _curve(job, session_id):
     return context_curve(s)
 
 
+def _close_sources(job):
+    """Sources still open when a report or an export is asked for end there (a last line without newline)."""
+    for src in job.sources.values():
+        src.close()
+    job.sources.clear()
+
+
 def _share(rep, url):
     summary = share.summarize(rep)
     fragment = share.to_fragment(summary)
@@ -135,9 +142,7 @@ def _dispatch(req, data):
         job.report = None
         return {"ok": True}
     if op == "report":
-        for src in list(job.sources.values()):
-            src.close()
-        job.sources.clear()
+        _close_sources(job)
         job.filters = _filters(req)
         job.report = None
         if req.get("view"):
@@ -167,9 +172,7 @@ def _dispatch(req, data):
     if op == "csv":
         return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
     if op == "export":
-        for src in list(job.sources.values()):
-            src.close()
-        job.sources.clear()
+        _close_sources(job)
         return {"state": job.analyzer.export()}
     if op == "import":
         # {"state": ...} as `export` gave it, or {"from": <export's whole response>} (the page passes

@@ -12,13 +12,13 @@ Rules (shared/docs/claude-code-jsonl.md, "Why one response appears on several li
 """
 
 
-def _better(a, b):
-    """Is copy `a` preferred to copy `b` of the same request?"""
-    ka = (not a.sidechain, a.total)
-    kb = (not b.sidechain, b.total)
+def _beats(sidechain, total, source, line, kept):
+    """Is a copy with these values preferred to the `kept` copy of the same request?"""
+    ka = (not sidechain, total)
+    kb = (not kept.sidechain, kept.total)
     if ka != kb:
         return ka > kb
-    return (a.source, a.line) < (b.source, b.line)
+    return (source, line) < (kept.source, kept.line)
 
 
 class RequestStore:
@@ -43,13 +43,7 @@ class RequestStore:
         if not sidechain:
             self.main_message_ids.add(mid)
         cur = self.by_key.get((mid, rid))
-        if cur is None:
-            return True
-        ka = (not sidechain, total)
-        kb = (not cur.sidechain, cur.total)
-        if ka != kb:
-            return ka > kb
-        return (source, line) < (cur.source, cur.line)
+        return cur is None or _beats(sidechain, total, source, line, cur)
 
     def put(self, req):
         key = ("", req.source, req.line) if req.message_id is None else (req.message_id, req.request_id)
@@ -61,7 +55,7 @@ class RequestStore:
         by_key = self.by_key
         for key, req in other.by_key.items():
             cur = by_key.get(key)
-            if cur is None or _better(req, cur):
+            if cur is None or _beats(req.sidechain, req.total, req.source, req.line, cur):
                 by_key[key] = req
 
     def requests(self):

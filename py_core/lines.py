@@ -60,27 +60,37 @@ class LineSplitter:
             self._pending.append(chunk[last + 1:])
         return out
 
-    def feed(self, chunk):
-        """The complete lines as (line_no, line) pairs, trailing CR removed."""
-        out = []
+    def spans(self, chunk):
+        """The complete lines this chunk finishes, as (line_no, buf, start, end): the line is buf[start:end],
+        newline and trailing CR (CRLF logs from Windows editors) excluded, never copied out of the chunk."""
         n = self._line_no
-        for buf, start, stop in self.regions(chunk):
-            for line in buf[start:stop - 1].split(b"\n"):
-                n += 1
-                out.append((n, line[:-1] if line.endswith(b"\r") else line))
-        self._line_no = n
-        return out
+        try:
+            for buf, pos, stop in self.regions(chunk):
+                find = buf.find
+                while pos < stop:
+                    end = find(b"\n", pos, stop)
+                    n += 1
+                    yield n, buf, pos, end - 1 if end > pos and buf[end - 1] == 13 else end
+                    pos = end + 1
+        finally:
+            self._line_no = n
 
-    def close(self):
-        """Flush the last line when the input has no final newline."""
+    def close_spans(self):
+        """The last line when the input has no final newline, as `spans` gives lines."""
         if not self._pending:
-            return []
+            return
         line = b"".join(self._pending)
         self._pending = []
         if not self._started and line.startswith(BOM):
             line = line[3:]
         self._started = True
-        if line.endswith(b"\r"):
-            line = line[:-1]
         self._line_no += 1
-        return [(self._line_no, line)]
+        yield self._line_no, line, 0, len(line) - 1 if line.endswith(b"\r") else len(line)
+
+    def feed(self, chunk):
+        """The complete lines as (line_no, line) pairs (`spans`, copied out)."""
+        return [(n, buf[s:e]) for n, buf, s, e in self.spans(chunk)]
+
+    def close(self):
+        """Flush the last line when the input has no final newline."""
+        return [(n, buf[s:e]) for n, buf, s, e in self.close_spans()]

@@ -4,6 +4,8 @@ Haiku 4.5 list prices per token, in pico-dollars: input 1e6, 5m write 1.25e6, 1h
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import analyze, asst, jsonl
 
@@ -103,3 +105,36 @@ def test_reference_set_compares_only_median_and_pooled():
     yours = rep["insights"]["yours"]
     assert set(yours) == set(ref) - {"label", "mean_peak_context_tokens", "max_peak_context_tokens"}
     assert yours["median_session_turns"] == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5_000), st.integers(0, 5_000), st.integers(0, 50_000),
+                          st.sampled_from([100_000, 300_000])), max_size=30))
+def test_resident_cost_equals_its_definition(specs):
+    """Intent: the linear computation equals the definition turn by turn: tokens added at a turn are paid at
+    each later turn's read price until the context first drops."""
+    from py_core import insights
+    turns = [insights.Turn(float(i), None, 0, w5, w1, read, 0, (0, 0, 0, pread, 0))
+             for i, (w5, w1, read, pread) in enumerate(specs)]
+    want = []
+    for i, t in enumerate(turns):
+        if not t.w5 + t.w1:
+            continue
+        cost = later = 0
+        for j in range(i + 1, len(turns)):
+            if turns[j].context < turns[j - 1].context:
+                break
+            cost += (t.w5 + t.w1) * turns[j].rates[3]
+            later += 1
+        want.append((i + 1, later, insights._usd(cost)))
+    want.sort(key=lambda r: (-r[2], r[0]))
+    got = [(r["turn"], r["later_turns"], r["resident_cost_usd"]) for r in insights.resident_context(turns)["largest"]]
+    assert got == want[:insights.TOP_RESIDENT]
+
+
+@given(st.lists(st.integers(0, 20), min_size=1, max_size=30), st.integers(0, 20))
+def test_percentile_rank_counts_sessions_at_or_below(values, v):
+    """Intent: the bisection gives the share of sessions at or below, as counting them does."""
+    from py_core import insights
+    want = round(100 * sum(1 for x in values if x <= v) / len(values), 1)
+    assert insights.percentile_rank(sorted(values), v) == want

@@ -23,7 +23,8 @@ def split_all(data, size):
     (b"", []),                                       # empty input
     (b"\xef\xbb\xbf", []),                           # only a BOM
     ("é€😀\n".encode(), ["é€😀".encode()]),          # multi-byte characters
-], ids=["plain", "crlf", "bom-no-final-newline", "blank", "empty", "bom-only", "utf8"])
+    (b"a\r\r\nb\r\r", [b"a\r", b"b\r"]),             # one CR dropped per line, last line too
+], ids=["plain", "crlf", "bom-no-final-newline", "blank", "empty", "bom-only", "utf8", "double-cr"])
 def test_splitter_gives_same_lines_for_every_chunk_size(data, expected):
     """Intent: a line or a UTF-8 character split across chunks comes out whole, whatever the chunking."""
     for size in range(1, max(len(data), 1) + 2):

@@ -120,12 +120,17 @@ function part(w, files, { metas, ...extra }, onProgress) {
   });
   const sent = (async () => {
     // Logs first, then meta files; a message of many File objects is a long task to clone.
-    const items = [...files.map((f) => ["files", f]), ...(metas || []).map((m) => ["metas", m])];
-    for (let i = 0; i < items.length || i === 0; i += FILES_PER_MESSAGE) {
-      const batch = items.slice(i, i + FILES_PER_MESSAGE);
-      const last = i + FILES_PER_MESSAGE >= items.length;
-      w.worker.postMessage({ id, type: "files", last, files: batch.filter(([k]) => k === "files").map(([, f]) => f),
-                             metas: batch.filter(([k]) => k === "metas").map(([, m]) => m) });
+    const batches = [];
+    for (let i = 0; i < files.length; i += FILES_PER_MESSAGE) {
+      batches.push({ files: files.slice(i, i + FILES_PER_MESSAGE), metas: [] });
+    }
+    for (let i = 0; i < (metas || []).length; i += FILES_PER_MESSAGE) {
+      batches.push({ files: [], metas: metas.slice(i, i + FILES_PER_MESSAGE) });
+    }
+    if (!batches.length) batches.push({ files: [], metas: [] });
+    for (let b = 0; b < batches.length; b++) {
+      const last = b === batches.length - 1;
+      w.worker.postMessage({ id, type: "files", last, ...batches[b] });
       if (!last) await nextTask();
     }
   })();

@@ -2,12 +2,12 @@
 // happens on the thread that asks for them; here that is this thread, so reading overlaps with parsing
 // (issue 4), and buffers are transferred, not copied, to the parser.
 //
-// Parser -> reader: {type: "read", rid, files: [File], last, ahead} (more files: the same with `more: true`)
+// Parser -> reader: {type: "read", rid, files: [File], last, ahead} (more files of the run: the same again)
 //                   {type: "ack", rid, bytes} · {type: "cancel", rid}
 // Reader -> parser: {rid, index, buf?, end, skip?} in file order; `skip` names why a file is not a log.
 
 const SLICE = 4 << 20; // bytes per read
-const runs = new Map(); // rid -> {files, last, ahead, unacked, wake, cancelled, started}
+const runs = new Map(); // rid -> {files, last, ahead, unacked, wake, cancelled}
 
 // Magic numbers of files people drop by mistake next to their logs.
 const MAGIC = [
@@ -31,13 +31,11 @@ function wait(run) {
   return new Promise((resolve) => { run.wake = resolve; });
 }
 
-async function send(run, rid, index, u8, end) {
+async function send(run, rid, index, buf, end) {
   while (run.unacked > run.ahead && !run.cancelled) await wait(run);
   if (run.cancelled) return;
-  // Transfer the whole buffer; copy first only if the chunk is a view into a larger one.
-  const buf = u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8.buffer : u8.slice().buffer;
   run.unacked += buf.byteLength;
-  self.postMessage({ rid, index, buf, end }, [buf]);
+  self.postMessage({ rid, index, buf, end }, [buf]); // transferred, not copied
 }
 
 // Reads are started a few slices ahead of the one being sent: a small file costs a round trip to the browser
@@ -55,7 +53,7 @@ async function readAll(rid, run) {
       const file = run.files[nextIndex];
       const end = Math.min(nextAt + SLICE, file.size);
       const read = file.size === 0 ? null
-        : file.slice(nextAt, end).arrayBuffer().then((b) => new Uint8Array(b), (err) => err);
+        : file.slice(nextAt, end).arrayBuffer().catch((err) => err);
       started.push({ index: nextIndex, at: nextAt, end, size: file.size, read });
       if (end >= file.size) {
         nextIndex++;
@@ -82,8 +80,8 @@ async function readAll(rid, run) {
     const got = await slice.read;
     if (run.cancelled) break;
     // A file that changed or vanished since it was picked is named in the report, and the rest goes on.
-    const why = !(got instanceof Uint8Array) ? `could not be read (${got && got.name ? got.name : "error"})`
-      : slice.at === 0 ? sniff(got.subarray(0, 512)) : null;
+    const why = !(got instanceof ArrayBuffer) ? `could not be read (${got && got.name ? got.name : "error"})`
+      : slice.at === 0 ? sniff(new Uint8Array(got, 0, Math.min(512, got.byteLength))) : null;
     if (why) {
       self.postMessage({ rid, index: slice.index, end: true, skip: why });
       dropped = slice.index;

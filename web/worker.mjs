@@ -230,7 +230,6 @@ async function parsePart(id, q) {
       for (; sized < files.length; sized++) total += files[sized].file.size;
       const { name } = files[i];
       let opened = false;
-      let whole = false;
       let skip = null;
       for (;;) {
         if (cancelled.has(id)) {
@@ -241,17 +240,18 @@ async function parsePart(id, q) {
         if (m.skip) {
           skip = m.skip; // a PNG or PDF dropped among logs is named, not parsed
           skipped.push({ name, reason: m.skip });
-        } else if (m.buf && m.end && !opened) {
-          call({ op: "file", job, source: name }, new Uint8Array(m.buf)); // a whole file in one buffer
-          reader.postMessage({ type: "ack", rid: id, bytes: m.buf.byteLength });
-          done += m.buf.byteLength;
-          whole = true;
-        } else if (m.buf) {
+        } else if (m.end && !opened) {
+          // The whole file in one buffer (most logs: one call to Python), or a 0-byte file (counted, and
+          // named as empty in the report).
+          call({ op: "file", job, source: name }, new Uint8Array(m.buf || 0));
+        } else {
           if (!opened) {
             call({ op: "open", job, source: name });
             opened = true;
           }
           call({ op: "feed", job, source: name }, new Uint8Array(m.buf));
+        }
+        if (m.buf) {
           reader.postMessage({ type: "ack", rid: id, bytes: m.buf.byteLength });
           done += m.buf.byteLength;
         }
@@ -263,13 +263,8 @@ async function parsePart(id, q) {
         }
         if (m.end) break;
       }
-      if (whole) continue;
-      if (!opened && !skip) {
-        call({ op: "open", job, source: name }); // a 0-byte file: counted, and named as empty in the report
-        opened = true;
-      }
       if (opened) call({ op: "close", job, source: name });
-      else done += files[i].file.size;
+      else if (skip) done += files[i].file.size;
     }
     const metaFiles = (await Promise.all(q.metaReads)).flat().filter(Boolean);
     if (metaFiles.length) {
