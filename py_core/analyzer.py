@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from .dedup import RequestStore
+from .labels import label_parts
 from .lines import LineSplitter
 from .records import Request, parse_ts
 
@@ -33,6 +34,17 @@ USAGE_TAIL = 4096  # bytes at the end of a line searched for "usage" first
 _SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.isspace() calls space
 _scan = json.JSONDecoder().scan_once
 _WS = " \t\n\r"
+# Deeper lines are "nested too deeply", decided by us before parsing (issue 10): the C scanner recurses per
+# bracket, and Pyodide's stack ends in a fatal error long before CPython raises RecursionError (and where
+# CPython raises depends on how deep its own stack already is). Claude Code's lines nest a few dozen levels.
+MAX_DEPTH = 200
+_DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+# Token counts are untrusted (issue 10): a count above this, negative, fractional, not a number, NaN or
+# infinite is ignored and reported, never billed (10^30 tokens would be a $10^24 "estimate"). A billion
+# tokens is ~500x the largest context window of any model.
+MAX_TOKENS = 10**9
+MAX_WEB_SEARCHES = 10_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _loads(text):
@@ -50,17 +62,32 @@ def _loads(text):
     return obj
 
 
-def _int(v):
-    """Token counts are untrusted: anything but a non-negative integer counts as 0."""
-    if type(v) is int:
-        return v if v > 0 else 0
-    if type(v) is float and v == v and 0 < v < 1e18:
-        return int(v)
-    return 0
+def too_deep(text, limit=MAX_DEPTH):
+    """Does this JSON text nest brackets deeper than `limit`? (Brackets inside strings do not count.)"""
+    if text.count("{") + text.count("[") <= limit:
+        return False  # cannot nest deeper than it has brackets: the common case, two C-speed counts
+    depth = 0
+    for m in _DEPTH_TOKENS.finditer(text):
+        c = m.group()
+        if c == "{" or c == "[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif c == "}" or c == "]":
+            depth -= 1
+    return False
+
+
+def clean_text(s):
+    """Log text as valid Unicode: a lone surrogate (a `\\ud800` escape in a log, an undecodable byte in a
+    file name) becomes U+FFFD, so every output is valid UTF-8 (issue 10)."""
+    return s if s.isascii() else _SURROGATE.sub("\ufffd", s)
 
 
 def _str_or_none(v):
-    return v if isinstance(v, str) and v else None
+    if type(v) is str and v:
+        return v if v.isascii() else _SURROGATE.sub("\ufffd", v)
+    return None
 
 
 class Source:
@@ -72,8 +99,8 @@ class Source:
         self.analyzer = analyzer
         self.name = name
         self.splitter = LineSplitter()
-        stem = name.replace("\\", "/").rsplit("/", 1)[-1]
-        self.fallback_session = stem[:-6] if stem.endswith(".jsonl") else stem
+        # Lines carry their sessionId; a hand-made line without one belongs to the session its path names.
+        self.fallback_session = label_parts(name)[1]
         self.closed = False
 
     def feed(self, chunk):
@@ -106,6 +133,8 @@ class Source:
 class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
+    STATE_VERSION = 2  # export(): 2 = message.id identity, recovered copies, ignored values (issue 10)
+
     def __init__(self, fast=True):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
         self.store = RequestStore()
@@ -114,9 +143,12 @@ class Analyzer:
         self.malformed = {}             # source -> [count, [(line, reason), ...]]
         self.malformed_reasons = Counter()
         self.invalid_utf8_lines = 0
+        self.invalid_utf8 = {}          # source -> [count, [line, ...]] (named in the warnings)
+        self.ignored_usage = Counter()  # usage field -> values ignored (absurd, negative, not a number)
         self.bytes_read = 0
         self.files = {}                 # source -> (lines, bytes)
         self.empty_files = set()        # 0-byte sources: named, so "nothing found" is explained
+        self.unreadable = {}            # source -> why it could not be read (a shell reports these)
         self.prompts = {}               # uuid -> (session_id, ts)
         self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post)
         self.task_types = {}            # tool_use id -> subagent_type
@@ -125,7 +157,7 @@ class Analyzer:
 
     # -- input ---------------------------------------------------------------------------
     def open(self, name):
-        return Source(self, name)
+        return Source(self, clean_text(name))
 
     def feed_bytes(self, name, data, chunk_size=1 << 20):
         """Convenience: analyse one whole in-memory source."""
@@ -135,14 +167,24 @@ class Analyzer:
         src.close()
         return self
 
+    def add_unreadable(self, name, reason):
+        """A shell could not read this input (permissions, a FIFO, a symlink loop, a read error): it is named
+        in the report's warnings rather than silently left out (issue 10)."""
+        self.unreadable[clean_text(name)] = clean_text(str(reason))
+
     def add_agent_meta(self, agent_id, data):
         """`agent-<id>.meta.json` (Claude Code 2.1.x) names a subagent's type."""
         try:
-            obj = json.loads(data)
+            text = data.decode("utf-8", "replace") if isinstance(data, (bytes, bytearray)) else data
+            if too_deep(text):
+                return
+            obj = json.loads(text)
         except (ValueError, RecursionError):
             return
-        if isinstance(obj, dict) and isinstance(obj.get("agentType"), str):
-            self.agent_types[agent_id] = obj["agentType"]
+        if isinstance(obj, dict):
+            t = _str_or_none(obj.get("agentType"))
+            if t:
+                self.agent_types[clean_text(agent_id)] = t
 
     def _bad(self, src, n, reason):
         self.kinds["malformed"] += 1
@@ -175,10 +217,10 @@ class Analyzer:
         Only when the first `"type":"…"` is the top-level key (nothing nested opens before it) and the line
         is framed as an object; then per type: assistant lines without usage, user lines carrying a
         tool_result (never prompts) and naming no subagent after their type key, progress lines naming only
-        subagents already linked, system lines that are not compactions, and every other type. On valid JSON
-        as Claude Code writes it (JSON.stringify: unique keys, ASCII names never escaped) this gives exactly
-        what the full parse gives (tests/test_fastpath.py); a line that is broken *inside* is then counted
-        under its type rather than as malformed.
+        subagents already linked and embedding no usage, system lines that are not compactions, and every
+        other type. On valid JSON as Claude Code writes it (JSON.stringify: unique keys, ASCII names never
+        escaped) this gives exactly what the full parse gives (tests/test_fastpath.py); a line that is
+        broken *inside* is then counted under its type rather than as malformed.
         """
         start = m.start()
         if buf.count(b"{", s, start) != 1 or buf.find(b"[", s, start) != -1 or (
@@ -196,6 +238,9 @@ class Analyzer:
             if buf.find(b'"tool_result"', s, e) == -1 or buf.find(b'"agentId"', start, e) != -1:
                 return False
         elif t == b"progress":
+            # A subagent's response copied into its parent's progress line may have to be billed (issue 10).
+            if buf.find(b'"usage"', s, e) != -1:
+                return False
             if buf.find(b'"agentId"', s, e) != -1:
                 ids = _AGENT_ID.findall(buf, s, e)
                 if len(ids) != buf.count(b'"agentId"', s, e):
@@ -221,13 +266,23 @@ class Analyzer:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
-            # Token counts are ASCII: repair the text and read on (counted in diagnostics).
+            # Token counts are ASCII: repair the text and read on (counted in diagnostics and named in the
+            # warnings, issue 10).
             text = line.decode("utf-8", "replace")
             self.invalid_utf8_lines += 1
+            entry = self.invalid_utf8.get(src.name)
+            if entry is None:
+                entry = self.invalid_utf8[src.name] = [0, []]
+            entry[0] += 1
+            if len(entry[1]) < MALFORMED_SAMPLES:
+                entry[1].append(n)
+        if too_deep(text):
+            self._bad(src, n, "nested too deeply")
+            return
         try:
             obj = _loads(text)
         except RecursionError:
-            # json.loads recurses per bracket; 50,000 nested brackets must not crash us.
+            # Not reachable below MAX_DEPTH in CPython; kept as the last guard.
             self._bad(src, n, "nested too deeply")
             return
         except ValueError:
@@ -248,6 +303,7 @@ class Analyzer:
         if not isinstance(t, str):
             self._bad(src, n, "type is not a string")
             return
+        t = clean_text(t)
         self.kinds["type:" + t] += 1
         if t == "user":
             self._user(src, n, obj, line)
@@ -256,8 +312,6 @@ class Analyzer:
                 self._compaction(src, n, obj)
         elif t == "progress":
             data = obj.get("data")
-            # Usage inside progress lines copies the subagent's own file: never billed
-            # (claude-code-jsonl.md, trap 5). Only note which subagent it names.
             if isinstance(data, dict):
                 aid = _str_or_none(data.get("agentId"))
                 if aid:
@@ -266,8 +320,78 @@ class Analyzer:
                     prev = self.agent_links.get(aid)
                     if prev is None or (prev[1] is None and tool):
                         self.agent_links[aid] = (sid, tool)
+                # 2.1.x copies a subagent's responses into its parent's progress lines, at
+                # data.message.message: billed only when its own line is not in the analysis (dedup.py).
+                inner = data.get("message")
+                if type(inner) is dict:
+                    m = inner.get("message")
+                    if type(m) is dict:
+                        usage = m.get("usage")
+                        if type(usage) is dict:
+                            self._recover(src, n, obj, inner, m, usage, aid)
         elif t not in KNOWN_TYPES:
             self.unknown_types[t] += 1
+
+    def _ignored(self, v, field, cap=MAX_TOKENS):
+        """A count that is not a plain in-range integer (the slow path): an integral float in range is read,
+        an absent one is None, anything else is counted as ignored and is None (issue 10)."""
+        if v is None:
+            return None
+        if type(v) is float and v == v and 0 <= v <= cap and v == int(v):
+            return int(v)
+        self.ignored_usage[field] += 1
+        return None
+
+    def _numbers(self, usage):
+        """(input, output, 5m write, 1h write, cache read) of a usage object, untrusted values ignored."""
+        get = usage.get
+        inp = get("input_tokens")
+        if type(inp) is not int or not 0 <= inp <= MAX_TOKENS:
+            inp = self._ignored(inp, "input_tokens") or 0
+        out = get("output_tokens")
+        if type(out) is not int or not 0 <= out <= MAX_TOKENS:
+            out = self._ignored(out, "output_tokens") or 0
+        read = get("cache_read_input_tokens")
+        if type(read) is not int or not 0 <= read <= MAX_TOKENS:
+            read = self._ignored(read, "cache_read_input_tokens") or 0
+        cw_total = get("cache_creation_input_tokens")
+        if type(cw_total) is not int or not 0 <= cw_total <= MAX_TOKENS:
+            cw_total = self._ignored(cw_total, "cache_creation_input_tokens") or 0
+        cc = get("cache_creation")
+        if type(cc) is dict:
+            cw1h = cc.get("ephemeral_1h_input_tokens")
+            if type(cw1h) is not int or not 0 <= cw1h <= MAX_TOKENS:
+                cw1h = self._ignored(cw1h, "cache_creation.ephemeral_1h_input_tokens") or 0
+            cw5m = cc.get("ephemeral_5m_input_tokens")
+            if type(cw5m) is not int or not 0 <= cw5m <= MAX_TOKENS:
+                cw5m = self._ignored(cw5m, "cache_creation.ephemeral_5m_input_tokens") or 0
+            # The split sums to the total; if a log says more in the total, the rest is
+            # a 5-minute write (the rate older logs without the split bill at).
+            if cw_total > cw5m + cw1h:
+                cw5m = cw_total - cw1h
+        else:
+            cw5m, cw1h = cw_total, 0
+        return inp, out, cw5m, cw1h, read
+
+    def _request(self, src, n, obj, msg, usage, nums, mid, sidechain, ended, recovered, agent, ts_raw):
+        """The record of a copy that won (built only then: most copies lose)."""
+        inp, out, cw5m, cw1h, read = nums
+        stu = usage.get("server_tool_use")
+        web = 0
+        if type(stu) is dict:
+            web = stu.get("web_search_requests")
+            if type(web) is not int or not 0 <= web <= MAX_WEB_SEARCHES:
+                web = self._ignored(web, "server_tool_use.web_search_requests", MAX_WEB_SEARCHES) or 0
+        model = msg.get("model")
+        return Request(
+            parse_ts(ts_raw), _str_or_none(ts_raw),
+            _str_or_none(obj.get("sessionId")) or src.fallback_session, agent,
+            sidechain, _str_or_none(model) or "(no model)",
+            inp, out, cw5m, cw1h, read, web,
+            _str_or_none(usage.get("speed")), _str_or_none(usage.get("inference_geo")),
+            mid, _str_or_none(obj.get("requestId")), src.name, n, _str_or_none(obj.get("cwd")),
+            recovered, ended,
+        )
 
     def _usage(self, src, n, obj, msg, usage):
         # The hottest function of the analyzer (one call per usage line, most of them duplicate copies of
@@ -284,53 +408,35 @@ class Analyzer:
                 if type(item) is dict and item.get("name") in AGENT_TOOLS and item.get("type") == "tool_use":
                     inp = item.get("input")
                     tid = _str_or_none(item.get("id"))
-                    if tid and isinstance(inp, dict) and isinstance(inp.get("subagent_type"), str):
-                        self.task_types[tid] = inp["subagent_type"]
-        get = usage.get
-        cw_total = get("cache_creation_input_tokens", 0)
-        if type(cw_total) is not int or cw_total < 0:
-            cw_total = _int(cw_total)
-        cc = get("cache_creation")
-        if isinstance(cc, dict):
-            cw1h = _int(cc.get("ephemeral_1h_input_tokens"))
-            cw5m = _int(cc.get("ephemeral_5m_input_tokens"))
-            # The split sums to the total; if a log says more in the total, the rest is
-            # a 5-minute write (the rate older logs without the split bill at).
-            if cw_total > cw5m + cw1h:
-                cw5m = cw_total - cw1h
-        else:
-            cw5m, cw1h = cw_total, 0
-        inp = get("input_tokens", 0)
-        if type(inp) is not int or inp < 0:
-            inp = _int(inp)
-        out = get("output_tokens", 0)
-        if type(out) is not int or out < 0:
-            out = _int(out)
-        read = get("cache_read_input_tokens", 0)
-        if type(read) is not int or read < 0:
-            read = _int(read)
-        mid, rid = msg.get("id"), obj.get("requestId")
-        if type(mid) is not str or not mid:
-            mid = None
-        if type(rid) is not str or not rid:
-            rid = None
+                    if tid and isinstance(inp, dict):
+                        st = _str_or_none(inp.get("subagent_type"))
+                        if st:
+                            self.task_types[tid] = st
+        nums = self._numbers(usage)
+        mid = _str_or_none(msg.get("id"))
         sidechain = obj.get("isSidechain") is True
-        if not self.store.offer(mid, rid, sidechain, inp + out + cw5m + cw1h + read, src.name, n):
+        # A log without the field (legacy, hand-made) says nothing of a cut-off: only an explicit null does.
+        ended = msg.get("stop_reason", "") is not None
+        if not self.store.offer(mid, sidechain, sum(nums), src.name, n, ended):
             return
-        stu = get("server_tool_use")
-        web = _int(stu.get("web_search_requests")) if isinstance(stu, dict) else 0
-        speed = get("speed")
-        geo = get("inference_geo")
-        ts_raw = obj.get("timestamp")
-        cwd = obj.get("cwd")
-        self.store.put(Request(
-            parse_ts(ts_raw), ts_raw if isinstance(ts_raw, str) else None,
-            _str_or_none(obj.get("sessionId")) or src.fallback_session, _str_or_none(obj.get("agentId")) or "",
-            sidechain, model if isinstance(model, str) and model else "(no model)",
-            inp, out, cw5m, cw1h, read, web,
-            speed if isinstance(speed, str) else None, geo if isinstance(geo, str) else None,
-            mid, rid, src.name, n, cwd if isinstance(cwd, str) and cwd else None,
-        ))
+        self.store.put(self._request(src, n, obj, msg, usage, nums, mid, sidechain, ended, False,
+                                     _str_or_none(obj.get("agentId")) or "", obj.get("timestamp")))
+
+    def _recover(self, src, n, obj, inner, msg, usage, aid):
+        """A subagent's response copied into progress line n (issue 10): kept aside, billed only if no line
+        of its own carries its message.id (dedup.py). Without an id it cannot be told from its own line: never
+        billed."""
+        mid = _str_or_none(msg.get("id"))
+        if mid is None or msg.get("model") == "<synthetic>":
+            return
+        nums = self._numbers(usage)
+        ended = msg.get("stop_reason", "") is not None
+        if not self.store.offer_recovered(mid, sum(nums), src.name, n, ended):
+            return
+        ts_raw = inner.get("timestamp")
+        if not isinstance(ts_raw, str):
+            ts_raw = obj.get("timestamp")
+        self.store.put(self._request(src, n, obj, msg, usage, nums, mid, True, ended, True, aid or "", ts_raw))
 
     def _user(self, src, n, obj, line):
         sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
@@ -341,7 +447,7 @@ class Analyzer:
             tool = None
             if isinstance(content, list) and content and isinstance(content[0], dict):
                 tool = _str_or_none(content[0].get("tool_use_id"))
-            aid = tur["agentId"]
+            aid = _str_or_none(tur["agentId"])
             prev = self.agent_links.get(aid)
             if prev is None or (prev[1] is None and tool):
                 self.agent_links[aid] = (sid, tool)
@@ -367,18 +473,19 @@ class Analyzer:
     def _compaction(self, src, n, obj):
         meta = obj.get("compactMetadata")
         meta = meta if isinstance(meta, dict) else {}
-        trig = meta.get("trigger")
         pre = meta.get("preTokens")
         post = meta.get("postTokens")
+        if pre is not None and (type(pre) is not int or not 0 <= pre <= MAX_TOKENS):
+            pre = self._ignored(pre, "compactMetadata.preTokens")
+        if post is not None and (type(post) is not int or not 0 <= post <= MAX_TOKENS):
+            post = self._ignored(post, "compactMetadata.postTokens")
         key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
         ts_raw = obj.get("timestamp")
         self.compactions[key] = (
-            parse_ts(ts_raw), ts_raw if isinstance(ts_raw, str) else None,
+            parse_ts(ts_raw), _str_or_none(ts_raw),
             _str_or_none(obj.get("sessionId")) or src.fallback_session,
             _str_or_none(obj.get("agentId")) or "",
-            trig if isinstance(trig, str) else None,
-            _int(pre) if pre is not None else None,
-            _int(post) if post is not None else None,
+            _str_or_none(meta.get("trigger")), pre, post,
         )
 
     # -- merge ---------------------------------------------------------------------------
@@ -387,15 +494,18 @@ class Analyzer:
         self.store.merge(other.store)
         self.kinds.update(other.kinds)
         self.unknown_types.update(other.unknown_types)
-        for name, (count, samples) in other.malformed.items():
-            mine = self.malformed.setdefault(name, [0, []])
-            mine[0] += count
-            mine[1] = sorted(mine[1] + samples)[:MALFORMED_SAMPLES]
+        for mine_all, theirs in ((self.malformed, other.malformed), (self.invalid_utf8, other.invalid_utf8)):
+            for name, (count, samples) in theirs.items():
+                mine = mine_all.setdefault(name, [0, []])
+                mine[0] += count
+                mine[1] = sorted(mine[1] + samples)[:MALFORMED_SAMPLES]
         self.malformed_reasons.update(other.malformed_reasons)
         self.invalid_utf8_lines += other.invalid_utf8_lines
+        self.ignored_usage.update(other.ignored_usage)
         self.bytes_read += other.bytes_read
         self.files.update(other.files)
         self.empty_files |= other.empty_files
+        self.unreadable.update(other.unreadable)
         for k, v in other.prompts.items():
             self.prompts.setdefault(k, v)
         self.compactions.update(other.compactions)
@@ -409,38 +519,47 @@ class Analyzer:
 
     def export(self):
         """The whole state as plain JSON-able data (to send from one web worker to another)."""
+        st = self.store
         return {
-            "v": 1,
-            "requests": [r.__getstate__() for r in self.store.by_key.values()],
-            "main_message_ids": sorted(self.store.main_message_ids),
-            "usage_lines": self.store.usage_lines,
+            "v": self.STATE_VERSION,
+            "requests": [r.__getstate__() for r in st.by_key.values()],
+            "recovered": [r.__getstate__() for r in st.recovered.values()],
+            "sidechain_ids": sorted(st.sidechain_ids), "ended_ids": sorted(st.ended_ids),
+            "usage_lines": st.usage_lines, "progress_copies": st.progress_copies,
             "kinds": dict(self.kinds), "unknown_types": dict(self.unknown_types),
             "malformed": self.malformed, "malformed_reasons": dict(self.malformed_reasons),
-            "invalid_utf8_lines": self.invalid_utf8_lines, "bytes_read": self.bytes_read,
-            "files": self.files, "empty_files": sorted(self.empty_files), "prompts": self.prompts,
-            "compactions": self.compactions,
+            "invalid_utf8_lines": self.invalid_utf8_lines, "invalid_utf8": self.invalid_utf8,
+            "ignored_usage": dict(self.ignored_usage), "bytes_read": self.bytes_read,
+            "files": self.files, "empty_files": sorted(self.empty_files), "unreadable": self.unreadable,
+            "prompts": self.prompts, "compactions": self.compactions,
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
         }
 
     @classmethod
     def from_export(cls, d):
-        if not isinstance(d, dict) or d.get("v") != 1:
-            raise ValueError("not an analyzer state of version 1")
+        if not isinstance(d, dict) or d.get("v") != cls.STATE_VERSION:
+            raise ValueError(f"not an analyzer state of version {cls.STATE_VERSION}")
         a = cls()
-        for st in d["requests"]:
-            r = Request.__new__(Request)
-            r.__setstate__(st)
-            a.store.put(r)
-        a.store.main_message_ids = set(d["main_message_ids"])
+        for key in ("requests", "recovered"):
+            for st in d[key]:
+                r = Request.__new__(Request)
+                r.__setstate__(st)
+                a.store.put(r)
+        a.store.sidechain_ids = set(d["sidechain_ids"])
+        a.store.ended_ids = set(d["ended_ids"])
         a.store.usage_lines = d["usage_lines"]
+        a.store.progress_copies = d["progress_copies"]
         a.kinds = Counter(d["kinds"])
         a.unknown_types = Counter(d["unknown_types"])
         a.malformed = {k: [v[0], [tuple(x) for x in v[1]]] for k, v in d["malformed"].items()}
         a.malformed_reasons = Counter(d["malformed_reasons"])
         a.invalid_utf8_lines = d["invalid_utf8_lines"]
+        a.invalid_utf8 = {k: [v[0], list(v[1])] for k, v in d["invalid_utf8"].items()}
+        a.ignored_usage = Counter(d["ignored_usage"])
         a.bytes_read = d["bytes_read"]
         a.files = {k: tuple(v) for k, v in d["files"].items()}
         a.empty_files = set(d["empty_files"])
+        a.unreadable = dict(d["unreadable"])
         a.prompts = {k: tuple(v) for k, v in d["prompts"].items()}
         a.compactions = {k: tuple(v) for k, v in d["compactions"].items()}
         a.task_types = dict(d["task_types"])

@@ -10,10 +10,12 @@ class Request:
         "ts", "timestamp", "session_id", "agent_id", "sidechain", "model",
         "input", "output", "cw5m", "cw1h", "cache_read", "web_search",
         "speed", "geo", "message_id", "request_id", "source", "line", "total", "cwd",
+        "recovered", "ended",
     )
 
     def __init__(self, ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h,
-                 cache_read, web_search, speed, geo, message_id, request_id, source, line, cwd=None):
+                 cache_read, web_search, speed, geo, message_id, request_id, source, line, cwd=None,
+                 recovered=False, ended=True):
         self.ts = ts
         self.timestamp = timestamp
         self.session_id = session_id
@@ -34,6 +36,12 @@ class Request:
         self.line = line
         self.total = inp + out + cw5m + cw1h + cache_read
         self.cwd = cwd
+        # Recovered from a parent's `progress` line (issue 10): a copy of a subagent's response whose own
+        # line was not analysed; billed, and labelled partial.
+        self.recovered = recovered
+        # This copy says the response ended (stop_reason set, or a log without the field); a response none of
+        # whose copies ended was cut off mid-stream (claude-code-jsonl.md, "Newer shapes").
+        self.ended = ended
 
     @property
     def context(self):

@@ -75,9 +75,7 @@ def render(report, max_curves=10):
     parts.append("<h2>Agents</h2>")
     parts.append(_table([("Agent", False), ("Requests", True), ("Cost", True)],
                         [(a["agent_type"], a["requests"], _money(a["cost_usd"])) for a in report["agents"]]))
-    warnings = list(report["diagnostics"]["warnings"])
-    warnings += [f"No price for {u['model']}: {u['requests']} request(s), {u['tokens']:,} tokens not in the total"
-                 for u in report["unpriced_models"]]
+    warnings = [w["text"] for w in report["diagnostics"]["warnings"]]
     if warnings:
         parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>")
     parts.append("</body></html>\n")

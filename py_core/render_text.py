@@ -135,19 +135,9 @@ def render(report, max_sessions=15):
                 f"peak {tokens(int(y['median_peak_context_tokens']))}; the reference set's (one heavy user, not a "
                 f"census): {money(ref['median_session_cost_usd'])}, {ref['median_session_turns']} turns, "
                 f"peak {tokens(ref['median_peak_context_tokens'])}")
-    warnings = list(report["diagnostics"]["warnings"])
-    for u in report["unpriced_models"]:
-        warnings.append(f"no price for {clean(u['model'])}: {u['requests']} request(s), {tokens(u['tokens'])} tokens "
-                        "not in the total (add it with --prices FILE or .tokenscope.json)")
     d = report["diagnostics"]
-    for f in d["malformed"]["files"][:5]:
-        lines = ", ".join(str(x["line"]) for x in f["first"])
-        warnings.append(f"{clean(f['file'])}: {f['count']} unreadable line(s), first at line(s) {lines} "
-                        f"({clean(f['first'][0]['reason'])})")
-    for f in d["empty_files"][:5]:
-        warnings.append(f"{clean(f)}: empty file (0 bytes)")
-    for m in d["missing_subagents"][:5]:
-        warnings.append(f"subagent {clean(m['agent_id'])} of session {clean(m['session_id'])[:13]}: no log given, its spend is missing")
+    # The report words every warning (structured: kind, numbers, text; issue 10/11); views only show them.
+    warnings = [w["text"] for w in d["warnings"]]
     if warnings:
         add("")
         add("Warnings:")

@@ -9,6 +9,7 @@ import statistics
 from datetime import timezone
 
 from . import __version__, insights
+from .labels import label_parts
 from .pricing import PICO, PriceTable
 from .timeutil import day_function, parse_day, resolve_tz, tz_label
 
@@ -160,10 +161,9 @@ def _project_of(pairs):
     if cwds:
         return min(cwds.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     for source in sorted({r.source for r, _c in pairs}):
-        parts = source.replace("\\", "/").split("/")
-        if len(parts) >= 2:
-            # <project>/<session>.jsonl, or <project>/<session>/subagents/agent-x.jsonl
-            return parts[-4] if parts[-2] == "subagents" and len(parts) >= 4 else parts[-2]
+        project = label_parts(source)[0]
+        if project:
+            return project
     return "(unknown project)"
 
 
@@ -173,7 +173,7 @@ def select(a, day_of, since=None, until=None, session=None, latest=False):
     Filters apply after global dedup, so a copy outside the range never decides
     which copy inside it is kept.
     """
-    kept, replays = a.store.requests()
+    kept = a.store.requests()
     since_d = parse_day(since) if since else None
     until_d = parse_day(until) if until else None
 
@@ -207,7 +207,7 @@ def select(a, day_of, since=None, until=None, session=None, latest=False):
             pick = max(last.items(), key=lambda kv: (kv[1], kv[0]))[0]
             reqs = [r for r in reqs if r.session_id == pick]
             prompts = [p for p in prompts if p[0] == pick]
-    return {"requests": reqs, "prompts": prompts, "kept": len(kept), "replays": replays,
+    return {"requests": reqs, "prompts": prompts, "kept": len(kept),
             "since": since_d, "until": until_d, "note": note}
 
 
@@ -222,9 +222,8 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     day_of = day_function(resolve_tz(tz))
     a = analyzer
     sel = select(a, day_of, since, until, session, latest)
-    reqs, prompts, kept, replays = sel["requests"], sel["prompts"], sel["kept"], sel["replays"]
+    reqs, prompts, kept = sel["requests"], sel["prompts"], sel["kept"]
     since_d, until_d, session_note = sel["since"], sel["until"], sel["note"]
-    duplicates = a.store.usage_lines - kept - replays
 
     agent_types = _resolve_agent_types(a)
     # Each request is added once, to its (session, model, agent, day, price) cell; every group
@@ -248,8 +247,10 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         c.add(r, cost)
         s = sessions.get(r.session_id)
         if s is None:
-            s = sessions[r.session_id] = {"agg": _Agg(), "reqs": [], "models": {}, "agents": {}}
+            s = sessions[r.session_id] = {"agg": _Agg(), "reqs": [], "models": {}, "agents": {}, "recovered": set()}
         s["reqs"].append((r, cost))
+        if r.recovered:
+            s["recovered"].add(ak)
     total = _Agg()
     models = {}
     agents_pooled = {}
@@ -353,8 +354,15 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
              "tokens_by_bucket": g.tokens()}
             for m, g in sorted(unpriced.items())
         ],
-        "diagnostics": _diagnostics(a, kept, duplicates, replays, session_note),
+        "diagnostics": _diagnostics(a, kept, session_note, reqs, costs, agent_types),
     }
+    if report["unpriced_models"]:
+        um = report["unpriced_models"]
+        report["diagnostics"]["warnings"].insert(0, {
+            "kind": "unpriced_models", "count": sum(u["requests"] for u in um),
+            "text": "no price for " + _names(f"{u['model']} ({u['requests']} request(s), {u['tokens']:,} tokens)"
+                                             for u in um)
+                    + ": not in the total (add prices with --prices FILE or .tokenscope.json)"})
     misses = [row["insights"]["idle_cache_misses"] for row in session_rows]
     best = [row["insights"]["what_if_compaction"]["best"] for row in session_rows]
     report["insights"] = {
@@ -426,6 +434,8 @@ def _session_report(sid, s, prices, agent_types, prompt_ts, comps, curve, rates_
     for key, g in s["agents"].items():
         row = {"agent": key, "agent_type": "main thread" if key == "main" else agent_types.get(key)}
         row.update(_slim(g.summary()))
+        # Some of this agent's requests are copies from its parent's progress lines (issue 10): partial.
+        row["recovered"] = key in s["recovered"]
         agents.append(row)
     agents.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
     main_n = len(main)
@@ -478,43 +488,128 @@ def _curve_points(pairs):
              "cost_usd": _usd(sum(c)) if c is not None else None, "model": r.model} for r, c in pairs]
 
 
-def _diagnostics(a, kept, duplicates, replays, session_note):
-    seen_agents = {r.agent_id for r in a.store.by_key.values() if r.agent_id}
+SHOWN = 5  # names listed in a warning before "and N more"
+
+
+def _names(items, shown=SHOWN):
+    """'a, b, c and 4 more' (log text: views escape it)."""
+    items = list(items)
+    head = ", ".join(items[:shown])
+    return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def _diagnostics(a, kept, session_note, reqs, costs, agent_types):
+    store = a.store
+    own_agents = store.own_agents()
     missing = sorted(
-        ({"session_id": sid, "agent_id": aid} for aid, (sid, _t) in a.agent_links.items() if aid not in seen_agents),
+        ({"session_id": sid, "agent_id": aid} for aid, (sid, _t) in a.agent_links.items() if aid not in own_agents),
         key=lambda d: (d["session_id"], d["agent_id"]),
     )
+    # Spend recovered from progress lines (issue 10), over the requests the report covers.
+    rec_agents = {}
+    rec_total = 0
+    rec_n = 0
+    for r, c in zip(reqs, costs):
+        if r.recovered:
+            rec_n += 1
+            g = rec_agents.get((r.session_id, r.agent_id))
+            if g is None:
+                g = rec_agents[(r.session_id, r.agent_id)] = [0, 0]
+            g[0] += 1
+            if c is not None:
+                g[1] += sum(c)
+                rec_total += sum(c)
+    recovered = {
+        "requests": rec_n, "cost_usd": _usd(rec_total),
+        "agents": [{"session_id": sid, "agent_id": aid, "agent_type": agent_types.get(aid), "requests": n,
+                    "cost_usd": _usd(pico)} for (sid, aid), (n, pico) in sorted(rec_agents.items())],
+    }
+    cut = store.cut_off(reqs)
     kinds = dict(sorted(a.kinds.items()))
     malformed_files = [
         {"file": name, "count": count, "first": [{"line": n, "reason": why} for n, why in samples]}
         for name, (count, samples) in sorted(a.malformed.items())
     ]
-    warnings = []
-    if missing:
-        warnings.append(f"{len(missing)} subagent(s) are named in the logs but none of their lines were given: "
-                        "their spend is missing from these totals")
-    if a.kinds.get("malformed"):
-        warnings.append(f"{a.kinds['malformed']} line(s) could not be read (see diagnostics.malformed)")
-    if a.empty_files:
-        warnings.append(f"{len(a.empty_files)} empty file(s) (0 bytes): nothing to read there")
-    if session_note:
-        warnings.append(session_note)
+    utf8_files = [{"file": name, "count": count, "first": lines}
+                  for name, (count, lines) in sorted(a.invalid_utf8.items())]
+    unreadable = [{"file": name, "reason": why} for name, why in sorted(a.unreadable.items())]
+    ignored = dict(sorted(a.ignored_usage.items()))
+    warnings = _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored,
+                         sorted(a.empty_files), session_note)
     return {
         "files": len(a.files),
         "empty_files": sorted(a.empty_files),
+        "unreadable_files": unreadable,
         "lines_read": a.lines_read,
         "bytes_read": a.bytes_read,
         "lines_by_kind": kinds,
-        "usage_lines": a.store.usage_lines,
+        "usage_lines": store.usage_lines,
         "billed_requests": kept,
-        "duplicate_lines_collapsed": duplicates,
-        "sidechain_replays_dropped": replays,
+        "duplicate_lines_collapsed": store.usage_lines - len(store.by_key),
+        "sidechain_replays_dropped": store.replays(),
+        "progress_copies": store.progress_copies,
+        "recovered_from_progress": recovered,
+        "cut_off_mid_stream": {"requests": len(cut), "output_tokens": sum(r.output for r in cut)},
         "synthetic_lines_skipped": a.kinds.get("synthetic", 0),
         "blank_lines": a.kinds.get("blank", 0),
         "invalid_utf8_lines": a.invalid_utf8_lines,
+        "invalid_utf8": utf8_files,
+        "ignored_usage_values": {"count": sum(ignored.values()), "by_field": ignored},
         "unknown_line_types": dict(sorted(a.unknown_types.items())),
         "malformed": {"count": a.kinds.get("malformed", 0), "by_reason": dict(sorted(a.malformed_reasons.items())),
                       "files": malformed_files},
         "missing_subagents": missing,
         "warnings": warnings,
     }
+
+
+def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored, empty, session_note):
+    """Structured warnings (issue 10/11): a kind, its numbers, and the sentence every view shows."""
+    out = []
+    if missing:
+        rec_ids = {g["agent_id"] for g in recovered["agents"]}
+        got = [m for m in missing if m["agent_id"] in rec_ids]
+        text = (f"{len(missing)} subagent(s) are named in the logs but none of their own lines were given "
+                f"({_names(m['agent_id'] for m in missing)})")
+        if got:
+            text += (f": {recovered['requests']} of their requests (${recovered['cost_usd']:,.4f}) were recovered "
+                     "from progress lines — partial; add the session's folder for exact numbers")
+            if len(got) < len(missing):
+                text += f"; the spend of the other {len(missing) - len(got)} is missing from these totals"
+        else:
+            text += ": their spend is missing from these totals"
+        out.append({"kind": "missing_subagents", "count": len(missing), "recovered_requests": recovered["requests"],
+                    "recovered_cost_usd": recovered["cost_usd"], "text": text})
+    elif recovered["requests"]:
+        out.append({"kind": "recovered_from_progress", "count": recovered["requests"],
+                    "cost_usd": recovered["cost_usd"],
+                    "text": f"{recovered['requests']} subagent request(s) (${recovered['cost_usd']:,.4f}) were "
+                            "recovered from progress lines — partial; add the session's folder for exact numbers"})
+    if unreadable:
+        out.append({"kind": "unreadable_files", "count": len(unreadable),
+                    "text": f"{len(unreadable)} file(s) could not be read and are not in these totals: "
+                            + _names(f"{u['file']} ({u['reason']})" for u in unreadable)})
+    if malformed_files:
+        n = sum(f["count"] for f in malformed_files)
+        out.append({"kind": "malformed_lines", "count": n, "files": len(malformed_files),
+                    "text": f"{n} line(s) could not be read: " + _names(
+                        f"{f['file']} line(s) {', '.join(str(x['line']) for x in f['first'])}"
+                        f"{'…' if f['count'] > len(f['first']) else ''} ({f['first'][0]['reason']})"
+                        for f in malformed_files)})
+    if utf8_files:
+        n = sum(f["count"] for f in utf8_files)
+        out.append({"kind": "invalid_utf8", "count": n, "files": len(utf8_files),
+                    "text": f"{n} line(s) held bytes that are not UTF-8 and were read with replacement characters: "
+                            + _names(f"{f['file']} line(s) {', '.join(map(str, f['first']))}"
+                                     f"{'…' if f['count'] > len(f['first']) else ''}" for f in utf8_files)})
+    if ignored:
+        n = sum(ignored.values())
+        out.append({"kind": "ignored_usage_values", "count": n,
+                    "text": f"{n} usage value(s) were ignored (negative, absurdly large or not a whole number) and "
+                            "counted as 0: " + _names(f"{k} ×{v}" for k, v in ignored.items())})
+    if empty:
+        out.append({"kind": "empty_files", "count": len(empty),
+                    "text": f"{len(empty)} empty file(s) (0 bytes), nothing to read: " + _names(empty)})
+    if session_note:
+        out.append({"kind": "session_filter", "text": session_note})
+    return out

@@ -34,6 +34,12 @@ HAND_CHECKED = {
     # Haiku 4.5: (50+80) x 1 + (25+35) x 5 + (5+10) x 1.25 + (15+25) x 0.10 = 0.00045275
     "ryoppippi__ccusage/project-beta/session-beta/chat.jsonl":
         dict(input=130, output=60, cw=15, cr=40, cost=0.00045275, requests=2, malformed=0),
+    # Not a ccusage fault: alone, this 2.1.14 parent file lacks its subagent's file, and line 7 (a progress
+    # line) copies the subagent's response msg_01EwzvVEp8xhADrb1AKmgfNP: recovered (issue 10). ccusage's
+    # 18/4/6682/32772 tokens ($0.0583385) plus that response, Opus 4.5: 3 x 5 + 11560 x 6.25 (5m write)
+    # + 1 x 25 ($/MTok) = $0.07229 -> $0.1306285. With the subagent's file beside it, nothing is recovered.
+    "moredip__session-share/4b2030ed-5563-49ea-b703-6a002f2d3cc8.jsonl":
+        dict(input=21, output=5, cw=18242, cr=32772, cost=0.1306285, requests=3, malformed=0, recovered=1),
 }
 
 
@@ -62,7 +68,8 @@ def test_agrees_with_ccusage(real_dir, rel):
 
 @pytest.mark.parametrize("rel", sorted(HAND_CHECKED))
 def test_hand_checked_where_ccusage_is_wrong(real_dir, rel):
-    """Intent: the five files SOURCES.md flags get the answers worked out by hand above."""
+    """Intent: the five files SOURCES.md flags, and the one recovering a subagent's spend, get the answers
+    worked out by hand above."""
     e = HAND_CHECKED[rel]
     rep = report_for(real_dir, rel)
     t = rep["totals"]
@@ -73,6 +80,21 @@ def test_hand_checked_where_ccusage_is_wrong(real_dir, rel):
     assert t["cost_usd"] == pytest.approx(e["cost"], abs=1e-9)
     assert rep["diagnostics"]["malformed"]["count"] == e["malformed"]
     assert len(rep["unpriced_models"]) == e.get("unpriced", 0)
+    assert rep["diagnostics"]["recovered_from_progress"]["requests"] == e.get("recovered", 0)
+
+
+def test_recovery_changes_nothing_when_the_subagent_file_is_there(real_dir):
+    """Intent: with the session's folder (its subagents' own files) every progress copy has its own line."""
+    parent = "moredip__session-share/4b2030ed-5563-49ea-b703-6a002f2d3cc8.jsonl"
+    sub = "moredip__session-share/4b2030ed-5563-49ea-b703-6a002f2d3cc8/subagents/agent-a2018e5.jsonl"
+    exp = json.loads((real_dir / "ccusage-20.0.24-per-file.json").read_text())
+    a = Analyzer()
+    for rel in (parent, sub):
+        a.feed_bytes(rel, (real_dir / rel).read_bytes())
+    rep = build_report(a, tz="UTC")
+    assert rep["diagnostics"]["recovered_from_progress"]["requests"] == 0
+    assert rep["diagnostics"]["missing_subagents"] == []
+    assert rep["totals"]["cost_usd"] == pytest.approx(exp[parent]["cost_usd"] + exp[sub]["cost_usd"], abs=1e-9)
 
 
 def test_whole_tree_lines_accounted_and_split_invariant(real_dir):
@@ -91,4 +113,5 @@ def test_whole_tree_lines_accounted_and_split_invariant(real_dir):
                                                                      for p in files)
     merged = parts[0].merge(parts[1]).merge(parts[2])
     assert build_report(merged, tz="UTC") == rep
-    assert d["billed_requests"] + d["duplicate_lines_collapsed"] + d["sidechain_replays_dropped"] == d["usage_lines"]
+    assert d["billed_requests"] + d["duplicate_lines_collapsed"] == (
+        d["usage_lines"] + d["recovered_from_progress"]["requests"])

@@ -108,7 +108,8 @@ def test_session_filter_and_latest():
     assert [s["session_id"] for s in analyze(log, tz="UTC", session="aaaa")["sessions"]] == ["aaaa-1"]
     assert [s["session_id"] for s in analyze(log, tz="UTC", latest=True)["sessions"]] == ["bbbb-2"]
     rep = analyze(log, tz="UTC", session="zzz")
-    assert rep["sessions"] == [] and "no session matches 'zzz'" in rep["diagnostics"]["warnings"]
+    assert rep["sessions"] == []
+    assert {"kind": "session_filter", "text": "no session matches 'zzz'"} in rep["diagnostics"]["warnings"]
 
 
 def test_projects_models_agents_pooled():
