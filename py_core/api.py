@@ -16,10 +16,11 @@ ops: begin · open {source} · feed {source} + bytes · close {source} · file {
 import json
 
 from . import share
-from .analyzer import Analyzer
+from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
 from .pricing import PriceFileError, PriceTable
 from .report import build_report
+from .schema import conform_report
 from .svg import charts, context_curve, whatif_chart
 from .timeutil import TimeZoneError
 
@@ -53,11 +54,22 @@ def _filters(req):
 
 
 def handle(request_json, data=None):
+    """Never raises (issue 10): a bad request is an {"error"} answer, and so is a bug of ours, so the worker
+    always gets a reply and the page shows a message instead of hanging."""
     try:
+        if isinstance(request_json, str) and too_deep(request_json):
+            # A pasted report nested thousands deep would overflow Pyodide's stack inside json.loads.
+            raise ValueError(f"nested too deeply (more than {MAX_DEPTH} levels)")
         req = json.loads(request_json)
-        return json.dumps(_dispatch(req, _as_bytes(data)), ensure_ascii=False)
+        if not isinstance(req, dict):
+            raise ValueError("a request is a JSON object")
+        out = json.dumps(_dispatch(req, _as_bytes(data)), ensure_ascii=False)
     except (TimeZoneError, PriceFileError, ValueError, KeyError) as exc:
-        return json.dumps({"error": str(exc) or exc.__class__.__name__})
+        return json.dumps({"error": clean_text(str(exc) or exc.__class__.__name__)})
+    except Exception as exc:  # noqa: BLE001 - the boundary to JavaScript: nothing may escape
+        return json.dumps({"error": f"internal error ({exc.__class__.__name__}: {clean_text(str(exc))})"})
+    # Valid UTF-8 for JavaScript whatever a log held (lone surrogates are cleaned where read; this is the net).
+    return out if out.isascii() else out.encode("utf-8", "replace").decode("utf-8")
 
 
 def _curve(job, session_id):
@@ -98,18 +110,18 @@ def _dispatch(req, data):
         return {"ok": True}
     if op == "charts":
         # A report pasted into the page: drawn, not re-analysed.
-        rep = req["report"]
-        if not isinstance(rep, dict) or rep.get("schema_version") != 1:
-            raise ValueError("not a tokenscope --json report (schema version 1)")
+        # Untrusted (issue 10): conformed to the schema first, so numbers are numbers and strings strings; the
+        # page draws its tables from the conformed report it gets back, never from the pasted text.
+        rep = conform_report(req["report"])
         sid = req.get("session_id")
         out = charts(rep, sid)
         if sid:
             s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
             out["curve"] = context_curve(s) if s else ""
             out["whatif"] = whatif_chart(s) if s else ""
-        return {"charts": out}
+        return {"charts": out, "report": rep}
     if op == "share" and "report" in req:
-        return _share(req["report"], req.get("url"))
+        return _share(conform_report(req["report"]), req.get("url"))
     job = _jobs.get(job_id)
     if job is None:
         raise KeyError(f"no job {job_id!r}: send op 'begin' first")

@@ -3,11 +3,12 @@
 import argparse
 import json
 import os
+import stat
 import sys
 
 from . import __version__
-from .analyzer import Analyzer
-from .paths import agent_id_from_meta_name, default_roots, discover
+from .analyzer import clean_text
+from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
 from .report import build_report
 from .timeutil import TimeZoneError, parse_day, resolve_tz
@@ -68,11 +69,119 @@ def load_prices(files, cwd=None):
 
 
 def _fail(msg, code=2):
-    print(f"tokenscope: {msg}", file=sys.stderr)
+    print(f"tokenscope: {clean_text(str(msg))}", file=sys.stderr)
     return code
 
 
+def _read_stream(analyzer, label, stream):
+    """Feed a stream (stdin, a named FIFO) to the analyzer; a read error is named, never raised."""
+    src = analyzer.open(label)
+    try:
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            src.feed(chunk)
+    except OSError as exc:
+        analyzer.add_unreadable(label, f"read error after {src.splitter.bytes_read:,} bytes: {exc.strerror or exc}")
+    finally:
+        src.close()
+
+
+def _read_fifo(analyzer, label, path):
+    """A FIFO named on the command line (`tokenscope <(cat log)`) is read like stdin. Opened without blocking,
+    so a FIFO nobody writes to is an empty input, not a hang (issue 10)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        analyzer.add_unreadable(label, exc.strerror or str(exc))
+        return
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as fh:
+        _read_stream(analyzer, label, fh)
+
+
+def _collect(roots, explicit):
+    """(files, fifos, metas, problems, stdin) for the roots: files (label, path, size) to analyse, FIFOs named
+    on the command line, agent meta files (agent id, path), (label, reason) of what cannot be read."""
+    files, fifos, metas, problems = [], [], [], []
+    several = explicit and len(roots) > 1
+    found = []
+    for root in roots:
+        if root == "-":
+            continue
+        try:
+            st = os.stat(root)
+        except OSError:
+            st = None
+        if st is not None and explicit and stat.S_ISFIFO(st.st_mode):
+            fifos.append((os.path.basename(root) or root, root))
+            continue
+        if st is None and not explicit:
+            continue
+        prefix = os.path.basename(os.path.normpath(root)) if st is not None and stat.S_ISDIR(st.st_mode) and several \
+            else ""
+        got, bad = discover(root)
+        for label, path in got:
+            found.append((f"{prefix}/{label}" if prefix else label, path))
+        problems.extend((f"{prefix}/{label}" if prefix else label, why) for label, why in bad)
+    for label, path in unique_labels(found):
+        aid = agent_id_from_meta_name(label)
+        if aid is not None:
+            metas.append((aid, path))
+            continue
+        try:
+            files.append((label, path, os.path.getsize(path)))
+        except OSError as exc:
+            problems.append((label, exc.strerror or str(exc)))
+    return files, fifos, metas, problems
+
+
+def _write(path, text, what):
+    """Write an output file; a path that cannot be written is a bad argument (exit 2), never a traceback."""
+    try:
+        with open(path, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise _Exit(_fail(f"cannot write {what} {path}: {exc.strerror or exc}"))
+
+
+class _Exit(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
 def main(argv=None):
+    """The CLI; every failure is one line on stderr and an exit code, never a traceback (issue 10)."""
+    for stream in (sys.stdout, sys.stderr):
+        # Valid output whatever the terminal's encoding: what cannot be written becomes "?" (issue 10).
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    try:
+        return _main(argv)
+    except _Exit as e:
+        return e.code
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        # `tokenscope | head`: the reader left; nothing more to say.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # a bug of ours: still no traceback for the user, but what to report
+        if os.environ.get("TOKENSCOPE_DEBUG"):
+            raise
+        return _fail(f"internal error ({exc.__class__.__name__}: {exc}); please report it "
+                     "(TOKENSCOPE_DEBUG=1 shows the traceback)", 3)
+
+
+def _main(argv):
     args = _parser().parse_args(argv)
     try:
         resolve_tz(args.tz)
@@ -83,6 +192,10 @@ def main(argv=None):
         return _fail(str(exc))
     except ValueError:
         return _fail("dates must look like YYYY-MM-DD")
+    if args.jobs is not None and args.jobs < 1:
+        return _fail("--jobs must be at least 1")
+    if args.paths.count("-") > 1:
+        return _fail("standard input ('-') can be read only once")
     try:
         prices = load_prices(args.prices)
     except PriceFileError as exc:
@@ -91,72 +204,50 @@ def main(argv=None):
     explicit = bool(args.paths)
     roots = args.paths if explicit else default_roots()
     for p in roots:
-        if explicit and p != "-" and not os.path.exists(p):
+        if explicit and p != "-" and not os.path.lexists(p):
             return _fail(f"no such file or folder: {p}")
-    stdin_analyzer = None
-    files = []
-    metas = []
-    for root in roots:
-        if root == "-":
-            stdin_analyzer = Analyzer()
-            src = stdin_analyzer.open("<stdin>")
-            stream = sys.stdin.buffer
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                src.feed(chunk)
-            src.close()
-            continue
-        if not os.path.exists(root):
-            continue
-        prefix = os.path.basename(os.path.normpath(root)) if os.path.isdir(root) and explicit and len(roots) > 1 else ""
-        for label, path in discover(root):
-            aid = agent_id_from_meta_name(label)
-            if aid is not None:
-                metas.append((aid, path))
-                continue
-            try:
-                size = os.path.getsize(path)
-            except OSError as exc:
-                print(f"tokenscope: cannot read {path}: {exc.strerror}", file=sys.stderr)
-                continue
-            files.append((f"{prefix}/{label}" if prefix else label, path, size))
-    n_logs = len(files) + (stdin_analyzer is not None)
-    if n_logs == 0:
+    files, fifos, metas, problems = _collect(roots, explicit)
+    n_logs = len(files) + len(fifos) + ("-" in roots)
+    if n_logs == 0 and not problems:
         return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
 
     from .jobs import analyze_files, default_jobs
-    if args.jobs is not None and args.jobs < 1:
-        return _fail("--jobs must be at least 1")
     analyzer = analyze_files(files, args.jobs or default_jobs())
-    if stdin_analyzer is not None:
-        analyzer.merge(stdin_analyzer)
+    if "-" in roots:
+        _read_stream(analyzer, "<stdin>", sys.stdin.buffer)
+    for label, path in fifos:
+        _read_fifo(analyzer, label, path)
+    for label, why in problems:
+        analyzer.add_unreadable(label, why)
     for aid, path in metas:
-        with open(path, "rb") as fh:
-            analyzer.add_agent_meta(aid, fh.read())
+        try:
+            with open(path, "rb") as fh:
+                analyzer.add_agent_meta(aid, fh.read(1 << 20))
+        except OSError as exc:
+            analyzer.add_unreadable(os.path.basename(path), exc.strerror or str(exc))
 
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest)
+    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), **opts)
+    empty = _nothing_to_report(report, args)
+    if empty:
+        return _fail(empty, 1)
     out = sys.stdout
     if args.csv:
         from .export import request_rows, to_csv
         out.write(to_csv(request_rows(analyzer, prices, **opts)))
         return 0
-    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), **opts)
     if args.html:
         from .render_html import render as render_html
-        with open(args.html, "w", encoding="utf-8") as fh:
-            fh.write(render_html(report))
+        _write(args.html, render_html(report), "the HTML page")
         if args.no_curve:
             for s in report["sessions"]:
                 s["context_curve"] = []
     if args.share:
         from . import share
         summary = share.summarize(report)
-        out.write(share.markdown(summary, f"{args.share_url}#{share.to_fragment(summary)}"))
         if args.card:
-            with open(args.card, "w", encoding="utf-8") as fh:
-                fh.write(share.card_svg(summary))
+            _write(args.card, share.card_svg(summary), "the card")
+        out.write(share.markdown(summary, f"{args.share_url}#{share.to_fragment(summary)}"))
         return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
@@ -166,3 +257,29 @@ def main(argv=None):
         from .render_text import render
         out.write(render(report))
     return 0
+
+
+def _nothing_to_report(report, args):
+    """Why there is nothing to report (then exit 1 with that line, issue 10), or None."""
+    t = report["totals"]
+    if t["requests"] or t["user_prompts"]:
+        return None
+    d = report["diagnostics"]
+    for w in d["warnings"]:
+        if w["kind"] == "session_filter":
+            return w["text"]
+    read = (f"{d['files']} file(s), {d['lines_read']:,} line(s) read"
+            + (f", {len(d['unreadable_files'])} could not be read" if d["unreadable_files"] else ""))
+    if args.since or args.until or args.session or args.latest:
+        span = " ".join(x for x in (f"from {args.since}" if args.since else "", f"to {args.until}" if args.until else "")
+                        if x)
+        return f"no requests {span or 'match the filters'} ({read})".replace("  ", " ")
+    why = []
+    if d["malformed"]["count"]:
+        why.append(f"{d['malformed']['count']} unreadable line(s)")
+    if d["empty_files"]:
+        why.append(f"{len(d['empty_files'])} empty file(s)")
+    if d["unreadable_files"]:
+        why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:5]))
+    return (f"no billable requests: {read}, none carries API usage"
+            + (f" ({'; '.join(why)})" if why else ""))

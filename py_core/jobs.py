@@ -15,6 +15,8 @@ MIN_BYTES_PER_JOB = 8_000_000  # below this a process costs more than it saves
 
 
 def feed_file(analyzer, label, path):
+    """Stream one file into the analyzer; a file that cannot be opened or read is named, never raised
+    (issue 10: the lines read before a read error still count, and the report says the file is partial)."""
     src = analyzer.open(label)
     try:
         with open(path, "rb") as fh:
@@ -23,6 +25,10 @@ def feed_file(analyzer, label, path):
                 if not chunk:
                     break
                 src.feed(chunk)
+    except OSError as exc:
+        done = src.splitter.bytes_read
+        why = exc.strerror or str(exc)
+        analyzer.add_unreadable(label, f"read error after {done:,} bytes: {why}" if done else why)
     finally:
         src.close()
 

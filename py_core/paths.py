@@ -1,6 +1,14 @@
-"""Where Claude Code keeps its logs, and which files under a folder are logs (CLI side)."""
+"""Where Claude Code keeps its logs, which files under a folder are logs, and their labels (CLI side).
+
+Nothing found on disk is trusted to be an ordinary file (issue 10): a FIFO, a device, a socket, a symlink
+loop, an unreadable folder is named as a problem and never opened, so a run never hangs and never skips
+anything silently.
+"""
 
 import os
+import stat
+
+from .analyzer import clean_text
 
 META_SUFFIX = ".meta.json"
 
@@ -23,20 +31,129 @@ def agent_id_from_meta_name(filename):
     return None
 
 
-def discover(path):
-    """(label, path) pairs for every `*.jsonl` (and agent meta file) under `path`, sorted.
+def _wanted(name):
+    return name.endswith(".jsonl") or (name.startswith("agent-") and name.endswith(META_SUFFIX))
 
-    Labels are relative to the folder given, with `/` separators, so reports name
-    `<project>/<session>.jsonl` rather than a user's home directory layout.
+
+def _why(exc):
+    if getattr(exc, "errno", None) == 40:  # ELOOP
+        return "symlink loop"
+    return exc.strerror or str(exc)
+
+
+def _kind(mode):
+    for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def discover(path):
+    """(found, problems) under `path`: found = (label, path) for every `*.jsonl` (and agent meta file), sorted;
+    problems = (label, reason) for what could not be looked at or is not a regular file.
+
+    Labels are relative to the folder given, with `/` separators, so reports name `<project>/<session>.jsonl`
+    rather than a user's home directory layout (py_core/labels.py). Symlinked folders are followed once each;
+    nested workflow subagents (`<session>/subagents/workflows/<run>/agent-*.jsonl`) are found like any file.
     """
-    if os.path.isfile(path):
-        return [(os.path.basename(path), path)]
-    found = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames.sort()
-        for f in filenames:
-            if f.endswith(".jsonl") or (f.startswith("agent-") and f.endswith(META_SUFFIX)):
-                full = os.path.join(dirpath, f)
-                found.append((os.path.relpath(full, path).replace(os.sep, "/"), full))
+    found, problems = [], []
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return [], [(os.path.basename(path) or path, _why(exc))]
+    if not stat.S_ISDIR(st.st_mode):
+        if stat.S_ISREG(st.st_mode):
+            return [(os.path.basename(path), path)], []
+        return [], [(os.path.basename(path) or path, _kind(st.st_mode))]
+    seen = {(st.st_dev, st.st_ino)}
+    stack = [path]
+    while stack:
+        folder = stack.pop()
+        rel_folder = os.path.relpath(folder, path)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((rel_folder.replace(os.sep, "/") + "/", _why(exc)))
+            continue
+        for entry in entries:
+            full = os.path.join(folder, entry.name)
+            label = os.path.relpath(full, path).replace(os.sep, "/")
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError as exc:
+                is_dir = False
+                if not _wanted(entry.name):
+                    problems.append((label, _why(exc)))
+                    continue
+            if is_dir:
+                try:
+                    dst = os.stat(full)
+                except OSError as exc:
+                    problems.append((label + "/", _why(exc)))
+                    continue
+                key = (dst.st_dev, dst.st_ino)
+                if key in seen:
+                    problems.append((label + "/", "symlink loop (folder already read)"))
+                    continue
+                seen.add(key)
+                stack.append(full)
+                continue
+            if not _wanted(entry.name):
+                continue
+            try:
+                mode = os.stat(full).st_mode
+            except OSError as exc:
+                problems.append((label, _why(exc)))
+                continue
+            if stat.S_ISREG(mode):
+                found.append((label, full))
+            else:
+                problems.append((label, _kind(mode)))
     found.sort()
-    return found
+    problems.sort()
+    return found, problems
+
+
+def unique_labels(files):
+    """Labels that name each file once (issue 10: two files with one base name were one file in the report).
+
+    `files` are (label, path). A label is made printable (py_core.analyzer.clean_text); labels that collide are
+    lengthened with the files' parent folders until they differ, and files that still collide (names that differ
+    only in undecodable bytes) get ` [2]`, ` [3]`... in the order of their raw path bytes — never in argument
+    order, so the report is the same whatever order the paths were given in. The same file reached twice
+    (one inode) is kept once. Returns (label, path) pairs.
+    """
+    by_inode = {}
+    for label, path in files:
+        try:
+            st = os.stat(path)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = ("path", os.path.abspath(path))
+        if key not in by_inode or os.fsencode(path) < os.fsencode(by_inode[key][1]):
+            by_inode[key] = (label, path)
+    items = sorted(by_inode.values(), key=lambda lp: os.fsencode(lp[1]))
+    labels = [clean_text(label) for label, _p in items]
+    groups = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(lab, []).append(i)
+    for lab, idx in groups.items():
+        if len(idx) == 1:
+            continue
+        parts = {i: os.path.abspath(items[i][1]).replace(os.sep, "/").split("/") for i in idx}
+        depth = lab.count("/") + 1
+        longest = max(len(p) for p in parts.values())
+        while depth < longest:
+            depth += 1
+            cand = {i: clean_text("/".join(parts[i][-depth:]).lstrip("/")) for i in idx}
+            if len(set(cand.values())) == len(idx):
+                break
+        else:
+            cand = {i: clean_text("/".join(parts[i]).lstrip("/")) for i in idx}
+        counts = {}
+        for i in idx:  # raw path byte order (items are sorted so)
+            c = cand[i]
+            counts[c] = counts.get(c, 0) + 1
+            labels[i] = c if counts[c] == 1 else f"{c} [{counts[c]}]"
+    return [(labels[i], items[i][1]) for i in range(len(items))]

@@ -61,8 +61,16 @@ def normalise_model(model):
     return m
 
 
-def _is_rate(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 and v == v and v != float("inf")
+# A user's price file is untrusted (issue 10: rates like 1e300 overflowed into a traceback): a per-token rate
+# above $0.01 ($10,000 per million tokens, 130x the dearest list price), a search fee above $100 or a fast-mode
+# multiplier above 100 is refused with the file and field named.
+MAX_RATE = 0.01
+MAX_SEARCH_FEE = 100.0
+MAX_MULTIPLIER = 100.0
+
+
+def _is_rate(v, cap=MAX_RATE):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= cap
 
 
 def _validate_model(origin, name, entry, require_base):
@@ -74,17 +82,19 @@ def _validate_model(origin, name, entry, require_base):
             ("input_cost_per_token", "output_cost_per_token")
         ):
             if not _is_rate(value):
-                raise PriceFileError(origin, f"{where}.{key}", f"expected a non-negative number, got {value!r}")
+                raise PriceFileError(origin, f"{where}.{key}",
+                                     f"expected a number from 0 to {MAX_RATE} (USD per token), got {value!r}")
     if require_base:
         for key in ("input_cost_per_token", "output_cost_per_token"):
             if key not in entry:
                 raise PriceFileError(origin, f"{where}.{key}", "missing (a new model needs input and output prices)")
     fm = entry.get("fast_mode_multiplier")
-    if fm is not None and not (_is_rate(fm) and fm > 0):
-        raise PriceFileError(origin, f"{where}.fast_mode_multiplier", f"expected a positive number, got {fm!r}")
+    if fm is not None and not (_is_rate(fm, MAX_MULTIPLIER) and fm > 0):
+        raise PriceFileError(origin, f"{where}.fast_mode_multiplier",
+                             f"expected a number above 0, at most {MAX_MULTIPLIER:g}, got {fm!r}")
     sc = entry.get("search_context_cost_per_query")
-    if sc is not None and not _is_rate(sc):
-        if not isinstance(sc, dict) or not all(_is_rate(v) for v in sc.values()):
+    if sc is not None and not _is_rate(sc, MAX_SEARCH_FEE):
+        if not isinstance(sc, dict) or not all(_is_rate(v, MAX_SEARCH_FEE) for v in sc.values()):
             raise PriceFileError(
                 origin, f"{where}.search_context_cost_per_query", f"expected a number or an object of numbers, got {sc!r}"
             )
@@ -100,7 +110,8 @@ def _validate_model(origin, name, entry, require_base):
                 raise PriceFileError(origin, f + ".effective_from", "expected a date YYYY-MM-DD")
             for k, v in ch.items():
                 if k != "effective_from" and not _is_rate(v):
-                    raise PriceFileError(origin, f"{f}.{k}", f"expected a non-negative number, got {v!r}")
+                    raise PriceFileError(origin, f"{f}.{k}",
+                                         f"expected a number from 0 to {MAX_RATE} (USD per token), got {v!r}")
 
 
 class PriceTable:

@@ -48,6 +48,11 @@ def _round(x, nd):
     return math.floor(x * 10 ** nd + 0.5) / 10 ** nd
 
 
+def _day(stamp):
+    """The date of an ISO stamp, or None: a pasted report's text never reaches the card (web/share.js: `day`)."""
+    return stamp[:10] if isinstance(stamp, str) and re.match(r"\d{4}-\d{2}-\d{2}", stamp) else None
+
+
 def summarize(report):
     """The share summary of a report (schema 1): a flat dict of numbers, days and family codes."""
     t = report["totals"]
@@ -66,8 +71,8 @@ def summarize(report):
         "resent_share_median": _pct(t["resent_share_median_session"]) if t["sessions"] > 1 else None,
         "duration_s": int(sum(s["duration_seconds"] or 0 for s in sessions)),
         "models": codes,
-        "first_day": (t["first_timestamp"] or "")[:10] or None,
-        "last_day": (t["last_timestamp"] or "")[:10] or None,
+        "first_day": _day(t["first_timestamp"]),
+        "last_day": _day(t["last_timestamp"]),
         "excludes_unpriced": bool(t["cost_excludes_unpriced"]),
     }
 

@@ -40,10 +40,17 @@ def tz_label(name):
 def day_function(tzinfo):
     """ts (epoch seconds) -> 'YYYY-MM-DD' in the zone (None = the machine's local zone).
 
-    Memoised per quarter hour of UTC: every zone's offset is a multiple of 15
-    minutes, so no day boundary falls inside one quarter hour.
+    Memoised per quarter hour of UTC when both ends of that quarter hour fall on the same local day; otherwise
+    (an offset like +05:17, a historical local mean time, a transition inside the quarter) each stamp is
+    converted on its own (issue 10: `--tz +05:17` filed requests under the wrong day).
     """
     cache = {}
+    if tzinfo is None:
+        def convert(t):
+            return time.strftime("%Y-%m-%d", time.localtime(t))
+    else:
+        def convert(t):
+            return datetime.fromtimestamp(t, tzinfo).strftime("%Y-%m-%d")
 
     def day(ts):
         if ts is None:
@@ -51,10 +58,9 @@ def day_function(tzinfo):
         q = int(ts // 900)
         d = cache.get(q)
         if d is None:
-            if tzinfo is None:
-                d = time.strftime("%Y-%m-%d", time.localtime(q * 900))
-            else:
-                d = datetime.fromtimestamp(q * 900, tzinfo).strftime("%Y-%m-%d")
+            d = convert(q * 900)
+            if convert(q * 900 + 899.999) != d:
+                return convert(ts)  # a day starts inside this quarter hour: no shortcut
             cache[q] = d
         return d
 

@@ -109,7 +109,7 @@ def test_default_roots_are_read(projects, capsys, monkeypatch):
 
 def test_discover_labels_are_relative(projects):
     """Intent: reports name files relative to the folder given, not the user's home layout."""
-    labels = [label for label, _ in discover(str(projects))]
+    labels = [label for label, _ in discover(str(projects))[0]]
     assert labels == ["-home-u-proj/s1.jsonl", "-home-u-proj/s1/subagents/agent-a1.jsonl",
                       "-home-u-proj/s1/subagents/agent-a1.meta.json"]
 

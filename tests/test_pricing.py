@@ -139,9 +139,13 @@ def test_user_price_file_extends_and_overrides(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("content, field", [
-    ('{"models": {"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1}}}',
+    ('{"models": {"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}}',
      "models.m.input_cost_per_token"),
-    ('{"models": {"m": {"input_cost_per_token": 1}}}', "models.m.output_cost_per_token"),
+    ('{"models": {"m": {"input_cost_per_token": 1e-6}}}', "models.m.output_cost_per_token"),
+    ('{"models": {"m": {"input_cost_per_token": 1e300, "output_cost_per_token": 1e-6}}}',
+     "models.m.input_cost_per_token"),
+    ('{"models": {"claude-opus-4-7": {"fast_mode_multiplier": 1e9}}}',
+     "models.claude-opus-4-7.fast_mode_multiplier"),
     ('{"models": {"claude-opus-4-7": {"cache_read_input_token_cost": -1}}}',
      "models.claude-opus-4-7.cache_read_input_token_cost"),
     ('{"models": []}', "models"),
@@ -149,7 +153,7 @@ def test_user_price_file_extends_and_overrides(tmp_path, monkeypatch, capsys):
     ('{"models": {', "(file)"),
     ('{"models": {"claude-opus-4-7": {"price_changes": [{"effective_from": "soon"}]}}}',
      "models.claude-opus-4-7.price_changes[0].effective_from"),
-], ids=["string-rate", "missing-output", "negative", "models-list", "not-object", "bad-json", "bad-date"])
+], ids=["string-rate", "missing-output", "absurd-rate", "absurd-multiplier", "negative", "models-list", "not-object", "bad-json", "bad-date"])
 def test_malformed_price_file_names_file_and_field(tmp_path, content, field):
     """Intent: a bad price file is a clear error naming the file and the field, not a traceback."""
     f = tmp_path / "p.json"
@@ -162,7 +166,7 @@ def test_malformed_price_file_names_file_and_field(tmp_path, content, field):
 def test_malformed_price_file_cli_exit_2(tmp_path, capsys):
     """Intent: the CLI says it in one line and exits 2."""
     f = tmp_path / "p.json"
-    f.write_text('{"models": {"m": {"input_cost_per_token": null, "output_cost_per_token": 1}}}')
+    f.write_text('{"models": {"m": {"input_cost_per_token": null, "output_cost_per_token": 1e-6}}}')
     log = tmp_path / "s.jsonl"
     log.write_bytes(jsonl(asst()))
     assert main([str(log), "--prices", str(f)]) == 2

@@ -541,9 +541,10 @@ function pastedReport(text) {
 async function showPastedReport(report) {
   setError("");
   try {
-    // The charts are py_core's: Python draws them from the report, nothing is re-analysed.
+    // The charts are py_core's: Python draws them from the report, nothing is re-analysed. The page shows the
+    // report as Python conformed it (numbers are numbers, strings strings: issue 10), not the pasted text.
     const msg = await request({ type: "charts", report }).done;
-    render(report, msg.charts, [], 0);
+    render(msg.report, msg.charts, [], 0);
     current.pasted = true;
   } catch (err) {
     setError(`Could not show that report: ${err.message}`);

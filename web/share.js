@@ -32,26 +32,33 @@ export function familyCode(canonical) {
 }
 
 // The share summary of a --json report (schema 1): py_core.share.summarize, for pages without Python.
+// The widget hands it reports from any page: untrusted (issue 10), so every number is checked to be one and every
+// string to be a string (Python summarises reports that py_core.schema.conform_report already made so).
+const num = (x) => (typeof x === "number" && Number.isFinite(x) ? x : 0);
+const numOrNull = (x) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+const list = (x) => (Array.isArray(x) ? x.filter((v) => v && typeof v === "object") : []);
+const day = (x) => (typeof x === "string" && /^\d{4}-\d{2}-\d{2}/.test(x) ? x.slice(0, 10) : null);
+
 export function summarize(report) {
-  const t = report.totals;
-  const sessions = report.sessions;
-  const first = (t.first_timestamp || "").slice(0, 10) || null;
-  const last = (t.last_timestamp || "").slice(0, 10) || null;
+  const t = report && typeof report.totals === "object" && report.totals ? report.totals : {};
+  const shares = t.share_of_cost && typeof t.share_of_cost === "object" ? t.share_of_cost : {};
+  const sessions = list(report && report.sessions);
+  const nSessions = num(t.sessions);
   return {
     v: VERSION,
-    cost_usd: roundUp(t.cost_usd, 2),
-    split: SPLIT_KEYS.map((k) => pct(t.share_of_cost[k]) || 0),
-    turns: t.requests,
-    sessions: t.sessions,
-    peak_context: Math.max(0, ...sessions.map((s) => s.peak_context_tokens)),
-    cache_hit_rate: pct(t.cache_hit_rate),
-    resent_share: pct(t.resent_share_pooled),
-    resent_share_median: t.sessions > 1 ? pct(t.resent_share_median_session) : null,
-    duration_s: Math.trunc(sessions.reduce((n, s) => n + (s.duration_seconds || 0), 0)),
-    models: [...new Set(report.models.map((m) => familyCode(m.priced_as)))].sort(),
-    first_day: first,
-    last_day: last,
-    excludes_unpriced: Boolean(t.cost_excludes_unpriced),
+    cost_usd: roundUp(num(t.cost_usd), 2),
+    split: SPLIT_KEYS.map((k) => pct(numOrNull(shares[k])) || 0),
+    turns: num(t.requests),
+    sessions: nSessions,
+    peak_context: Math.max(0, ...sessions.map((s) => num(s.peak_context_tokens))),
+    cache_hit_rate: pct(numOrNull(t.cache_hit_rate)),
+    resent_share: pct(numOrNull(t.resent_share_pooled)),
+    resent_share_median: nSessions > 1 ? pct(numOrNull(t.resent_share_median_session)) : null,
+    duration_s: Math.trunc(sessions.reduce((n, s) => n + num(s.duration_seconds), 0)),
+    models: [...new Set(list(report && report.models).map((m) => familyCode(typeof m.priced_as === "string" ? m.priced_as : null)))].sort(),
+    first_day: day(t.first_timestamp),
+    last_day: day(t.last_timestamp),
+    excludes_unpriced: t.cost_excludes_unpriced === true,
   };
 }
 

@@ -1,0 +1,384 @@
+"""Issue 10, "nothing crashes a run": each odd or hostile input is fed, named in the report, and the rest of the
+input is still analysed — never a traceback, never a hang, never a silent skip."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from py_core import Analyzer, api, build_report
+from py_core.cli import main
+from tests.conftest import analyze, asst, jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = asst("m-good", "r-good", out=100, inp=10)  # the request every hostile log also holds
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def cli(args, timeout=30, **kw):
+    """The CLI as a separate process (what a user runs), bytes out."""
+    return subprocess.run([sys.executable, "-m", "py_core", *args], cwd=ROOT, capture_output=True,
+                          timeout=timeout, **kw)
+
+
+# ---- the core: lines ----------------------------------------------------------------------------------------
+
+def deep(n):
+    return '{"a":' * n + "1" + "}" * n
+
+
+@pytest.mark.parametrize("line, reason, why", [
+    (deep(5000), "nested too deeply", "json.loads recursion: Pyodide's stack dies long before RecursionError"),
+    ("[" * 50000 + "]" * 50000, "nested too deeply", "a list 50,000 deep"),
+    (deep(201), "nested too deeply", "one level past the limit the CLI and the page share"),
+    ('{"type":"user","x":"' + "{[" * 5000 + '"}', None, "brackets inside a string do not nest"),
+    (deep(200), "not-malformed", "at the limit: parsed"),
+], ids=["objects-5000", "lists-50000", "limit+1", "brackets-in-string", "at-limit"])
+def test_deep_lines_are_counted_and_the_rest_is_read(line, reason, why):
+    """Intent: a line nested too deeply is one malformed line, decided by an explicit limit, not by the stack."""
+    rep = analyze(jsonl(line, GOOD), tz="UTC")
+    assert rep["totals"]["requests"] == 1, why
+    by_reason = rep["diagnostics"]["malformed"]["by_reason"]
+    if reason == "nested too deeply":
+        assert by_reason == {"nested too deeply": 1}, why
+    else:
+        assert by_reason == {} or "nested too deeply" not in by_reason, why
+
+
+@pytest.mark.parametrize("raw, field, why", [
+    ("1" + "0" * 30, "output_tokens", "10^30 tokens would be a $10^24 estimate"),
+    ("1" + "0" * 400, "output_tokens", "a number with 400 digits"),
+    ("-5", "output_tokens", "negative"),
+    ("NaN", "output_tokens", "json.loads accepts NaN"),
+    ("Infinity", "output_tokens", "json.loads accepts Infinity"),
+    ("1e400", "output_tokens", "a float overflowing to infinity"),
+    ('"12"', "output_tokens", "a string"),
+    ("1.5", "output_tokens", "not a whole number"),
+    ("true", "output_tokens", "a bool is not a count"),
+    ("[]", "output_tokens", "a list"),
+], ids=["1e30", "400-digits", "negative", "nan", "infinity", "1e400", "string", "fraction", "bool", "list"])
+def test_absurd_token_counts_are_ignored_and_reported(raw, field, why):
+    """Intent: an untrusted count is ignored (counted as 0), listed in the diagnostics and the warnings; the rest
+    of the line and of the log still bill."""
+    line = json.dumps(asst("m-bad", "r-bad", out=7, inp=3, cr=1000)).replace('"output_tokens": 7', f'"{field}": {raw}')
+    rep = analyze(jsonl(line, GOOD), tz="UTC")
+    t = rep["totals"]
+    assert t["requests"] == 2, why
+    assert t["tokens"]["output"] == 100 and t["tokens"]["input"] == 13 and t["tokens"]["cache_read"] == 1000, why
+    assert t["cost_usd"] < 1, why
+    d = rep["diagnostics"]
+    assert d["ignored_usage_values"] == {"count": 1, "by_field": {field: 1}}, why
+    assert [w["kind"] for w in d["warnings"]] == ["ignored_usage_values"]
+    assert field in d["warnings"][0]["text"]
+
+
+def test_a_count_above_a_billion_tokens_is_ignored():
+    """Intent: the cap is explicit: a billion tokens in one request is ~500x any context window."""
+    ok = analyze(jsonl(asst(cr=10**9)), tz="UTC")
+    bad = analyze(jsonl(asst(cr=10**9 + 1)), tz="UTC")
+    assert ok["totals"]["tokens"]["cache_read"] == 10**9
+    assert bad["totals"]["tokens"]["cache_read"] == 0
+    assert bad["diagnostics"]["ignored_usage_values"]["by_field"] == {"cache_read_input_tokens": 1}
+
+
+def test_lone_surrogates_become_replacement_characters():
+    """Intent: `\\ud800` escapes in log strings never reach an output: every report encodes as UTF-8."""
+    line = json.dumps(asst(model="claude-x-\ud800", session="s-\udfff", cwd="/p/\ud83d")).encode("ascii")
+    a = Analyzer().feed_bytes("p/\udcff.jsonl", jsonl(line, {"type": "new-\ud800-type"}))
+    rep = build_report(a, tz="UTC")
+    text = json.dumps(rep, ensure_ascii=False)
+    text.encode("utf-8")  # raises on a lone surrogate
+    assert rep["sessions"][0]["session_id"] == "s-\ufffd" and rep["models"][0]["model"] == "claude-x-\ufffd"
+    assert rep["diagnostics"]["unknown_line_types"] == {"new-\ufffd-type": 1}
+    assert "p/\ufffd.jsonl" in a.files
+
+
+def test_invalid_utf8_lines_are_named_in_the_warnings():
+    """Intent: bytes that are not UTF-8 are read with replacement characters and the warning says where."""
+    bad = json.dumps(asst("m2", "r2", cwd="/p/X")).encode().replace(b"/p/X", b"/p/\xff\xfe")
+    rep = analyze(("proj/s.jsonl", jsonl(GOOD, bad)), tz="UTC")
+    assert rep["totals"]["requests"] == 2
+    w = [w for w in rep["diagnostics"]["warnings"] if w["kind"] == "invalid_utf8"]
+    assert w and "proj/s.jsonl line(s) 2" in w[0]["text"]
+    assert rep["diagnostics"]["invalid_utf8"] == [{"file": "proj/s.jsonl", "count": 1, "first": [2]}]
+
+
+# ---- the core: time zones -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tz, stamp, day", [
+    ("+05:17", "2026-01-10T18:42:30Z", "2026-01-10"),   # 23:59:30 local
+    ("+05:17", "2026-01-10T18:43:30Z", "2026-01-11"),   # 00:00:30 local, same UTC quarter hour as above
+    ("-00:07", "2026-01-11T00:06:00Z", "2026-01-10"),
+    ("-00:07", "2026-01-11T00:08:00Z", "2026-01-11"),
+    ("+05:45", "2026-01-10T18:14:59Z", "2026-01-10"),   # Kathmandu: a whole quarter hour, the fast path
+    ("+05:45", "2026-01-10T18:15:00Z", "2026-01-11"),
+], ids=["+05:17-before", "+05:17-after", "-00:07-before", "-00:07-after", "+05:45-before", "+05:45-after"])
+def test_odd_offsets_file_requests_under_their_true_local_day(tz, stamp, day):
+    """Intent: `--tz` offsets that are not whole quarter hours still give each request its local day."""
+    rep = analyze(jsonl(asst(ts=stamp)), tz=tz)
+    assert [d["date"] for d in rep["days"]] == [day]
+
+
+# ---- the CLI: files -------------------------------------------------------------------------------------------
+
+def write(p, *objs):
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(jsonl(*objs))
+    return p
+
+
+def test_fifo_in_a_folder_is_named_not_opened(tmp_path):
+    """Intent: a FIFO named *.jsonl inside a folder would block open() forever: it is listed, never opened."""
+    write(tmp_path / "proj" / "s.jsonl", GOOD)
+    os.mkfifo(tmp_path / "proj" / "pipe.jsonl")
+    r = cli([str(tmp_path), "--json"])
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["totals"]["requests"] == 1
+    assert rep["diagnostics"]["unreadable_files"] == [{"file": "proj/pipe.jsonl", "reason": "a FIFO"}]
+    assert any(w["kind"] == "unreadable_files" and "pipe.jsonl" in w["text"] for w in rep["diagnostics"]["warnings"])
+
+
+def test_fifo_named_on_the_command_line_is_read_like_stdin(tmp_path):
+    """Intent: `tokenscope <(cat log)` works; a FIFO nobody writes to is an empty input, not a hang."""
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    r = cli([str(fifo), "--json"])  # no writer at all
+    assert r.returncode == 1 and b"no billable requests" in r.stderr and r.stderr.count(b"\n") == 1
+    script = f"cat {tmp_path / 'log.jsonl'} > {fifo} &\n{sys.executable} -m py_core {fifo} --json"
+    (tmp_path / "log.jsonl").write_bytes(jsonl(GOOD))
+    r = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["totals"]["requests"] == 1
+
+
+def test_symlink_loops_are_named(tmp_path):
+    """Intent: a file linking to itself and a folder linking to its parent end neither in a traceback nor a loop."""
+    write(tmp_path / "proj" / "s.jsonl", GOOD)
+    os.symlink("loop.jsonl", tmp_path / "proj" / "loop.jsonl")
+    os.symlink("..", tmp_path / "proj" / "up")
+    r = cli([str(tmp_path), "--json"])
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["totals"]["requests"] == 1
+    assert rep["diagnostics"]["unreadable_files"] == [
+        {"file": "proj/loop.jsonl", "reason": "symlink loop"},
+        {"file": "proj/up/", "reason": "symlink loop (folder already read)"}]
+
+
+def test_unreadable_folder_and_read_error_are_named(tmp_path, capsys, monkeypatch):
+    """Intent: a folder that cannot be listed and a file whose read fails midway are warnings; what was read
+    before the error still counts (root ignores permissions, so the OS errors are injected)."""
+    write(tmp_path / "a" / "s.jsonl", GOOD)
+    write(tmp_path / "b" / "t.jsonl", asst("m2", "r2"), asst("m3", "r3"))
+    write(tmp_path / "locked" / "u.jsonl", asst("m4", "r4"))
+    real_scandir, real_open = os.scandir, open
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    class Failing:
+        def __init__(self, fh):
+            self.fh, self.reads = fh, 0
+
+        def read(self, n):
+            self.reads += 1
+            if self.reads > 1:
+                raise OSError(5, "Input/output error")
+            return self.fh.readline()  # the first line only, then the disk fails
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            self.fh.close()
+
+    def fake_open(path, mode="r", *a, **kw):
+        fh = real_open(path, mode, *a, **kw)
+        return Failing(fh) if str(path).endswith("t.jsonl") and "b" in mode else fh
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr("builtins.open", fake_open)
+    code, out, err = run([str(tmp_path), "--json", "--jobs", "1"], capsys)
+    assert code == 0, err
+    rep = json.loads(out)
+    assert rep["totals"]["requests"] == 2  # s.jsonl, and t.jsonl's first line
+    assert rep["diagnostics"]["unreadable_files"] == [
+        {"file": "b/t.jsonl", "reason": f"read error after {len(jsonl(asst('m2', 'r2'))):,} bytes: Input/output error"},
+        {"file": "locked/", "reason": "Permission denied"}]
+
+
+def test_two_files_with_one_base_name_are_two_files_in_any_order(tmp_path, capsys):
+    """Intent: `a/s.jsonl b/s.jsonl` are two files (they were one), and the report does not depend on the order."""
+    a = write(tmp_path / "a" / "s.jsonl", asst("m1", "r1", out=10))
+    b = write(tmp_path / "b" / "s.jsonl", asst("m2", "r2", out=20))
+    code, out1, _ = run([str(a), str(b), "--json", "--tz", "UTC"], capsys)
+    code2, out2, _ = run([str(b), str(a), "--json", "--tz", "UTC"], capsys)
+    assert code == code2 == 0
+    rep = json.loads(out1)
+    assert rep["diagnostics"]["files"] == 2 and rep["totals"]["tokens"]["output"] == 30
+    assert out1 == out2
+    assert sorted(r["source"] for r in rep["top_requests"]) == ["a/s.jsonl", "b/s.jsonl"]
+
+
+def test_the_same_file_twice_is_read_once(tmp_path, capsys):
+    """Intent: one file named twice (or through a link) is one file."""
+    a = write(tmp_path / "s.jsonl", GOOD)
+    os.symlink(a, tmp_path / "link.jsonl")
+    code, out, _ = run([str(a), str(a), str(tmp_path / "link.jsonl"), "--json"], capsys)
+    assert code == 0 and json.loads(out)["diagnostics"]["files"] == 1
+
+
+def test_undecodable_file_names_give_valid_utf8_output(tmp_path):
+    """Intent: file names with bytes that are not UTF-8 never break an output (CLI text, JSON, CSV)."""
+    d = tmp_path / "proj"
+    d.mkdir()
+    for raw in (b"s\xff.jsonl", b"s\xfe.jsonl"):  # both clean to the same label: still two files
+        with open(os.path.join(os.fsencode(d), raw), "wb") as fh:
+            fh.write(jsonl(asst(f"m{raw[1]}", "r", model="claude-\ud800-x", cwd=None)))
+    for fmt in ([], ["--json"], ["--csv"]):
+        r = cli([str(tmp_path), *fmt])
+        assert r.returncode == 0, r.stderr
+        text = r.stdout.decode("utf-8")  # raises if not valid UTF-8
+        assert "\ufffd" in text
+    rep = json.loads(cli([str(tmp_path), "--json"]).stdout)
+    assert rep["diagnostics"]["files"] == 2 and rep["totals"]["requests"] == 2
+
+
+def test_nested_workflow_subagents_are_found_and_roll_into_their_session(tmp_path, capsys):
+    """Intent: `<session>/subagents/workflows/<run>/agent-*.jsonl` (2.1.200+) are read and billed to the session."""
+    p = tmp_path / "proj"
+    write(p / "s1.jsonl", asst("m1", "r1", session="s1"))
+    write(p / "s1" / "subagents" / "workflows" / "run-1" / "agent-w1.jsonl",
+          asst("m2", "r2", sidechain=True, agent="w1", session="s1"))
+    code, out, _ = run([str(tmp_path), "--json"], capsys)
+    rep = json.loads(out)
+    assert code == 0 and rep["totals"]["sessions"] == 1 and rep["totals"]["requests"] == 2
+    assert [a["agent"] for a in rep["sessions"][0]["agents"]] == ["main", "w1"]
+
+
+def test_a_workflow_agent_line_without_session_id_belongs_to_its_folder_session():
+    """Intent: the label convention (py_core/labels.py) names the session of a nested subagent file."""
+    line = asst("m2", "r2", sidechain=True, agent="w1")
+    del line["sessionId"]
+    rep = analyze(("proj/s9/subagents/workflows/run/agent-w1.jsonl", jsonl(line)), tz="UTC")
+    assert rep["sessions"][0]["session_id"] == "s9" and rep["sessions"][0]["project"] == "/home/u/proj"
+
+
+# ---- the CLI: arguments and outputs ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, code, msg", [
+    (["-", "-"], 2, "standard input ('-') can be read only once"),
+    (["{log}", "--html", "{tmp}/no/such/dir/x.html"], 2, "cannot write the HTML page"),
+    (["{log}", "--html", "{tmp}"], 2, "cannot write the HTML page"),
+    (["{log}", "--share", "--card", "{tmp}/no/such/dir/c.svg"], 2, "cannot write the card"),
+    (["{log}", "--prices", "{tmp}/huge.json"], 2, "bad price file"),
+    (["{log}", "--prices", "{tmp}/inf.json"], 2, "bad price file"),
+    (["{log}", "--session", "zzz"], 1, "no session matches 'zzz'"),
+    (["{log}", "--since", "2030-01-01"], 1, "no requests from 2030-01-01"),
+    (["{log}", "--until", "2000-01-01", "--since", "1999-01-01"], 1, "no requests from 1999-01-01 to 2000-01-01"),
+    (["{empty}"], 1, "no billable requests"),
+], ids=["stdin-twice", "html-no-dir", "html-is-dir", "card-no-dir", "price-1e300", "price-inf", "session-none",
+        "since-none", "range-none", "nothing-billable"])
+def test_bad_arguments_and_empty_results_are_one_line(tmp_path, capsys, args, code, msg):
+    """Intent: every such case ends with one line saying why, and the exit code scripts can test."""
+    log = write(tmp_path / "s.jsonl", GOOD)
+    empty = write(tmp_path / "e" / "meta.jsonl", {"type": "summary", "summary": "x"})
+    (tmp_path / "huge.json").write_text(json.dumps({"models": {"m": {"input_cost_per_token": 1e300,
+                                                                       "output_cost_per_token": 1}}}))
+    (tmp_path / "inf.json").write_text('{"claude-sonnet-4-5": {"output_cost_per_token": Infinity}}')
+    args = [a.format(log=log, tmp=tmp_path, empty=empty) for a in args]
+    got, out, err = run(args, capsys)
+    assert got == code, err
+    assert err.count("\n") == 1 and msg in err, err
+    assert "Traceback" not in err and out == ""
+
+
+def test_warnings_reach_the_terminal(tmp_path, capsys):
+    """Intent: ignored usage values and non-UTF-8 lines are in the terminal report, not only in --json."""
+    bad = json.dumps(asst("m2", "r2", cwd="/p/X")).encode().replace(b"/p/X", b"/p/\xff")
+    neg = json.dumps(asst("m3", "r3")).replace('"output_tokens": 100', '"output_tokens": -1')
+    log = write(tmp_path / "s.jsonl", GOOD, bad, neg)
+    code, out, _ = run([str(log)], capsys)
+    assert code == 0
+    assert "usage value(s) were ignored" in out and "output_tokens ×1" in out
+    assert "not UTF-8" in out and "s.jsonl line(s) 2" in out
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    """Intent: `tokenscope | head -1` ends without a traceback."""
+    log = write(tmp_path / "s.jsonl", *[asst(f"m{i}", f"r{i}", session=f"s{i}") for i in range(300)])
+    r = subprocess.run(f"{sys.executable} -m py_core {log} | head -1", shell=True, cwd=ROOT, capture_output=True,
+                       timeout=30)
+    assert b"Traceback" not in r.stderr and r.stdout.startswith(b"tokenscope")
+
+
+# ---- the browser's entry point ---------------------------------------------------------------------------------
+
+MARK = '<b id="x" onmouseover="alert(1)">&"\''
+
+
+def _leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj[:2]):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path
+
+
+def _with(obj, path, value):
+    obj = json.loads(json.dumps(obj))
+    cur = obj
+    for k in path[:-1]:
+        cur = cur[k]
+    cur[path[-1]] = value
+    return obj
+
+
+def test_pasted_reports_with_markup_in_any_field_draw_escaped_charts():
+    """Intent: in a pasted --json report, every leaf replaced by markup (or a string where a number belongs)
+    gives charts and a share card without raising and without an unescaped tag (issue 10)."""
+    rep = analyze(("p/s.jsonl", (ROOT / "web" / "sample.jsonl").read_bytes()), tz="UTC")
+    for s in rep["sessions"]:
+        s["context_curve"] = s["context_curve"][:3]
+    leaves = list(_leaves(rep))
+    assert len(leaves) > 300
+    for path in leaves:
+        for value in (MARK, [MARK], {"x": MARK}, True, 1e308, -1):
+            pasted = _with(rep, path, value)
+            out = json.loads(api.handle(json.dumps({"op": "charts", "report": pasted})))
+            if path == ("schema_version",):
+                assert out == {"error": "not a tokenscope --json report (schema version 1)"}
+                continue
+            assert "error" not in out, (path, value, out)
+            for key, svg in out["charts"].items():
+                if key != "curve_session":  # the id itself: the page shows it as text
+                    assert "<b " not in svg and "onmouseover=\"" not in svg, (path, value)
+            share = json.loads(api.handle(json.dumps({"op": "share", "report": pasted, "url": "http://x/"})))
+            assert "error" not in share and "<b " not in share["svg"], (path, value)
+
+
+@pytest.mark.parametrize("request_json, why", [
+    ('{"op": "charts", "report": ' + "[" * 100000 + "]" * 100000 + "}", "a pasted report nested 100,000 deep"),
+    ("[1, 2]", "not an object"),
+    ('{"op": "charts", "report": {"schema_version": 2}}', "another schema"),
+    ('{"op": "no-such-op"}', "unknown operation"),
+    ("{", "not JSON"),
+], ids=["deep", "not-object", "schema-2", "unknown-op", "not-json"])
+def test_api_answers_an_error_and_never_raises(request_json, why):
+    """Intent: whatever the page sends, the worker gets a JSON answer (an error), never an exception."""
+    out = json.loads(api.handle(request_json))
+    assert set(out) == {"error"} and out["error"], why
