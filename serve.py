@@ -272,9 +272,30 @@ def _sample_report(path):
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files with explicit MIME types, a strict CSP, and revalidation on every load."""
+    """Static files with explicit MIME types, a strict CSP, and revalidation on every load.
+
+    Issue 10: no directory listings; nothing outside the served folder, even through a symlink; a client that
+    sends half a request is dropped after REQUEST_TIMEOUT seconds instead of holding a thread forever.
+    """
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME}
+    timeout = 10  # seconds a connection may stay silent (socket timeout of StreamRequestHandler)
+
+    def list_directory(self, path):
+        self.send_error(404, "Not found")
+        return None
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        root = os.path.realpath(self.directory)
+        real = os.path.realpath(path)
+        if real != root and not real.startswith(root + os.sep):
+            self.send_error(404, "Not found")
+            return None
+        if os.path.isdir(path) and not any(os.path.isfile(os.path.join(path, i)) for i in ("index.html", "index.htm")):
+            self.send_error(404, "Not found")
+            return None
+        return super().send_head()
 
     def end_headers(self):
         self.send_header("Content-Security-Policy", CSP)

@@ -5,9 +5,10 @@ The web worker calls exactly this, and so do the tests. A request names an `op` 
 strings, so no Python object leaks into JavaScript.
 
 ops: begin · open {source} · feed {source} + bytes · close {source} · file {source} + bytes (open, feed and
-     close of a source that fits in one buffer: one call instead of three) · meta {agent_id} + bytes, or
+     close of a source that fits in one buffer: one call instead of three) · unreadable {source, reason} · meta {agent_id} + bytes, or
      {agent_ids, sizes} + their bytes back to back ·
-     report {tz, since, until, session, latest, chart_session, view} · json (-> the last report, whole) ·
+     report {tz, since, until, session, latest, chart_session, view} (-> {report, charts, nothing: why there is
+     nothing to show, or null}) · json (-> the last report, whole) ·
      csv {...same filters} · chart {session_id} · share {url} (-> the privacy-safe summary of the last report) ·
      charts {report, session_id} and share {report, url}: for a pasted --json report, no job needed ·
      export (-> {state}: this job's analysis as plain JSON) · import {state} (merge another job's) · end
@@ -19,7 +20,7 @@ from . import share
 from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
 from .pricing import PriceFileError, PriceTable
-from .report import build_report
+from .report import build_report, nothing_billable
 from .schema import conform_report
 from .svg import charts, context_curve, whatif_chart
 from .timeutil import TimeZoneError
@@ -70,6 +71,10 @@ def handle(request_json, data=None):
         return json.dumps({"error": f"internal error ({exc.__class__.__name__}: {clean_text(str(exc))})"})
     # Valid UTF-8 for JavaScript whatever a log held (lone surrogates are cleaned where read; this is the net).
     return out if out.isascii() else out.encode("utf-8", "replace").decode("utf-8")
+
+
+def _filtered(job):
+    return any(job.filters.get(k) for k in ("since", "until", "session", "latest"))
 
 
 def _curve(job, session_id):
@@ -141,6 +146,11 @@ def _dispatch(req, data):
         src.close()
         job.report = None
         return {"ok": True}
+    if op == "unreadable":
+        # A file the page could not read, or that is not a log (a PNG among the logs): named in the report.
+        job.analyzer.add_unreadable(req["source"], req["reason"])
+        job.report = None
+        return {"ok": True}
     if op == "meta":
         if "agent_ids" in req:
             # Many meta files in one call (a projects folder holds hundreds): their bytes back to back,
@@ -167,9 +177,10 @@ def _dispatch(req, data):
             for s in rep["sessions"]:
                 s["context_curve"] = []  # drawn above; the page needs no points
             job.view = rep
-            return {"report": rep, "charts": out}
+            return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
         job.report = build_report(job.analyzer, job.prices, **job.filters)
-        return {"report": job.report, "charts": charts(job.report, req.get("chart_session"))}
+        return {"report": job.report, "charts": charts(job.report, req.get("chart_session")),
+                "nothing": nothing_billable(job.report, _filtered(job))}
     if op == "json":
         if job.report is None:
             job.report = build_report(job.analyzer, job.prices, **job.filters)

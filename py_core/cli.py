@@ -10,7 +10,7 @@ from . import __version__
 from .analyzer import clean_text
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
-from .report import build_report
+from .report import build_report, nothing_billable
 from .timeutil import TimeZoneError, parse_day, resolve_tz
 
 CHUNK = 1 << 20
@@ -228,7 +228,7 @@ def _main(argv):
 
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest)
     report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), **opts)
-    empty = _nothing_to_report(report, args)
+    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest))
     if empty:
         return _fail(empty, 1)
     out = sys.stdout
@@ -257,29 +257,3 @@ def _main(argv):
         from .render_text import render
         out.write(render(report))
     return 0
-
-
-def _nothing_to_report(report, args):
-    """Why there is nothing to report (then exit 1 with that line, issue 10), or None."""
-    t = report["totals"]
-    if t["requests"] or t["user_prompts"]:
-        return None
-    d = report["diagnostics"]
-    for w in d["warnings"]:
-        if w["kind"] == "session_filter":
-            return w["text"]
-    read = (f"{d['files']} file(s), {d['lines_read']:,} line(s) read"
-            + (f", {len(d['unreadable_files'])} could not be read" if d["unreadable_files"] else ""))
-    if args.since or args.until or args.session or args.latest:
-        span = " ".join(x for x in (f"from {args.since}" if args.since else "", f"to {args.until}" if args.until else "")
-                        if x)
-        return f"no requests {span or 'match the filters'} ({read})".replace("  ", " ")
-    why = []
-    if d["malformed"]["count"]:
-        why.append(f"{d['malformed']['count']} unreadable line(s)")
-    if d["empty_files"]:
-        why.append(f"{len(d['empty_files'])} empty file(s)")
-    if d["unreadable_files"]:
-        why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:5]))
-    return (f"no billable requests: {read}, none carries API usage"
-            + (f" ({'; '.join(why)})" if why else ""))

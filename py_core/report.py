@@ -491,10 +491,10 @@ def _curve_points(pairs):
 SHOWN = 5  # names listed in a warning before "and N more"
 
 
-def _names(items, shown=SHOWN):
+def _names(items, shown=SHOWN, sep=", "):
     """'a, b, c and 4 more' (log text: views escape it)."""
     items = list(items)
-    head = ", ".join(items[:shown])
+    head = sep.join(items[:shown])
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
@@ -587,21 +587,21 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
                             "recovered from progress lines — partial; add the session's folder for exact numbers"})
     if unreadable:
         out.append({"kind": "unreadable_files", "count": len(unreadable),
-                    "text": f"{len(unreadable)} file(s) could not be read and are not in these totals: "
-                            + _names(f"{u['file']} ({u['reason']})" for u in unreadable)})
+                    "text": f"{len(unreadable)} file(s) were not read and are not in these totals: "
+                            + _names((f"{u['file']}: {u['reason']}" for u in unreadable), sep="; ")})
     if malformed_files:
         n = sum(f["count"] for f in malformed_files)
         out.append({"kind": "malformed_lines", "count": n, "files": len(malformed_files),
-                    "text": f"{n} line(s) could not be read: " + _names(
-                        f"{f['file']} line(s) {', '.join(str(x['line']) for x in f['first'])}"
-                        f"{'…' if f['count'] > len(f['first']) else ''} ({f['first'][0]['reason']})"
-                        for f in malformed_files)})
+                    "text": f"{n} line(s) could not be read: " + _names((
+                        f"{f['file']}: {f['count']} unreadable line(s), first at line(s) "
+                        f"{', '.join(str(x['line']) for x in f['first'])} ({f['first'][0]['reason']})"
+                        for f in malformed_files), sep="; ")})
     if utf8_files:
         n = sum(f["count"] for f in utf8_files)
         out.append({"kind": "invalid_utf8", "count": n, "files": len(utf8_files),
                     "text": f"{n} line(s) held bytes that are not UTF-8 and were read with replacement characters: "
-                            + _names(f"{f['file']} line(s) {', '.join(map(str, f['first']))}"
-                                     f"{'…' if f['count'] > len(f['first']) else ''}" for f in utf8_files)})
+                            + _names((f"{f['file']}: {f['count']} line(s), first at line(s) "
+                                      f"{', '.join(map(str, f['first']))}" for f in utf8_files), sep="; ")})
     if ignored:
         n = sum(ignored.values())
         out.append({"kind": "ignored_usage_values", "count": n,
@@ -613,3 +613,35 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
     if session_note:
         out.append({"kind": "session_filter", "text": session_note})
     return out
+
+
+def nothing_billable(report, filtered=False):
+    """Why a report has nothing to show (issue 10: an error, not a $0 report), in one line; None when it has.
+
+    Shared by the CLI (exit 1 with this line) and the page (this line beside the input, no dashboard).
+    """
+    t = report["totals"]
+    if t["requests"] or t["user_prompts"]:
+        return None
+    d = report["diagnostics"]
+    for w in d["warnings"]:
+        if w["kind"] == "session_filter":
+            return w["text"]
+    read = (f"{d['files']} file(s), {d['lines_read']:,} line(s) read"
+            + (f", {len(d['unreadable_files'])} could not be read" if d["unreadable_files"] else ""))
+    if filtered:
+        o = report["options"]
+        span = " ".join(x for x in (f"from {o['since']}" if o["since"] else "",
+                                     f"to {o['until']}" if o["until"] else "") if x)
+        return f"no requests {span or 'match the filters'} ({read})"
+    why = []
+    if d["malformed"]["count"]:
+        why.append(f"{d['malformed']['count']:,} line(s) are not log lines")
+    if d["empty_files"]:
+        why.append(f"{len(d['empty_files'])} empty file(s)")
+    if d["unreadable_files"]:
+        why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:SHOWN]))
+    if d["synthetic_lines_skipped"]:
+        why.append(f"{d['synthetic_lines_skipped']:,} placeholder line(s) (API errors, usage-limit notices)")
+    return (f"no billable requests: {read}, and none carries API usage (Claude Code logs each response with its "
+            "token counts on an assistant line)" + (f" — {'; '.join(why)}" if why else ""))

@@ -23,17 +23,33 @@ def cpython(data):
     return out
 
 
+def hostile_log(path):
+    """Issue 10's inputs in one log: lines nested thousands deep, lone surrogates, absurd counts, a progress copy."""
+    from tests.conftest import asst, jsonl
+    bad = json.dumps(asst("m3", "r3", out=1)).replace('"output_tokens": 1', '"output_tokens": ' + "9" * 400)
+    path.write_bytes(jsonl(
+        "[" * 30000 + "]" * 30000, '{"a":' * 5000 + "1" + "}" * 5000,
+        json.dumps(asst("m1", "r1", model="claude-sonnet-4-5-\ud800", session="s-\udfff")).encode("ascii"), bad,
+        {"type": "progress", "sessionId": "s1", "data": {"type": "agent_progress", "agentId": "a1", "message": {
+            "message": {"id": "m9", "model": "claude-haiku-4-5", "usage": {"input_tokens": 5, "output_tokens": 9}}}}},
+        (ROOT / "web" / "sample.jsonl").read_bytes().rstrip(b"\n")))
+    return path
+
+
 @pytest.mark.parametrize("log, start", [
+    ("GEN:hostile", "snapshot"),  # issue 10: nothing in it may kill Pyodide, and the answers stay CPython's
     ("web/sample.jsonl", "cold"),
     ("web/sample.jsonl", "snapshot"),  # the page's start (issue 4): the snapshot must not change an answer
     ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "cold"),
     ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "snapshot"),
 ])
-def test_pyodide_in_node_matches_cpython_exactly(log, start, request):
+def test_pyodide_in_node_matches_cpython_exactly(log, start, request, tmp_path):
     """Intent: the whole report and the SVG charts are identical in CPython 3.11 and Pyodide's CPython 3.14."""
     if log.startswith("REAL:"):
         real = request.getfixturevalue("real_dir")
         path = real / log[5:]
+    elif log == "GEN:hostile":
+        path = hostile_log(tmp_path / "hostile.jsonl")
     else:
         path = ROOT / log
     node = shutil.which("node")
@@ -47,4 +63,8 @@ def test_pyodide_in_node_matches_cpython_exactly(log, start, request):
     want = cpython(path.read_bytes())
     assert got["report"]["totals"]["requests"] > 0
     assert got["report"] == want["report"]
+    if log == "GEN:hostile":
+        d = got["report"]["diagnostics"]
+        assert d["malformed"]["by_reason"] == {"nested too deeply": 2}
+        assert d["ignored_usage_values"]["count"] == 1 and d["recovered_from_progress"]["requests"] == 1
     assert got["charts"] == want["charts"]

@@ -3,6 +3,7 @@
 import json
 import shutil
 import threading
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -131,3 +132,63 @@ def test_no_node_means_no_snapshot_and_one_line(tmp_path, monkeypatch):
     assert serve.build_snapshot(str(pyo), log=said.append) is None
     assert len(said) == 1 and "node" in said[0]
     assert not (pyo / "snapshot.bin.gz").exists()
+
+
+# ---- issue 10: what the server refuses -------------------------------------------------------------------------
+
+@pytest.fixture
+def served_dir(tmp_path):
+    """A served folder with a subfolder, a symlink out of it, and a secret beside it."""
+    web = tmp_path / "web"
+    (web / "sub").mkdir(parents=True)
+    (web / "index.html").write_text("<p>hi</p>")
+    (web / "sub" / "a.txt").write_text("a")
+    (tmp_path / "secret.txt").write_text("SECRET")
+    (web / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (web / "linkdir").symlink_to(tmp_path)
+    srv = serve.make_server("127.0.0.1", 0, directory=str(web))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}", srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+
+
+@pytest.mark.parametrize("path, code", [
+    ("/", 200),                      # the folder's index.html
+    ("/sub/a.txt", 200),
+    ("/sub/", 404),                  # a folder without index.html: no listing
+    ("/link.txt", 404),              # a symlink to a file outside the served folder
+    ("/linkdir/secret.txt", 404),    # through a symlinked folder
+    ("/linkdir/", 404),
+    ("/../secret.txt", 404),         # dot segments are removed before the path is resolved
+    ("/%2e%2e/secret.txt", 404),
+], ids=["index", "file", "no-listing", "symlink-out", "symlinked-folder", "symlinked-folder-listing", "dotdot",
+        "encoded-dotdot"])
+def test_serves_nothing_outside_its_folder_and_lists_nothing(served_dir, path, code):
+    """Intent: only the files of web/ are served: no directory listings, nothing a symlink points outside to."""
+    base, _srv = served_dir
+    got, body = status(base + path)
+    assert got == code and b"SECRET" not in body
+
+
+def test_a_half_sent_request_times_out(served_dir):
+    """Intent: a client that opens a connection and sends half a request line is dropped, not waited on forever."""
+    import socket
+    import time
+    base, _srv = served_dir
+    host, port = base[len("http://"):].split(":")
+    s = socket.create_connection((host, int(port)), timeout=30)
+    s.sendall(b"GET /index.ht")
+    start = time.monotonic()
+    data = s.recv(1024)  # the server closes the connection (b"") or answers 408, within its timeout
+    assert time.monotonic() - start < 25
+    assert data == b"" or data.startswith(b"HTTP/1.0 408") or data.startswith(b"HTTP/1.1 408")
+    s.close()

@@ -204,8 +204,15 @@ def test_drop_of_real_logs_with_a_png_and_an_empty_file(web, real_dir, tmp_path)
     warnings = web.page.inner_text("#warnings")
     assert "screenshot.png: not a Claude Code log (PNG image)" in warnings
     assert "invoice.pdf: not a Claude Code log (PDF document)" in warnings
-    assert "empty.jsonl: empty file (0 bytes)" in warnings
-    assert json.loads(web.download("#download-json")) == rep
+    assert "1 empty file(s) (0 bytes), nothing to read: empty.jsonl" in warnings
+    got = json.loads(web.download("#download-json"))
+    # The page names what it did not read in the report too; the CLI, given only the logs, has nothing to name.
+    assert got["diagnostics"].pop("unreadable_files") == [
+        {"file": "invoice.pdf", "reason": "not a Claude Code log (PDF document)"},
+        {"file": "screenshot.png", "reason": "not a Claude Code log (PNG image)"}]
+    assert got["diagnostics"]["warnings"].pop(0)["kind"] == "unreadable_files"
+    rep["diagnostics"].pop("unreadable_files")
+    assert got == rep
 
 
 HOSTILE = [
@@ -527,3 +534,75 @@ def test_insights_on_the_page_match_the_json(web, real_dir):
     latest = max(rep["sessions"], key=lambda s: s["last_timestamp"] or "")
     assert float(web.page.get_attribute("#h-next", "data-value")) == latest["next_turn"]["cost_usd"]
     assert web.page.locator("#projects-chart svg .ts-project").count() == min(len(rep["projects"]), 12)
+
+
+# ---- issue 10: unusable and hostile input ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, says", [
+    ("just some words\nnot a log at all\n", "2 line(s) are not log lines"),
+    (json.dumps({"type": "summary", "summary": "x"}) + "\n", "none carries API usage"),
+    (json.dumps(asst(model="<synthetic>", inp=0, out=0)) + "\n", "placeholder line(s)"),
+], ids=["garbage", "metadata-only", "placeholders-only"])
+def test_a_paste_with_nothing_billable_is_an_error_not_a_dashboard(web, text, says):
+    """Intent: a paste with no billable request shows one message beside the input (what was read, why nothing
+    counts) and no $0 dashboard."""
+    web.page.fill("#paste", text)
+    web.page.click("#analyze-button")
+    web.page.wait_for_selector("#input-error:has-text('Nothing to show')", timeout=BOOT_TIMEOUT)
+    err = web.page.inner_text("#input-error")
+    assert "no billable requests" in err and says in err
+    assert web.page.locator("#results").is_hidden()
+
+
+def test_a_line_nested_thousands_deep_is_counted_and_the_rest_analysed(web, tmp_path):
+    """Intent: Pyodide's stack is smaller than CPython's: the page counts the line as nested too deeply, exactly
+    as the CLI does, and goes on."""
+    text = "[" * 20000 + "]" * 20000 + "\n" + '{"a":' * 3000 + "1" + "}" * 3000 + "\n" + SAMPLE.read_text()
+    f = tmp_path / "pasted.jsonl"
+    f.write_text(text)
+    web.page.fill("#paste", text)
+    web.page.click("#analyze-button")
+    web.wait_results()
+    rep = cli_json(f)
+    assert rep["diagnostics"]["malformed"]["by_reason"] == {"nested too deeply": 2}
+    assert_dom_matches(web.page, rep)
+    assert "nested too deeply" in web.page.inner_text("#warnings")
+
+
+def test_a_pasted_report_with_markup_is_drawn_as_text(web):
+    """Intent: a --json report carrying markup in fields the charts and tables draw, and strings where numbers
+    belong, renders (from the report Python conformed) without running or inserting anything."""
+    rep = cli_json(SAMPLE)
+    h = HOSTILE
+    rep["sessions"][0]["project"] = h[0]
+    rep["projects"][0]["project"] = h[2]
+    rep["sessions"][0]["compactions"][0]["trigger"] = h[3]
+    rep["models"][0]["model"] = h[1]
+    rep["days"][0]["date"] = h[0]
+    rep["projects"][0]["sessions"] = h[2]          # a string where a number belongs
+    rep["sessions"][0]["peak_context_tokens"] = h[0]
+    rep["totals"]["requests"] = "12<b>"
+    web.page.fill("#paste", json.dumps(rep))
+    web.page.click("#analyze-button")
+    web.wait_results()
+    assert web.page.evaluate("window.__pwned") is None
+    assert web.page.locator("#results img, #results iframe, #results script, #results b").count() == 0
+    assert h[0] in web.page.inner_text("#sessions-table")
+    assert web.page.get_attribute("#h-turns", "data-value") == "0"
+    titles = web.page.locator("#curve-chart svg title").all_text_contents()
+    assert any(h[3] in t for t in titles)
+
+
+def test_nested_workflow_subagents_in_a_dropped_folder(web, tmp_path):
+    """Intent: `<session>/subagents/workflows/<run>/agent-*.jsonl` in a dropped folder are read, as by the CLI."""
+    p = tmp_path / "projects" / "proj"
+    (p / "s1" / "subagents" / "workflows" / "run-1").mkdir(parents=True)
+    (p / "s1.jsonl").write_bytes(jsonl(asst("m1", "r1", session="s1")))
+    (p / "s1" / "subagents" / "workflows" / "run-1" / "agent-w1.jsonl").write_bytes(
+        jsonl(asst("m2", "r2", session="s1", sidechain=True, agent="w1")))
+    web.page.set_input_files("#folder-input", str(tmp_path / "projects"))
+    web.wait_results()
+    rep = cli_json(tmp_path / "projects")
+    assert rep["totals"]["requests"] == 2
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep

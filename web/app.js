@@ -287,7 +287,14 @@ async function run(items, { folder = false } = {}) {
     }
     const states = results.slice(1).map((r) => r.state);
     const msg = await request({ type: "finish", job: results[0].job, states, options }).done;
-    render(msg.report, msg.charts, results.flatMap((r) => r.skipped), ignored);
+    if (msg.nothing) {
+      // Nothing billable (issue 10): one message beside the input saying what was read, and no $0 dashboard.
+      $("results").hidden = true;
+      current = null;
+      setError(`Nothing to show: ${msg.nothing}.`);
+      return;
+    }
+    render(msg.report, msg.charts, ignored);
   } catch (err) {
     setError(`Analysis failed: ${err.message}`);
   } finally {
@@ -362,7 +369,7 @@ function sortableTable(node, columns, rows) {
   draw();
 }
 
-function render(report, charts, skipped, ignored) {
+function render(report, charts, ignored) {
   current = { report };
   $("share-panel").hidden = true;
   const t = report.totals;
@@ -417,10 +424,10 @@ function render(report, charts, skipped, ignored) {
   putSvg($("days-chart"), charts.days);
   // The tables (hundreds of rows for a whole projects folder) in a task of their own, so no single
   // main-thread task grows past ~50 ms (issue 4).
-  setTimeout(() => renderTables(report, skipped, ignored), 0);
+  setTimeout(() => renderTables(report, ignored), 0);
 }
 
-function renderTables(report, skipped, ignored) {
+function renderTables(report, ignored) {
   sortableTable($("sessions-table"), [
     { label: "Session", get: (s) => s.session_id },
     { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
@@ -444,21 +451,10 @@ function renderTables(report, skipped, ignored) {
     { label: "Cost", num: true, get: (a) => a.cost_usd, fmt: money },
   ], report.agents);
 
-  const warn = [report.label];
-  for (const u of report.unpriced_models) {
-    warn.push(`No price for model “${u.model}”: ${u.requests} request(s), ${u.tokens.toLocaleString("en-US")} tokens are not in the total.`);
-  }
-  const d = report.diagnostics;
-  for (const f of d.malformed.files) {
-    warn.push(`${f.file}: ${f.count} unreadable line(s), first at line(s) ${f.first.map((x) => x.line).join(", ")} (${f.first[0].reason}).`);
-  }
-  for (const m of d.missing_subagents) {
-    warn.push(`Subagent ${m.agent_id} of session ${m.session_id} is named in the logs but its file was not given: its spend is missing.`);
-  }
-  for (const s of skipped || []) warn.push(`${s.name}: ${s.reason} — skipped.`);
-  for (const f of d.empty_files) warn.push(`${f}: empty file (0 bytes), nothing to read.`);
+  // The report words its warnings (structured, issue 10/11): the page shows their text, and adds only what
+  // Python never saw (files of a folder that are not logs).
+  const warn = [report.label, ...report.diagnostics.warnings.map((w) => w.text)];
   if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
-  for (const w of d.warnings) if (!/unreadable|could not be read|empty file|subagent/.test(w)) warn.push(w);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
   performance.mark("tokenscope:analyze:end");
@@ -544,7 +540,7 @@ async function showPastedReport(report) {
     // The charts are py_core's: Python draws them from the report, nothing is re-analysed. The page shows the
     // report as Python conformed it (numbers are numbers, strings strings: issue 10), not the pasted text.
     const msg = await request({ type: "charts", report }).done;
-    render(msg.report, msg.charts, [], 0);
+    render(msg.report, msg.charts, 0);
     current.pasted = true;
   } catch (err) {
     setError(`Could not show that report: ${err.message}`);

@@ -12,7 +12,7 @@
 //   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
-//   skipped} · {id, type: "result", report, charts} · {id, type: "json", json} · {id, type: "csv", csv} ·
+//   skipped} · {id, type: "result", report, charts, nothing} · {id, type: "json", json} · {id, type: "csv", csv} ·
 //   {id, type: "chart", curve, session_id} · {id, type: "cancelled"} · {id, type: "error", message}
 
 const BASE = new URL("./", import.meta.url);
@@ -238,8 +238,9 @@ async function parsePart(id, q) {
         }
         const m = await nextRead(id);
         if (m.skip) {
-          skip = m.skip; // a PNG or PDF dropped among logs is named, not parsed
+          skip = m.skip; // a PNG or PDF dropped among logs is named in the report, not parsed
           skipped.push({ name, reason: m.skip });
+          call({ op: "unreadable", job, source: name, reason: m.skip });
         } else if (m.end && !opened) {
           // The whole file in one buffer (most logs: one call to Python), or a 0-byte file (counted, and
           // named as empty in the report).
@@ -295,7 +296,7 @@ async function finish(id, job, states, options) {
   }
   await tzdata;
   const out = call({ op: "report", job, ...options, view: true });
-  post({ id, type: "result", report: out.report, charts: out.charts });
+  post({ id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing });
   // The previous analysis is freed after the answer is out: dropping a big one takes a while.
   if (lastJob && lastJob !== job) call({ op: "end", job: lastJob });
   lastJob = job;
