@@ -71,9 +71,10 @@ class Writer:
         self.lines.append(json.dumps(d, separators=(",", ":"), ensure_ascii=False))
 
 
-def _response(w, rnd, model, ctx, new, agent=None, task_for=None):
+def _response(w, rnd, model, ctx, new, agent=None, task_for=None, mid=None):
     """One API response: 1-4 content-block lines repeating usage; the last carries the final output count."""
-    mid = f"msg_01{rnd.getrandbits(64):016x}"
+    drawn = f"msg_01{rnd.getrandbits(64):016x}"
+    mid = mid or drawn
     rid = f"req_011{rnd.getrandbits(64):016x}"
     out = rnd.randint(40, 2500)
     one_hour = rnd.random() < 0.5
@@ -141,13 +142,17 @@ def session(rnd, out_dir, project, idx, start):
         ctx += new
         if spawn:
             aid = f"a{rnd.getrandbits(68):017x}"
-            subagents.append((aid, atype, w.t))
+            # Progress lines copy some of the subagent's own responses (same message.id, as Claude Code 2.1.x
+            # does): with the subagent's file present they bill nothing (issue 10).
+            copied = []
+            subagents.append((aid, atype, w.t, copied))
             for _ in range(rnd.randint(2, 6)):
+                copied.append(f"msg_01{rnd.getrandbits(64):016x}")
                 w.add(w.env("progress", uuid=w.uid(), timestamp=w.ts(1), parentToolUseID=tool_id,
                             toolUseID=f"agent_msg_{rnd.getrandbits(40):010x}",
                             data={"type": "agent_progress", "agentId": aid, "prompt": "explore",
                                   "message": {"type": "assistant", "message": {
-                                      "id": f"msg_01{rnd.getrandbits(64):016x}", "model": SUB_MODELS[0],
+                                      "id": copied[-1], "model": SUB_MODELS[0],
                                       "content": [{"type": "text", "text": _text(rnd, 400)}],
                                       "usage": {"input_tokens": 3, "output_tokens": 50,
                                                 "cache_read_input_tokens": 9000,
@@ -173,12 +178,13 @@ def session(rnd, out_dir, project, idx, start):
         data = "\n".join(w.lines) + "\n"
         f.write(data)
         total += len(data.encode())
-    for aid, atype, t0 in subagents:
+    for aid, atype, t0, copied in subagents:
         sw = Writer(rnd, sid, cwd, t0)
         sctx = 9000
-        for _ in range(rnd.randint(3, 25)):
+        for j in range(max(rnd.randint(3, 25), len(copied))):
             snew = rnd.randint(300, 5000)
-            tid = _response(sw, rnd, rnd.choice(SUB_MODELS), sctx, snew, agent=aid)
+            tid = _response(sw, rnd, rnd.choice(SUB_MODELS), sctx, snew, agent=aid,
+                            mid=copied[j] if j < len(copied) else None)
             _tool_result(sw, rnd, tid, agent=aid)
             sctx += snew
         sdir = os.path.join(pdir, sid, "subagents")

@@ -13,6 +13,7 @@ CSV_FIELDS = (
     "context_tokens", "web_search_requests", "speed", "inference_geo",
     "cost_input_usd", "cost_output_usd", "cost_cache_write_5m_usd", "cost_cache_write_1h_usd",
     "cost_cache_read_usd", "cost_web_search_usd", "cost_usd", "unpriced_reason", "source", "line",
+    "recovered_from_progress",
 )
 
 
@@ -49,6 +50,8 @@ def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session
                 "cost_usd": _usd(sum(cost)), "unpriced_reason": ""} if cost is not None else
                {"cost_usd": "", "unpriced_reason": f"no price for {why}"}),
             "source": r.source, "line": r.line,
+            # 1: a copy from the parent's progress line, the subagent's own line absent (issue 10): partial.
+            "recovered_from_progress": 1 if r.recovered else "",
         }
 
 

@@ -110,3 +110,25 @@ def test_meta_files_in_one_call_name_each_agent():
         return {a["agent"]: a["agent_type"] for a in rep["sessions"][0]["agents"]}
 
     assert types(True) == types(False) == {"a1": "Explore", "a2": "code-reviewer", "a3": None}
+
+
+def test_one_response_across_processes_bills_once(tmp_path, monkeypatch):
+    """Intent: the same response with and without requestId, and its progress copy, in files read by different
+    processes (pickled partial states), bills once — as in one process (issue 10)."""
+    from py_core import build_report, jobs
+    from tests.conftest import asst, jsonl
+    prog = {"type": "progress", "sessionId": "s1", "data": {"type": "agent_progress", "agentId": "a1", "message": {
+        "message": {"id": "m2", "model": "claude-haiku-4-5", "usage": {"input_tokens": 5, "output_tokens": 9}}}}}
+    logs = {"a.jsonl": jsonl(asst("m1", "r1", out=50)), "b.jsonl": jsonl(asst("m1", None, out=50), prog),
+            "c.jsonl": jsonl(asst("m1", "r9", out=50, sidechain=True, agent="a1"))}
+    files = []
+    for name, data in logs.items():
+        (tmp_path / name).write_bytes(data)
+        files.append((name, str(tmp_path / name), len(data)))
+    monkeypatch.setattr(jobs, "MIN_BYTES_PER_JOB", 1)  # a process per file, however small
+    assert len(jobs.plan(files, 3)) == 3
+    split = build_report(jobs.analyze_files(files, 3), tz="UTC")
+    single = build_report(jobs.analyze_files(files, 1), tz="UTC")
+    assert split == single
+    assert (split["totals"]["requests"], split["totals"]["requests_main"]) == (2, 1)
+    assert split["diagnostics"]["recovered_from_progress"]["requests"] == 1
