@@ -65,7 +65,9 @@ async function analyseLog(blob, name) {
   py.worker.postMessage({ id, type: "files", files: [{ name, file: blob }], last: true });
   const { job } = await part;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  return (await ask(py, { type: "finish", job, states: [], options: { tz } })).report;
+  const out = await ask(py, { type: "finish", job, states: [], options: { tz } });
+  if (out.nothing) throw new Error(`nothing to show: ${out.nothing}`); // not a $0 card (issue 10)
+  return out.report;
 }
 
 const STYLE = `

@@ -1,0 +1,69 @@
+"""Every output, byte for byte, as recorded before a refactor (issue 11: "byte-identical before and after").
+
+tests/golden.json holds the sha256 of each output (the outputs themselves would copy the shared real logs'
+paths and names into this repository). A change that alters an output on purpose re-records them:
+`TOKENSCOPE_RECORD_GOLDEN=1 python -m pytest tests/test_golden.py` — and says why in its commit.
+"""
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from py_core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden.json"
+RECORD = os.environ.get("TOKENSCOPE_RECORD_GOLDEN") == "1"
+FORMATS = {
+    "json": ["--json"], "csv": ["--csv"], "text": [], "share": ["--share", "--share-url", "http://x/"],
+    "html": ["--html", "{tmp}/out.html"], "card": ["--share", "--card", "{tmp}/card.svg"],
+}
+
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus  # noqa: E402
+
+
+def output(paths, fmt, tmp):
+    out = io.StringIO()
+    args = [a.format(tmp=tmp) for a in FORMATS[fmt]]
+    with contextlib.redirect_stdout(out):
+        assert main([*map(str, paths), "--tz", "UTC", *args]) == 0
+    if fmt == "html":
+        return (tmp / "out.html").read_bytes()
+    if fmt == "card":
+        return (tmp / "card.svg").read_bytes()
+    return out.getvalue().encode("utf-8")
+
+
+def check(name, paths, tmp):
+    recorded = json.loads(GOLDEN.read_text()) if GOLDEN.is_file() else {}
+    got = {f"{name}:{fmt}": hashlib.sha256(output(paths, fmt, tmp)).hexdigest() for fmt in FORMATS}
+    if RECORD:
+        recorded.update(got)
+        GOLDEN.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
+        return
+    assert got == {k: recorded.get(k) for k in got}
+
+
+def test_sample_outputs_are_unchanged(tmp_path):
+    """Intent: the sample's JSON, CSV, terminal, share, HTML and card outputs are the recorded bytes."""
+    check("sample", [ROOT / "web" / "sample.jsonl"], tmp_path)
+
+
+def test_real_log_outputs_are_unchanged(real_dir, tmp_path):
+    """Intent: on the shared real logs (all of them, and one 2.1.x session with its subagents) every output is the
+    recorded bytes."""
+    check("real", [real_dir], tmp_path)
+    check("real-2.1", [real_dir / "moredip__session-share"], tmp_path)
+
+
+def test_bench_corpus_outputs_are_unchanged(tmp_path_factory, tmp_path):
+    """Intent: on the 50 MB benchmark corpus every output is the recorded bytes."""
+    root = Path(corpus.generate(str(tmp_path_factory.mktemp("golden50")), 50))
+    check("corpus50", [root], tmp_path)
