@@ -82,7 +82,7 @@ def _inputs_digest():
 
 
 def core_version():
-    with open(os.path.join(ROOT, "py_core", "__init__.py"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "py_core", "version.py"), encoding="utf-8") as f:
         return re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
 
 

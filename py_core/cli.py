@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 
-from . import __version__
+from .version import __version__
 from .analyzer import clean_text
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable

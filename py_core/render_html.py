@@ -2,6 +2,7 @@
 
 from html import escape
 
+from . import present
 from .svg import charts, context_curve
 
 CSS = """
@@ -21,14 +22,8 @@ def _e(s):
     return escape("" if s is None else str(s), quote=True)
 
 
-def _money(x):
-    if x is None:
-        return "n/a"
-    return f"${x:,.2f}" if abs(x) >= 1 else f"${x:.4f}"
-
-
-def _pct(x):
-    return "n/a" if x is None else f"{x * 100:.0f}%"
+_money = present.money
+_pct = present.pct
 
 
 def _table(headers, rows):

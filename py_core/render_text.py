@@ -2,12 +2,15 @@
 
 import re
 
-from .svg import BUCKETS
+from . import present
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 BAR_WIDTH = 40
-# bucket, label, bar glyph: the buckets and labels of the SVG split (one table), a letter each for the bar
-SEGMENTS = tuple((key, label[0].lower() + label[1:], glyph) for (key, label, _colour), glyph in zip(BUCKETS, "RwWOis"))
+# bucket, label, bar glyph: present.BUCKETS, labels in lower case after the first word's capital
+SEGMENTS = tuple((b.key, b.label[0].lower() + b.label[1:], b.glyph) for b in present.BUCKETS)
+money = present.money_terminal
+pct = present.pct
+tokens = present.tokens
 
 
 def clean(text, width=None):
@@ -16,30 +19,6 @@ def clean(text, width=None):
     if width and len(s) > width:
         s = "…" + s[-(width - 1):]
     return s
-
-
-def money(x):
-    if x is None:
-        return "n/a"
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 1:
-        return f"${x:,.2f}"
-    return f"${x:.4f}"
-
-
-def pct(x):
-    return "n/a" if x is None else f"{x * 100:.0f}%"
-
-
-def tokens(n):
-    if n is None:
-        return "n/a"
-    if n >= 1_000_000:
-        return f"{n / 1e6:.2f}M"
-    if n >= 10_000:
-        return f"{n / 1e3:.0f}k"
-    return f"{n:,}"
 
 
 def bar(shares):

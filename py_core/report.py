@@ -8,7 +8,8 @@ import heapq
 import statistics
 from datetime import timezone
 
-from . import __version__, insights
+from . import insights
+from .version import __version__
 from .labels import label_parts
 from .pricing import PICO, PriceTable
 from .timeutil import day_function, parse_day, resolve_tz, tz_label

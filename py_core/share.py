@@ -9,15 +9,17 @@ import math
 import re
 from html import escape
 
+from . import present
+
 VERSION = "s1"
 # Model family codes, from the price table's canonical ids (claude-opus-4-7 -> o4.7, claude-3-5-haiku -> h3.5).
 _FAMILY = {"o": "Opus", "s": "Sonnet", "h": "Haiku", "f": "Fable", "m": "Mythos"}
 _NEW_ID = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d{1,2})(?:-(\d{1,2}))?$")
 _OLD_ID = re.compile(r"^claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)$")
 _CODE = re.compile(r"^(?:[oshfm]\d{1,2}(?:\.\d{1,2})?|x)$")
-SPLIT_KEYS = ("cache_read", "cache_write", "output", "input", "web_search")
-SPLIT_LABELS = ("Re-sent context (cache read)", "Cache write", "Output", "Fresh input", "Web search")
-SPLIT_COLOURS = ("#4e79a7", "#e15759", "#59a14f", "#b07aa1", "#9c755f")
+SPLIT_KEYS = tuple(b.key for b in present.SHARE_BUCKETS)
+SPLIT_LABELS = tuple(b.label for b in present.SHARE_BUCKETS)
+SPLIT_COLOURS = tuple(b.colour for b in present.SHARE_BUCKETS)
 
 
 def family_code(canonical):
@@ -139,19 +141,8 @@ def from_fragment(fragment):
     }
 
 
-def _fixed(x, nd):
-    """x with nd decimals, halves rounded up: web/share.js uses the same rule, so the card is byte-identical."""
-    return f"{math.floor(x * 10 ** nd + 0.5) / 10 ** nd:.{nd}f}"
-
-
-def _group(digits):
-    """'1234567' -> '1,234,567' (digits of a non-negative integer)."""
-    return f"{int(digits):,}"
-
-
-def _money(x):
-    whole, frac = _fixed(x, 2).split(".")
-    return f"${_group(whole)}.{frac}"
+_fixed = present.fixed
+_money = present.card_money
 
 
 def _duration(seconds):
@@ -159,12 +150,8 @@ def _duration(seconds):
     return f"{h} h {rest // 60:02d} min" if h else f"{rest // 60} min"
 
 
-def _tokens(n):
-    return f"{_fixed(n / 1e6, 2)}M" if n >= 1_000_000 else f"{_fixed(n / 1e3, 0)}k" if n >= 10_000 else f"{n:,}"
-
-
-def _pct_text(x):
-    return "n/a" if x is None else f"{_fixed(x, 0)}%"
+_tokens = present.card_tokens
+_pct_text = present.card_pct
 
 
 def headline(s):

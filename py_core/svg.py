@@ -7,15 +7,7 @@ Colours are attributes (a strict CSP forbids style attributes) and classes a pag
 
 from html import escape
 
-BUCKETS = (  # key, label, colour
-    ("cache_read", "Cache read (re-sent context)", "#4e79a7"),
-    ("cache_write_5m", "Cache write 5m", "#f28e2b"),
-    ("cache_write_1h", "Cache write 1h", "#e15759"),
-    ("output", "Output", "#59a14f"),
-    ("input", "Fresh input", "#b07aa1"),
-    ("web_search", "Web search", "#9c755f"),
-)
-
+from . import present
 
 def esc(s):
     return escape(str(s), quote=True)
@@ -27,22 +19,12 @@ def _n(x):
     return "0" if s in ("-0", "") else s
 
 
-def _money(x):
-    if x is None:
-        return "n/a"
-    return f"${x:,.2f}" if abs(x) >= 1 else f"${x:.4f}"
-
-
-def _tok(n):
-    if n >= 1_000_000:
-        return f"{n / 1e6:.2f}M"
-    if n >= 1000:
-        return f"{n / 1e3:.0f}k" if n >= 10_000 else f"{n / 1e3:.1f}k"
-    return str(int(n))
+_money = present.money
+_tok = present.axis_tokens
 
 
 def _pct(x):
-    return "n/a" if x is None else f"{x * 100:.1f}%"
+    return present.pct(x, 1)
 
 
 def split_bar(totals, width=640):
@@ -51,7 +33,7 @@ def split_bar(totals, width=640):
     share = totals["share_of_cost"]
     tokens = totals["tokens"]
     bar_h, legend_row = 28, 20
-    shown = [(k, label, colour) for k, label, colour in BUCKETS if (cost.get(k) or 0) > 0]
+    shown = [(b.key, b.label, b.colour) for b in present.BUCKETS if (cost.get(b.key) or 0) > 0]
     height = bar_h + 12 + legend_row * max(1, (len(shown) + 1) // 2)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-chart ts-split" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="img" aria-label="Cost split by bucket">']

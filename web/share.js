@@ -2,11 +2,15 @@
 // A port of py_core/share.py (from_fragment, card_svg, headline): tests/test_web.py renders the same summaries
 // with both and requires byte-identical SVG, so the two cannot drift apart.
 
+import { cardMoney, cardPct, cardTokens, fixed, group } from "./format.js";
+import { SHARE_BUCKETS } from "./vocab.js";
+
 const VERSION = "s1";
 const FAMILY = { o: "Opus", s: "Sonnet", h: "Haiku", f: "Fable", m: "Mythos" };
 const CODE = /^(?:[oshfm]\d{1,2}(?:\.\d{1,2})?|x)$/;
-const SPLIT_LABELS = ["Re-sent context (cache read)", "Cache write", "Output", "Fresh input", "Web search"];
-const SPLIT_COLOURS = ["#4e79a7", "#e15759", "#59a14f", "#b07aa1", "#9c755f"];
+// The card's five buckets, their labels and colours: py_core/present.py's SHARE_BUCKETS, via web/vocab.js.
+const SPLIT_LABELS = SHARE_BUCKETS.map((b) => b.label);
+const SPLIT_COLOURS = SHARE_BUCKETS.map((b) => b.colour);
 const FIELDS = {
   c: /^\d{1,12}(?:\.\d{1,2})?$/,
   r: /^(?:\d{1,3}(?:\.\d)?,){4}\d{1,3}(?:\.\d)?$/,
@@ -18,7 +22,7 @@ const FIELDS = {
 
 const NEW_ID = /^claude-(opus|sonnet|haiku|fable|mythos)-(\d{1,2})(?:-(\d{1,2}))?$/;
 const OLD_ID = /^claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)$/;
-const SPLIT_KEYS = ["cache_read", "cache_write", "output", "input", "web_search"];
+const SPLIT_KEYS = SHARE_BUCKETS.map((b) => b.key);
 const roundUp = (x, nd) => Math.floor(x * 10 ** nd + 0.5) / 10 ** nd;
 const pct = (x) => (x == null ? null : roundUp(x * 100, 1));
 
@@ -95,15 +99,9 @@ export function fromFragment(fragment) {
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
   .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
-// x with nd decimals, halves rounded up: py_core/share.py uses the same rule (_fixed).
-const fixed = (x, nd) => (Math.floor(x * 10 ** nd + 0.5) / 10 ** nd).toFixed(nd);
-const group = (digits) => String(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-const money = (x) => {
-  const [whole, frac] = fixed(x, 2).split(".");
-  return `$${group(whole)}.${frac}`;
-};
-const tokens = (n) => (n >= 1e6 ? `${fixed(n / 1e6, 2)}M` : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
-const pctText = (x) => (x == null ? "n/a" : `${fixed(x, 0)}%`);
+const money = cardMoney;
+const tokens = cardTokens;
+const pctText = cardPct;
 export const familyLabel = (code) => (code === "x" ? "other" : `${FAMILY[code[0]]} ${code.slice(1)}`);
 
 export function headline(s) {

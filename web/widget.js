@@ -9,37 +9,16 @@
 // --tokenscope-muted, --tokenscope-radius. Reports and summaries are drawn in JavaScript (web/share.js);
 // Python (Pyodide) is loaded only when some widget on the page is given raw JSONL, and then once for all.
 
+import { WorkerClient } from "./client.js";
 import { cardSvg, fromFragment, headline, summarize } from "./share.js";
 
 const BASE = new URL("./", import.meta.url);
 let booted = null; // one worker for every widget on the page: memoised, forgotten on failure so a retry works
-let seq = 0;
-
-function moduleWorker(url) {
-  if (url.origin === location.origin) return new Worker(url, { type: "module" });
-  // A module worker must come from the page's origin: a same-origin blob that imports the real one does.
-  const blob = new Blob([`import ${JSON.stringify(url.href)};`], { type: "text/javascript" });
-  return new Worker(URL.createObjectURL(blob), { type: "module" });
-}
 
 function pythonWorker() {
   if (!booted) {
-    booted = new Promise((resolve, reject) => {
-      const worker = moduleWorker(new URL("worker.mjs", BASE));
-      const pending = new Map();
-      worker.onmessage = (event) => {
-        const msg = event.data;
-        if (msg.type === "ready") resolve({ worker, pending });
-        else if (msg.type === "boot_error") reject(new Error(`${msg.message} ${msg.fix}`));
-        else if (pending.has(msg.id) && msg.type !== "progress") {
-          const p = pending.get(msg.id);
-          pending.delete(msg.id);
-          if (msg.type === "error") p.reject(new Error(msg.message));
-          else p.resolve(msg);
-        }
-      };
-      worker.onerror = (event) => reject(new Error(event.message || "the tokenscope worker failed to load"));
-    }).catch((err) => {
+    const client = new WorkerClient(new URL("worker.mjs", BASE));
+    booted = client.booted.then(() => client).catch((err) => {
       booted = null;
       throw err;
     });
@@ -47,25 +26,13 @@ function pythonWorker() {
   return booted;
 }
 
-function ask({ worker, pending }, msg) {
-  const id = `w${++seq}`;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, ...msg });
-  });
-}
-
 async function analyseLog(blob, name) {
   const py = await pythonWorker();
-  const id = `w${++seq}`;
-  const part = new Promise((resolve, reject) => {
-    py.pending.set(id, { resolve, reject });
-    py.worker.postMessage({ id, type: "part", keep: true });
-  });
-  py.worker.postMessage({ id, type: "files", files: [{ name, file: blob }], last: true });
-  const { job } = await part;
+  const part = py.request({ type: "part", keep: true });
+  py.post({ id: part.id, type: "files", files: [{ name, file: blob }], last: true });
+  const { job } = await part.done;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  const out = await ask(py, { type: "finish", job, states: [], options: { tz } });
+  const out = await py.request({ type: "finish", job, states: [], options: { tz } }).done;
   if (out.nothing) throw new Error(`nothing to show: ${out.nothing}`); // not a $0 card (issue 10)
   return out.report;
 }

@@ -1,0 +1,72 @@
+// DOM helpers of the page: every log-borne string reaches the page through textContent (el), and charts are SVG
+// that py_core built with every string escaped, parsed as SVG and imported (putSvg) — never innerHTML.
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "dataset") Object.assign(e.dataset, v);
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+export function putSvg(container, svgText) {
+  container.replaceChildren();
+  if (!svgText) return;
+  const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+  const root = doc.documentElement;
+  if (root.nodeName !== "svg") return;
+  root.removeAttribute("width");
+  root.removeAttribute("height");
+  container.append(document.importNode(root, true));
+}
+
+export function table(node, columns, rows) {
+  const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : "" }, c.label)));
+  const body = rows.map((r) => el("tr", {}, ...columns.map((c) => {
+    const v = c.get(r);
+    return el("td", { class: c.num ? "num" : "", dataset: { value: String(c.sort ? c.sort(r) : v) } }, c.fmt ? c.fmt(v) : v ?? "");
+  })));
+  node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+}
+
+export function sortableTable(node, columns, rows) {
+  let key = 1;
+  let dir = -1;
+  const draw = () => {
+    const sorted = [...rows].sort((a, b) => {
+      const x = columns[key].get(a);
+      const y = columns[key].get(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * dir;
+    });
+    const head = el("tr", {}, ...columns.map((c, i) => {
+      const b = el("button", { type: "button", class: "sort" }, c.label);
+      b.addEventListener("click", () => {
+        dir = key === i ? -dir : c.num ? -1 : 1;
+        key = i;
+        draw();
+      });
+      return el("th", { scope: "col", class: c.num ? "num" : "",
+                        "aria-sort": key === i ? (dir > 0 ? "ascending" : "descending") : "none" }, b);
+    }));
+    const body = sorted.map((r) => el("tr", {}, ...columns.map((c) => {
+      const v = c.get(r);
+      return el("td", { class: c.num ? "num" : "", dataset: { value: String(v) } }, c.fmt ? c.fmt(v) : v ?? "");
+    })));
+    node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+  };
+  draw();
+}
+
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,86 @@
+// Gathering input: drops (files and whole folders), the pickers, and what the paste box holds.
+
+import { isFragment } from "./share.js";
+
+const isLog = (name) => name.endsWith(".jsonl");
+const metaAgent = (name) => {
+  const m = /(?:^|\/)agent-([^/]+)\.meta\.json$/.exec(name);
+  return m ? m[1] : null;
+};
+
+async function readEntry(entry, prefix, out) {
+  if (entry.isFile) {
+    const file = await new Promise((res, rej) => entry.file(res, rej));
+    out.push({ name: prefix + entry.name, file, fromFolder: true });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+      if (!batch.length) break;
+      for (const e of batch) await readEntry(e, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+export async function filesFromDrop(dataTransfer) {
+  const out = [];
+  const entries = [];
+  for (const item of dataTransfer.items || []) {
+    const entry = item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+    if (entry) entries.push(entry);
+    else if (item.kind === "file") out.push({ name: item.getAsFile().name, file: item.getAsFile() });
+  }
+  for (const e of entries) {
+    if (e.isDirectory) {
+      // Labels relative to the dropped folder, as the CLI names files under a folder it is given.
+      const sub = [];
+      await readEntry(e, "", sub);
+      for (const f of sub) out.push({ ...f, name: f.name.slice(e.name.length + 1) });
+    } else {
+      await readEntry(e, "", out);
+    }
+  }
+  if (!out.length && dataTransfer.files) for (const f of dataTransfer.files) out.push({ name: f.name, file: f });
+  return out;
+}
+
+export function filesFromFolderInput(input) {
+  return [...input.files].map((f) => ({
+    name: (f.webkitRelativePath || f.name).split("/").slice(1).join("/") || f.name,
+    file: f,
+    fromFolder: true,
+  }));
+}
+
+// Folders contribute only logs and agent meta files; files picked one by one are all tried (and named if bad).
+export function partition(items) {
+  const files = [];
+  const metas = [];
+  let ignored = 0;
+  for (const it of items) {
+    const agent = metaAgent(it.name);
+    if (agent) metas.push({ agent_id: agent, file: it.file });
+    else if (!it.fromFolder || isLog(it.name)) files.push({ name: it.name, file: it.file });
+    else ignored += 1;
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files, metas, ignored };
+}
+
+// A CLI `--json` report is one JSON object with schema_version 1; a log is JSONL (one object per line).
+export function pastedReport(text) {
+  const t = text.trim();
+  if (!t.startsWith("{") || !/"schema_version"\s*:\s*1\b/.test(t.slice(0, 200))) return null;
+  try {
+    const rep = JSON.parse(t);
+    return rep && rep.schema_version === 1 && rep.totals && Array.isArray(rep.sessions) ? rep : null;
+  } catch {
+    return null; // not one JSON value: analysed as a log instead
+  }
+}
+
+export function shareFragmentIn(text) {
+  const at = text.indexOf("#s1&");
+  const frag = at >= 0 ? text.slice(at).trim() : text.trim();
+  return isFragment(frag) ? frag : null;
+}

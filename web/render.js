@@ -1,0 +1,150 @@
+// Drawing a report on the page: headline, charts (SVG from py_core), tables, insights, warnings. Formats and
+// bucket names come from py_core/present.py (web/vocab.js, web/format.js).
+
+import { $, el, putSvg, sortableTable, table } from "./dom.js";
+import { money, pct, tok } from "./format.js";
+import { BUCKETS } from "./vocab.js";
+
+let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
+
+export function render(report, charts, ignored) {
+  $("share-panel").hidden = true;
+  const t = report.totals;
+  $("results").hidden = false;
+  $("honest-label").textContent = report.label;
+  const set = (id, text, value) => {
+    $(id).textContent = text;
+    $(id).dataset.value = String(value);
+  };
+  set("h-cost", money(t.cost_usd) + (t.cost_excludes_unpriced ? "*" : ""), t.cost_usd);
+  set("h-turns", `${t.requests.toLocaleString("en-US")} (${t.requests_main.toLocaleString("en-US")} main, ${t.requests_subagent.toLocaleString("en-US")} subagent)`, t.requests);
+  const peak = Math.max(0, ...report.sessions.map((s) => s.peak_context_tokens));
+  set("h-peak", `${tok(peak)} tokens`, peak);
+  set("h-hit", pct(t.cache_hit_rate), t.cache_hit_rate);
+  set("h-resent", t.sessions > 1
+    ? `${pct(t.resent_share_pooled)} pooled · ${pct(t.resent_share_median_session)} median session`
+    : pct(t.resent_share_pooled), t.resent_share_pooled);
+
+  putSvg($("split-chart"), charts.split);
+  const b = t.cost_by_bucket_usd;
+  const sh = t.share_of_cost;
+  const tk = t.tokens;
+  table($("bucket-table"), [
+    { label: "Bucket", get: (r) => r[0] },
+    { label: "Cost", num: true, get: (r) => r[1], fmt: money },
+    { label: "Share", num: true, get: (r) => r[2], fmt: pct },
+    { label: "Tokens", num: true, get: (r) => r[3], fmt: (v) => (v == null ? "" : v.toLocaleString("en-US")) },
+  ], BUCKETS.map((k) => [k.label, b[k.key], sh[k.key], k.key in tk ? tk[k.key] : null]));
+
+  const select = $("session-select");
+  select.replaceChildren(...report.sessions.map((s) =>
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.session_id.slice(0, 8)} · ${s.project}`)));
+  if (charts.curve_session) select.value = charts.curve_session;
+  putSvg($("curve-chart"), charts.curve);
+  showNextTurn(report, charts.curve_session);
+  putSvg($("whatif-chart"), charts.whatif);
+  showInsights(report, charts.curve_session);
+  $("projects-section").hidden = report.projects.length < 2;
+  putSvg($("projects-chart"), charts.projects);
+  const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
+  const nt = latest && latest.next_turn;
+  set("h-next", nt ? `${money(nt.cost_usd)} at ${tok(nt.context_tokens)} context` : "n/a", nt ? nt.cost_usd : "");
+
+  $("days-section").hidden = report.days.length < 2;
+  putSvg($("days-chart"), charts.days);
+  // The tables (hundreds of rows for a whole projects folder) in a task of their own, so no single
+  // main-thread task grows past ~50 ms (issue 4).
+  setTimeout(() => renderTables(report, ignored), 0);
+}
+
+function renderTables(report, ignored) {
+  sortableTable($("sessions-table"), [
+    { label: "Session", get: (s) => s.session_id },
+    { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
+    { label: "Turns", num: true, get: (s) => s.requests },
+    { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok },
+    { label: "Re-sent", num: true, get: (s) => s.resent_share ?? -1, fmt: (v) => (v < 0 ? "n/a" : pct(v)) },
+    { label: "Compactions", num: true, get: (s) => s.compactions.length },
+    { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 16).replace("T", " ") },
+    { label: "Project", get: (s) => s.project },
+  ], report.sessions);
+
+  table($("models-table"), [
+    { label: "Model", get: (m) => m.model },
+    { label: "Priced as", get: (m) => m.priced_as || "no price — excluded" },
+    { label: "Requests", num: true, get: (m) => m.requests },
+    { label: "Cost", num: true, get: (m) => m.cost_usd, fmt: money },
+  ], report.models);
+  table($("agents-table"), [
+    { label: "Agent", get: (a) => a.agent_type },
+    { label: "Requests", num: true, get: (a) => a.requests },
+    { label: "Cost", num: true, get: (a) => a.cost_usd, fmt: money },
+  ], report.agents);
+
+  // The report words its warnings (structured, issue 10/11): the page shows their text, and adds only what
+  // Python never saw (files of a folder that are not logs).
+  const warn = [report.label, ...report.diagnostics.warnings.map((w) => w.text)];
+  if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
+  $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
+  $("results").scrollIntoView({ block: "start", behavior: "instant" });
+  performance.mark("tokenscope:analyze:end");
+  document.body.dataset.results = String(++renders);
+}
+
+export function showInsights(report, sessionId) {
+  const s = report.sessions.find((x) => x.session_id === sessionId);
+  if (!s) return;
+  const si = s.insights;
+  const w = si.what_if_compaction;
+  $("whatif-text").textContent = w.best
+    ? `Compacting at ${tok(w.best.threshold_tokens)} tokens would have saved ~${money(w.best.saving_usd)} (${w.best.compactions} compaction(s)).`
+    : "No compaction threshold would have saved money in this session.";
+  const f = si.fresh_session;
+  $("fresh-text").textContent = f.resets.length
+    ? `Starting fresh at its ${f.resets.length} longest idle gap(s) would have ${f.saving_usd >= 0 ? "saved" : "cost"} ~${money(Math.abs(f.saving_usd))}.`
+    : "No idle gap of 30 minutes or more to start a fresh session at.";
+  const m = si.idle_cache_misses;
+  $("misses-text").textContent = `${m.count} cache miss(es) after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
+  table($("misses-table"), [
+    { label: "Turn", num: true, get: (x) => x.turn },
+    { label: "When", get: (x) => (x.timestamp || "").slice(0, 19).replace("T", " ") },
+    { label: "Idle", num: true, get: (x) => x.idle_seconds, fmt: (v) => `${Math.round(v / 60)} min` },
+    { label: "Re-written", num: true, get: (x) => x.tokens_rewritten, fmt: tok },
+    { label: "Extra cost", num: true, get: (x) => x.extra_cost_usd, fmt: money },
+  ], m.misses);
+  table($("resident-table"), [
+    { label: "Turn", num: true, get: (x) => x.turn },
+    { label: "Added", num: true, get: (x) => x.tokens, fmt: tok },
+    { label: "Re-read by", num: true, get: (x) => x.later_turns, fmt: (v) => `${v} turns` },
+    { label: "Cost of staying", num: true, get: (x) => x.resident_cost_usd, fmt: money },
+  ], si.resident_context.largest);
+  const p = si.percentile;
+  $("rank-text").textContent = report.sessions.length > 1
+    ? `Among your ${report.sessions.length} sessions this one is at the ${p.cost}th percentile for cost, ${p.peak_context}th for peak context and ${p.turns}th for turns.`
+    : "";
+  $("assumptions").replaceChildren(...[w, f, m, si.resident_context].map((x) => el("li", {}, x.assumptions)));
+  const ins = report.insights;
+  $("reference-label").textContent = ins.reference.label;
+  const pctOr = (v) => (v == null ? "n/a" : pct(v));
+  table($("reference-table"), [
+    { label: "", get: (r) => r[0] },
+    { label: "Yours", num: true, get: (r) => r[1] },
+    { label: "Reference", num: true, get: (r) => r[2] },
+  ], [
+    ["Median session cost", money(ins.yours.median_session_cost_usd), money(ins.reference.median_session_cost_usd)],
+    ["Median session turns", ins.yours.median_session_turns ?? "n/a", ins.reference.median_session_turns],
+    ["Median peak context", tok(ins.yours.median_peak_context_tokens), tok(ins.reference.median_peak_context_tokens)],
+    ["Re-sent share, median session", pctOr(ins.yours.resent_share_median_session), pct(ins.reference.resent_share_median_session)],
+    ["Re-sent share, pooled", pctOr(ins.yours.resent_share_pooled), pct(ins.reference.resent_share_pooled)],
+    ["Cache hit rate, median session", pctOr(ins.yours.cache_hit_rate_median_session), pct(ins.reference.cache_hit_rate_median_session)],
+    ["Cache hit rate, pooled", pctOr(ins.yours.cache_hit_rate_pooled), pct(ins.reference.cache_hit_rate_pooled)],
+  ]);
+}
+
+export function showNextTurn(report, sessionId) {
+  const s = report && report.sessions.find((x) => x.session_id === sessionId);
+  const nt = s && s.next_turn;
+  $("next-turn").textContent = nt
+    ? `Next turn ≈ ${money(nt.cost_usd)}: ${nt.context_tokens.toLocaleString("en-US")} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).`
+    : "";
+}
