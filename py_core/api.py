@@ -20,7 +20,8 @@ from . import share
 from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
 from .pricing import PriceFileError, PriceTable
-from .report import build_report, nothing_billable
+from .diagnostics import nothing_billable
+from .report import build_report
 from .schema import conform_report
 from .svg import charts, context_curve, whatif_chart
 from .timeutil import TimeZoneError

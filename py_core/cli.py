@@ -10,7 +10,8 @@ from .version import __version__
 from .analyzer import clean_text
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
-from .report import build_report, nothing_billable
+from .diagnostics import nothing_billable
+from .report import build_report
 from .timeutil import TimeZoneError, parse_day, resolve_tz
 
 CHUNK = 1 << 20

@@ -3,9 +3,8 @@
 import csv
 import io
 
+from .priced import agent_types, priced_requests, project_of, usd
 from .pricing import PriceTable
-from .report import _agent_key, _price, _project_of, _resolve_agent_types, _usd, select
-from .timeutil import day_function, resolve_tz
 
 CSV_FIELDS = (
     "timestamp", "date", "session_id", "project", "agent", "agent_type", "model", "priced_as",
@@ -25,30 +24,29 @@ def _cell(v):
 
 
 def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False):
+    """One row per billed request: the report's selection and prices (priced.priced_requests), never re-run."""
     prices = prices or PriceTable.builtin()
-    day_of = day_function(resolve_tz(tz))
-    sel = select(analyzer, day_of, since, until, session, latest)
-    types = _resolve_agent_types(analyzer)
+    sel = priced_requests(analyzer, prices, tz, since, until, session, latest)
+    types = agent_types(analyzer)
     by_session = {}
-    for r in sel["requests"]:
-        by_session.setdefault(r.session_id, []).append((r, None))
-    projects = {sid: _project_of(pairs) for sid, pairs in by_session.items()}
-    for r in sel["requests"]:
-        cost, why = _price(prices, r)
-        ak = _agent_key(r)
+    for p in sel.priced:
+        by_session.setdefault(p.r.session_id, []).append(p.r)
+    projects = {sid: project_of(reqs) for sid, reqs in by_session.items()}
+    for p in sel.priced:
+        r, cost = p.r, p.costs
         yield {
-            "timestamp": r.timestamp, "date": day_of(r.ts), "session_id": r.session_id,
-            "project": projects[r.session_id], "agent": ak,
-            "agent_type": "main thread" if ak == "main" else types.get(r.agent_id, ""),
+            "timestamp": r.timestamp, "date": p.day, "session_id": r.session_id,
+            "project": projects[r.session_id], "agent": p.agent,
+            "agent_type": "main thread" if p.agent == "main" else types.get(r.agent_id, ""),
             "model": r.model, "priced_as": prices.resolve(r.model) or "",
             "input_tokens": r.input, "output_tokens": r.output, "cache_write_5m_tokens": r.cw5m,
             "cache_write_1h_tokens": r.cw1h, "cache_read_tokens": r.cache_read, "context_tokens": r.context,
             "web_search_requests": r.web_search, "speed": r.speed or "", "inference_geo": r.geo or "",
-            **({"cost_input_usd": _usd(cost[0]), "cost_output_usd": _usd(cost[1]),
-                "cost_cache_write_5m_usd": _usd(cost[2]), "cost_cache_write_1h_usd": _usd(cost[3]),
-                "cost_cache_read_usd": _usd(cost[4]), "cost_web_search_usd": _usd(cost[5]),
-                "cost_usd": _usd(sum(cost)), "unpriced_reason": ""} if cost is not None else
-               {"cost_usd": "", "unpriced_reason": f"no price for {why}"}),
+            **({"cost_input_usd": usd(cost.input), "cost_output_usd": usd(cost.output),
+                "cost_cache_write_5m_usd": usd(cost.cw5m), "cost_cache_write_1h_usd": usd(cost.cw1h),
+                "cost_cache_read_usd": usd(cost.read), "cost_web_search_usd": usd(cost.web),
+                "cost_usd": usd(sum(cost)), "unpriced_reason": ""} if cost is not None else
+               {"cost_usd": "", "unpriced_reason": f"no price for {p.unpriced}"}),
             "source": r.source, "line": r.line,
             # 1: a copy from the parent's progress line, the subagent's own line absent (issue 10): partial.
             "recovered_from_progress": 1 if r.recovered else "",

@@ -9,6 +9,7 @@ rate is explicit per model.
 import bisect
 import json
 import re
+from collections import namedtuple
 from importlib import resources
 
 # LiteLLM's per-token fields tokenscope reads; a tier suffix may follow the base name.
@@ -32,6 +33,8 @@ DERIVE = {
 }
 
 PICO = 10**12  # money is counted in integer pico-dollars
+# Per-token rates of one request, in pico-dollars, in the order of BASE_FIELDS (priced.Costs follows it too).
+Rates = namedtuple("Rates", "input cw5m cw1h read output")
 _DATE_SUFFIX = re.compile(r"(?:-|@)\d{8}$")
 _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _REGION_PREFIX = re.compile(r"^(?:(?:us|eu|apac|global|jp|au)\.)?anthropic\.")
@@ -248,6 +251,6 @@ class PriceTable:
             sc = fields.get("search_context_cost_per_query", self.default_search)
             if isinstance(sc, dict):
                 sc = sc.get("search_context_size_medium", self.default_search)
-            result = (tuple(out), round(sc * PICO))
+            result = (Rates(*out), round(sc * PICO))
         self._rate_cache[key] = result
         return result

@@ -1,0 +1,177 @@
+"""The report's diagnostics and warnings: what was read, what could not be, and what a reader must know.
+
+Warnings are structured (issue 10/11): `{kind, text, ...numbers}`; every view shows `text` and may pick by
+`kind`, never by matching the sentence. Kinds: unpriced_models, missing_subagents, recovered_from_progress,
+unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter.
+"""
+
+from .priced import usd
+
+SHOWN = 5  # names listed in a warning before "and N more"
+
+
+def _names(items, shown=SHOWN, sep=", "):
+    """'a, b, c and 4 more' (log text: views escape it)."""
+    items = list(items)
+    head = sep.join(items[:shown])
+    return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def diagnostics(a, sel, agent_types):
+    """The report's `diagnostics`: what was read, what was made of it, and the warnings (issue 10)."""
+    kept, session_note = sel.kept, sel.note
+    store = a.store
+    own_agents = store.own_agents()
+    missing = sorted(
+        ({"session_id": sid, "agent_id": aid} for aid, (sid, _t) in a.agent_links.items() if aid not in own_agents),
+        key=lambda d: (d["session_id"], d["agent_id"]),
+    )
+    # Spend recovered from progress lines (issue 10), over the requests the report covers.
+    rec_agents = {}
+    rec_total = 0
+    rec_n = 0
+    for p in sel.priced:
+        r, c = p.r, p.costs
+        if r.recovered:
+            rec_n += 1
+            g = rec_agents.get((r.session_id, r.agent_id))
+            if g is None:
+                g = rec_agents[(r.session_id, r.agent_id)] = [0, 0]
+            g[0] += 1
+            if c is not None:
+                g[1] += sum(c)
+                rec_total += sum(c)
+    recovered = {
+        "requests": rec_n, "cost_usd": usd(rec_total),
+        "agents": [{"session_id": sid, "agent_id": aid, "agent_type": agent_types.get(aid), "requests": n,
+                    "cost_usd": usd(pico)} for (sid, aid), (n, pico) in sorted(rec_agents.items())],
+    }
+    cut = store.cut_off([p.r for p in sel.priced])
+    kinds = dict(sorted(a.kinds.items()))
+    malformed_files = [
+        {"file": name, "count": count, "first": [{"line": n, "reason": why} for n, why in samples]}
+        for name, (count, samples) in sorted(a.malformed.items())
+    ]
+    utf8_files = [{"file": name, "count": count, "first": lines}
+                  for name, (count, lines) in sorted(a.invalid_utf8.items())]
+    unreadable = [{"file": name, "reason": why} for name, why in sorted(a.unreadable.items())]
+    ignored = dict(sorted(a.ignored_usage.items()))
+    warnings = _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored,
+                         sorted(a.empty_files), session_note)
+    return {
+        "files": len(a.files),
+        "empty_files": sorted(a.empty_files),
+        "unreadable_files": unreadable,
+        "lines_read": a.lines_read,
+        "bytes_read": a.bytes_read,
+        "lines_by_kind": kinds,
+        "usage_lines": store.usage_lines,
+        "billed_requests": kept,
+        "duplicate_lines_collapsed": store.usage_lines - len(store.by_key),
+        "sidechain_replays_dropped": store.replays(),
+        "progress_copies": store.progress_copies,
+        "recovered_from_progress": recovered,
+        "cut_off_mid_stream": {"requests": len(cut), "output_tokens": sum(r.output for r in cut)},
+        "synthetic_lines_skipped": a.kinds.get("synthetic", 0),
+        "blank_lines": a.kinds.get("blank", 0),
+        "invalid_utf8_lines": a.invalid_utf8_lines,
+        "invalid_utf8": utf8_files,
+        "ignored_usage_values": {"count": sum(ignored.values()), "by_field": ignored},
+        "unknown_line_types": dict(sorted(a.unknown_types.items())),
+        "malformed": {"count": a.kinds.get("malformed", 0), "by_reason": dict(sorted(a.malformed_reasons.items())),
+                      "files": malformed_files},
+        "missing_subagents": missing,
+        "warnings": warnings,
+    }
+
+
+def unpriced_warning(unpriced_models):
+    """The warning of models without a price (report.build_report puts it first)."""
+    return {"kind": "unpriced_models", "count": sum(u["requests"] for u in unpriced_models),
+            "text": "no price for " + _names(f"{u['model']} ({u['requests']} request(s), {u['tokens']:,} tokens)"
+                                             for u in unpriced_models)
+                    + ": not in the total (add prices with --prices FILE or .tokenscope.json)"}
+
+
+def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored, empty, session_note):
+    """Structured warnings (issue 10/11): a kind, its numbers, and the sentence every view shows."""
+    out = []
+    if missing:
+        rec_ids = {g["agent_id"] for g in recovered["agents"]}
+        got = [m for m in missing if m["agent_id"] in rec_ids]
+        text = (f"{len(missing)} subagent(s) are named in the logs but none of their own lines were given "
+                f"({_names(m['agent_id'] for m in missing)})")
+        if got:
+            text += (f": {recovered['requests']} of their requests (${recovered['cost_usd']:,.4f}) were recovered "
+                     "from progress lines — partial; add the session's folder for exact numbers")
+            if len(got) < len(missing):
+                text += f"; the spend of the other {len(missing) - len(got)} is missing from these totals"
+        else:
+            text += ": their spend is missing from these totals"
+        out.append({"kind": "missing_subagents", "count": len(missing), "recovered_requests": recovered["requests"],
+                    "recovered_cost_usd": recovered["cost_usd"], "text": text})
+    elif recovered["requests"]:
+        out.append({"kind": "recovered_from_progress", "count": recovered["requests"],
+                    "cost_usd": recovered["cost_usd"],
+                    "text": f"{recovered['requests']} subagent request(s) (${recovered['cost_usd']:,.4f}) were "
+                            "recovered from progress lines — partial; add the session's folder for exact numbers"})
+    if unreadable:
+        out.append({"kind": "unreadable_files", "count": len(unreadable),
+                    "text": f"{len(unreadable)} file(s) were not read and are not in these totals: "
+                            + _names((f"{u['file']}: {u['reason']}" for u in unreadable), sep="; ")})
+    if malformed_files:
+        n = sum(f["count"] for f in malformed_files)
+        out.append({"kind": "malformed_lines", "count": n, "files": len(malformed_files),
+                    "text": f"{n} line(s) could not be read: " + _names((
+                        f"{f['file']}: {f['count']} unreadable line(s), first at line(s) "
+                        f"{', '.join(str(x['line']) for x in f['first'])} ({f['first'][0]['reason']})"
+                        for f in malformed_files), sep="; ")})
+    if utf8_files:
+        n = sum(f["count"] for f in utf8_files)
+        out.append({"kind": "invalid_utf8", "count": n, "files": len(utf8_files),
+                    "text": f"{n} line(s) held bytes that are not UTF-8 and were read with replacement characters: "
+                            + _names((f"{f['file']}: {f['count']} line(s), first at line(s) "
+                                      f"{', '.join(map(str, f['first']))}" for f in utf8_files), sep="; ")})
+    if ignored:
+        n = sum(ignored.values())
+        out.append({"kind": "ignored_usage_values", "count": n,
+                    "text": f"{n} usage value(s) were ignored (negative, absurdly large or not a whole number) and "
+                            "counted as 0: " + _names(f"{k} ×{v}" for k, v in ignored.items())})
+    if empty:
+        out.append({"kind": "empty_files", "count": len(empty),
+                    "text": f"{len(empty)} empty file(s) (0 bytes), nothing to read: " + _names(empty)})
+    if session_note:
+        out.append({"kind": "session_filter", "text": session_note})
+    return out
+
+
+def nothing_billable(report, filtered=False):
+    """Why a report has nothing to show (issue 10: an error, not a $0 report), in one line; None when it has.
+
+    Shared by the CLI (exit 1 with this line) and the page (this line beside the input, no dashboard).
+    """
+    t = report["totals"]
+    if t["requests"] or t["user_prompts"]:
+        return None
+    d = report["diagnostics"]
+    for w in d["warnings"]:
+        if w["kind"] == "session_filter":
+            return w["text"]
+    read = (f"{d['files']} file(s), {d['lines_read']:,} line(s) read"
+            + (f", {len(d['unreadable_files'])} could not be read" if d["unreadable_files"] else ""))
+    if filtered:
+        o = report["options"]
+        span = " ".join(x for x in (f"from {o['since']}" if o["since"] else "",
+                                     f"to {o['until']}" if o["until"] else "") if x)
+        return f"no requests {span or 'match the filters'} ({read})"
+    why = []
+    if d["malformed"]["count"]:
+        why.append(f"{d['malformed']['count']:,} line(s) are not log lines")
+    if d["empty_files"]:
+        why.append(f"{len(d['empty_files'])} empty file(s)")
+    if d["unreadable_files"]:
+        why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:SHOWN]))
+    if d["synthetic_lines_skipped"]:
+        why.append(f"{d['synthetic_lines_skipped']:,} placeholder line(s) (API errors, usage-limit notices)")
+    return (f"no billable requests: {read}, and none carries API usage (Claude Code logs each response with its "
+            "token counts on an assistant line)" + (f" — {'; '.join(why)}" if why else ""))
