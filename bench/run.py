@@ -193,7 +193,8 @@ def browser_runs(projects, repeats, cli_report, workers=1):
     from playwright.sync_api import sync_playwright
 
     import serve
-    serve.vendor(log=lambda *a: None)
+    import vendor
+    vendor.vendor(log=lambda *a: None)
     os.environ["TOKENSCOPE_QUIET"] = "1"
     srv = serve.make_server("127.0.0.1", 0)
     threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -4,14 +4,8 @@ The web worker calls exactly this, and so do the tests. A request names an `op` 
 (one analysis); file bytes travel beside the JSON, never inside it. Responses are plain JSON
 strings, so no Python object leaks into JavaScript.
 
-ops: begin · open {source} · feed {source} + bytes · close {source} · file {source} + bytes (open, feed and
-     close of a source that fits in one buffer: one call instead of three) · unreadable {source, reason} · meta {agent_id} + bytes, or
-     {agent_ids, sizes} + their bytes back to back ·
-     report {tz, since, until, session, latest, chart_session, view} (-> {report, charts, nothing: why there is
-     nothing to show, or null}) · json (-> the last report, whole) ·
-     csv {...same filters} · chart {session_id} · share {url} (-> the privacy-safe summary of the last report) ·
-     charts {report, session_id} and share {report, url}: for a pasted --json report, no job needed ·
-     export (-> {state}: this job's analysis as plain JSON) · import {state} (merge another job's) · end
+The operations are the table OPS at the end of this file, one handler each with its request in its docstring;
+docs/ARCHITECTURE.md lists them with the page's and the reader's messages.
 """
 
 import json
@@ -105,107 +99,173 @@ def _share(rep, url):
             "svg": share.card_svg(summary)}
 
 
+# ---- the operations: one handler each; OPS below is the table (docs/ARCHITECTURE.md lists them) ----------------
+# Handlers that need no job take (req, data); the others (job, req, data).
+
+def op_begin(req, _data):
+    """Start a job (one analysis), with optional extra prices {prices, prices_name}."""
+    prices = PriceTable.builtin()
+    if req.get("prices") is not None:
+        prices = prices.with_overrides(req["prices"], req.get("prices_name", "price file"))
+    _jobs[str(req.get("job", "default"))] = _Job(prices)
+    return {"ok": True}
+
+
+def op_charts(req, _data):
+    """{report, session_id?}: the charts of a pasted --json report (no job). The report is untrusted (issue 10):
+    conformed to the schema first, and returned so the page draws its tables from it, never from the paste."""
+    rep = conform_report(req["report"])
+    sid = req.get("session_id")
+    out = charts(rep, sid)
+    if sid:
+        s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
+        out["curve"] = context_curve(s) if s else ""
+        out["whatif"] = whatif_chart(s) if s else ""
+    return {"charts": out, "report": rep}
+
+
+def op_share_report(req, _data):
+    """{report, url}: the share summary of a pasted --json report (no job)."""
+    return _share(conform_report(req["report"]), req.get("url"))
+
+
+def op_open(job, req, _data):
+    """{source}: start feeding a source in several `feed` calls."""
+    job.sources[req["source"]] = job.analyzer.open(req["source"])
+    job.report = None
+    return {"ok": True}
+
+
+def op_feed(job, req, data):
+    """{source} + bytes: the next chunk of an open source (any size; a line may span chunks)."""
+    job.sources[req["source"]].feed(data or b"")
+    return {"ok": True}
+
+
+def op_close(job, req, _data):
+    """{source}: the source has ended (its last line may lack a newline)."""
+    job.sources.pop(req["source"]).close()
+    return {"ok": True}
+
+
+def op_file(job, req, data):
+    """{source} + bytes: a whole source in one call (open, feed and close: most logs fit one buffer)."""
+    src = job.analyzer.open(req["source"])
+    src.feed(data or b"")
+    src.close()
+    job.report = None
+    return {"ok": True}
+
+
+def op_unreadable(job, req, _data):
+    """{source, reason}: a file the page could not read, or that is not a log: named in the report."""
+    job.analyzer.add_unreadable(req["source"], req["reason"])
+    job.report = None
+    return {"ok": True}
+
+
+def op_meta(job, req, data):
+    """{agent_id} + bytes, or {agent_ids, sizes} + their bytes back to back: agent-*.meta.json files (a projects
+    folder holds hundreds: one call)."""
+    if "agent_ids" in req:
+        pos = 0
+        for aid, size in zip(req["agent_ids"], req["sizes"]):
+            job.analyzer.add_agent_meta(aid, (data or b"")[pos:pos + size])
+            pos += size
+    else:
+        job.analyzer.add_agent_meta(req["agent_id"], data or b"")
+    job.report = None
+    return {"ok": True}
+
+
+def op_report(job, req, _data):
+    """{tz, since, until, session, latest, chart_session, view}: the report and its charts, and `nothing`: why there
+    is nothing to show (issue 10), or null. With `view`, what a page draws from: no context curves (issue 4:
+    building them all was most of the report's time in wasm); the page asks for one curve at a time (`chart`)
+    and for the whole report (`json`) when the user downloads it."""
+    _close_sources(job)
+    job.filters = _filters(req)
+    job.report = None
+    if req.get("view"):
+        chosen = req.get("chart_session") or "top"
+        rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, **job.filters)
+        out = charts(rep, None if chosen == "top" else chosen)
+        for s in rep["sessions"]:
+            s["context_curve"] = []  # drawn above; the page needs no points
+        job.view = rep
+        return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
+    job.report = build_report(job.analyzer, job.prices, **job.filters)
+    return {"report": job.report, "charts": charts(job.report, req.get("chart_session")),
+            "nothing": nothing_billable(job.report, _filtered(job))}
+
+
+def op_json(job, _req, _data):
+    """The last report, whole (context curves included): what Download JSON saves."""
+    if job.report is None:
+        job.report = build_report(job.analyzer, job.prices, **job.filters)
+    return job.report
+
+
+def op_chart(job, req, _data):
+    """{session_id}: the context curve and what-if chart of one session."""
+    rep = job.report or job.view
+    s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None) if rep else None
+    return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"]),
+            "whatif": whatif_chart(s) if s else ""}
+
+
+def op_share(job, req, _data):
+    """{url}: the privacy-safe summary of the last report (card, link, Markdown)."""
+    return _share(job.report or job.view or build_report(job.analyzer, job.prices, **job.filters), req.get("url"))
+
+
+def op_csv(job, req, _data):
+    """{tz, since, until, session, latest}: one CSV row per billed request."""
+    return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
+
+
+def op_export(job, _req, _data):
+    """This job's analysis as plain JSON ({state}), for another worker to import."""
+    _close_sources(job)
+    return {"state": job.analyzer.export()}
+
+
+def op_import(job, req, _data):
+    """{state} as `export` gave it, or {from: export's whole answer} (the page passes a helper's answer through
+    untouched): merged into this job."""
+    state = req["from"]["state"] if "from" in req else req["state"]
+    job.analyzer.merge(Analyzer.from_export(state))
+    job.report = None
+    return {"ok": True}
+
+
+def op_end(req, _data):
+    """Forget a job."""
+    _jobs.pop(str(req.get("job", "default")), None)
+    return {"ok": True}
+
+
+# name -> (handler, needs a job)
+OPS = {
+    "begin": (op_begin, False), "end": (op_end, False), "charts": (op_charts, False),
+    "open": (op_open, True), "feed": (op_feed, True), "close": (op_close, True), "file": (op_file, True),
+    "unreadable": (op_unreadable, True), "meta": (op_meta, True),
+    "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True),
+    "share": (op_share, True), "csv": (op_csv, True), "export": (op_export, True), "import": (op_import, True),
+}
+
+
 def _dispatch(req, data):
     op = req["op"]
-    job_id = str(req.get("job", "default"))
-    if op == "begin":
-        prices = PriceTable.builtin()
-        if req.get("prices") is not None:
-            prices = prices.with_overrides(req["prices"], req.get("prices_name", "price file"))
-        _jobs[job_id] = _Job(prices)
-        return {"ok": True}
-    if op == "charts":
-        # A report pasted into the page: drawn, not re-analysed.
-        # Untrusted (issue 10): conformed to the schema first, so numbers are numbers and strings strings; the
-        # page draws its tables from the conformed report it gets back, never from the pasted text.
-        rep = conform_report(req["report"])
-        sid = req.get("session_id")
-        out = charts(rep, sid)
-        if sid:
-            s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
-            out["curve"] = context_curve(s) if s else ""
-            out["whatif"] = whatif_chart(s) if s else ""
-        return {"charts": out, "report": rep}
     if op == "share" and "report" in req:
-        return _share(conform_report(req["report"]), req.get("url"))
+        return op_share_report(req, data)  # a pasted report's share card: no job
+    if not isinstance(op, str) or op not in OPS:
+        raise KeyError(f"unknown op {op!r}")
+    handler, needs_job = OPS[op]
+    if not needs_job:
+        return handler(req, data)
+    job_id = str(req.get("job", "default"))
     job = _jobs.get(job_id)
     if job is None:
         raise KeyError(f"no job {job_id!r}: send op 'begin' first")
-    if op == "open":
-        job.sources[req["source"]] = job.analyzer.open(req["source"])
-        job.report = None
-        return {"ok": True}
-    if op == "feed":
-        job.sources[req["source"]].feed(data or b"")
-        return {"ok": True}
-    if op == "close":
-        job.sources.pop(req["source"]).close()
-        return {"ok": True}
-    if op == "file":
-        src = job.analyzer.open(req["source"])
-        src.feed(data or b"")
-        src.close()
-        job.report = None
-        return {"ok": True}
-    if op == "unreadable":
-        # A file the page could not read, or that is not a log (a PNG among the logs): named in the report.
-        job.analyzer.add_unreadable(req["source"], req["reason"])
-        job.report = None
-        return {"ok": True}
-    if op == "meta":
-        if "agent_ids" in req:
-            # Many meta files in one call (a projects folder holds hundreds): their bytes back to back,
-            # `sizes` saying where each ends.
-            pos = 0
-            for aid, size in zip(req["agent_ids"], req["sizes"]):
-                job.analyzer.add_agent_meta(aid, (data or b"")[pos:pos + size])
-                pos += size
-        else:
-            job.analyzer.add_agent_meta(req["agent_id"], data or b"")
-        job.report = None
-        return {"ok": True}
-    if op == "report":
-        _close_sources(job)
-        job.filters = _filters(req)
-        job.report = None
-        if req.get("view"):
-            # What a page draws from: no context curves (issue 4: building them all was most of the
-            # report's time in wasm). The page asks for one curve at a time with `chart`, and for the
-            # whole report with `json` when the user downloads it.
-            chosen = req.get("chart_session") or "top"
-            rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, **job.filters)
-            out = charts(rep, None if chosen == "top" else chosen)
-            for s in rep["sessions"]:
-                s["context_curve"] = []  # drawn above; the page needs no points
-            job.view = rep
-            return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
-        job.report = build_report(job.analyzer, job.prices, **job.filters)
-        return {"report": job.report, "charts": charts(job.report, req.get("chart_session")),
-                "nothing": nothing_billable(job.report, _filtered(job))}
-    if op == "json":
-        if job.report is None:
-            job.report = build_report(job.analyzer, job.prices, **job.filters)
-        return job.report
-    if op == "chart":
-        rep = job.report or job.view
-        s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None) if rep else None
-        return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"]),
-                "whatif": whatif_chart(s) if s else ""}
-    if op == "share":
-        return _share(job.report or job.view or build_report(job.analyzer, job.prices, **job.filters), req.get("url"))
-    if op == "csv":
-        return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
-    if op == "export":
-        _close_sources(job)
-        return {"state": job.analyzer.export()}
-    if op == "import":
-        # {"state": ...} as `export` gave it, or {"from": <export's whole response>} (the page passes
-        # a helper worker's answer through untouched).
-        state = req["from"]["state"] if "from" in req else req["state"]
-        job.analyzer.merge(Analyzer.from_export(state))
-        job.report = None
-        return {"ok": True}
-    if op == "end":
-        _jobs.pop(job_id, None)
-        return {"ok": True}
-    raise KeyError(f"unknown op {op!r}")
+    return handler(job, req, data)

@@ -8,13 +8,13 @@ import sys
 
 from .version import __version__
 from .analyzer import clean_text
+from .jobs import analyze_files, default_jobs, feed_stream
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
 from .report import build_report
 from .timeutil import TimeZoneError, parse_day, resolve_tz
 
-CHUNK = 1 << 20
 USER_PRICE_FILE = ".tokenscope.json"
 
 
@@ -74,21 +74,6 @@ def _fail(msg, code=2):
     return code
 
 
-def _read_stream(analyzer, label, stream):
-    """Feed a stream (stdin, a named FIFO) to the analyzer; a read error is named, never raised."""
-    src = analyzer.open(label)
-    try:
-        while True:
-            chunk = stream.read(CHUNK)
-            if not chunk:
-                break
-            src.feed(chunk)
-    except OSError as exc:
-        analyzer.add_unreadable(label, f"read error after {src.splitter.bytes_read:,} bytes: {exc.strerror or exc}")
-    finally:
-        src.close()
-
-
 def _read_fifo(analyzer, label, path):
     """A FIFO named on the command line (`tokenscope <(cat log)`) is read like stdin. Opened without blocking,
     so a FIFO nobody writes to is an empty input, not a hang (issue 10)."""
@@ -99,7 +84,7 @@ def _read_fifo(analyzer, label, path):
         return
     os.set_blocking(fd, True)
     with os.fdopen(fd, "rb") as fh:
-        _read_stream(analyzer, label, fh)
+        feed_stream(analyzer, label, fh)
 
 
 def _collect(roots, explicit):
@@ -212,10 +197,9 @@ def _main(argv):
     if n_logs == 0 and not problems:
         return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
 
-    from .jobs import analyze_files, default_jobs
     analyzer = analyze_files(files, args.jobs or default_jobs())
     if "-" in roots:
-        _read_stream(analyzer, "<stdin>", sys.stdin.buffer)
+        feed_stream(analyzer, "<stdin>", sys.stdin.buffer)
     for label, path in fifos:
         _read_fifo(analyzer, label, path)
     for label, why in problems:

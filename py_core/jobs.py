@@ -14,23 +14,33 @@ CHUNK = 1 << 20
 MIN_BYTES_PER_JOB = 8_000_000  # below this a process costs more than it saves
 
 
-def feed_file(analyzer, label, path):
-    """Stream one file into the analyzer; a file that cannot be opened or read is named, never raised
-    (issue 10: the lines read before a read error still count, and the report says the file is partial)."""
+def feed_stream(analyzer, label, stream):
+    """Stream a binary file object into the analyzer as source `label`; a read error is named in the report, never
+    raised (issue 10: the lines read before it still count, and the report says the file is partial)."""
     src = analyzer.open(label)
     try:
-        with open(path, "rb") as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    break
-                src.feed(chunk)
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            src.feed(chunk)
     except OSError as exc:
         done = src.splitter.bytes_read
         why = exc.strerror or str(exc)
         analyzer.add_unreadable(label, f"read error after {done:,} bytes: {why}" if done else why)
     finally:
         src.close()
+
+
+def feed_file(analyzer, label, path):
+    """Stream the file at `path`; one that cannot be opened is named like one that cannot be read."""
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        analyzer.add_unreadable(label, exc.strerror or str(exc))
+        return
+    with fh:
+        feed_stream(analyzer, label, fh)
 
 
 def _work(batch):

@@ -10,6 +10,7 @@ label, colour or format rule is copied by hand into JavaScript.
 import json
 import math
 from collections import namedtuple
+from decimal import ROUND_HALF_UP, Decimal
 
 Bucket = namedtuple("Bucket", "key label colour glyph")
 
@@ -22,14 +23,18 @@ BUCKETS = (
     Bucket("input", "Fresh input", "#b07aa1", "i"),
     Bucket("web_search", "Web search", "#9c755f", "s"),
 )
-# The share card's five (both cache writes in one), in its order.
+_BY_KEY = {b.key: b for b in BUCKETS}
+# The share card's five, in its order: both cache writes in one (in the 1-hour write's colour), cache read named
+# for what it is to a reader of the card.
 SHARE_BUCKETS = (
-    Bucket("cache_read", "Re-sent context (cache read)", "#4e79a7", "R"),
-    Bucket("cache_write", "Cache write", "#e15759", "W"),
-    Bucket("output", "Output", "#59a14f", "O"),
-    Bucket("input", "Fresh input", "#b07aa1", "i"),
-    Bucket("web_search", "Web search", "#9c755f", "s"),
+    _BY_KEY["cache_read"]._replace(label="Re-sent context (cache read)"),
+    Bucket("cache_write", "Cache write", _BY_KEY["cache_write_1h"].colour, "W"),
+    _BY_KEY["output"], _BY_KEY["input"], _BY_KEY["web_search"],
 )
+
+# Chart colours beside the buckets': the curve and bars, compaction marks, savings and costs of a what-if, grids.
+CHART = {"line": "#4e79a7", "compaction": "#e15759", "saving": "#59a14f", "cost": "#e15759",
+         "grid": "#8884", "axis": "#8888"}
 
 NA = "n/a"
 # Format rules as data, so JavaScript formats with the same rules (web/vocab.js).
@@ -41,15 +46,25 @@ FORMATS = {
 }
 
 
+def decimal_text(x, decimals, grouped=False):
+    """x with `decimals` decimals, rounded half up on its exact binary value, as JavaScript's toFixed does (so the
+    page and Python agree to the character: web/format.js `decimalText`); thousands grouped on request; no sign
+    when it rounds to zero."""
+    d = Decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if not d:
+        d = abs(d)
+    return format(d, f"{',' if grouped else ''}.{decimals}f")
+
+
 def money(x, whole_from=None):
     """USD: `$1,234.56` from a dollar (whole dollars from `whole_from`), `$0.1234` below, `n/a` for None."""
     if x is None:
         return NA
     if whole_from is not None and abs(x) >= whole_from:
-        return f"${x:,.0f}"
+        return "$" + decimal_text(x, 0, True)
     if abs(x) >= 1:
-        return f"${x:,.{FORMATS['money']['decimals']}f}"
-    return f"${x:.{FORMATS['money']['small_decimals']}f}"
+        return "$" + decimal_text(x, FORMATS["money"]["decimals"], True)
+    return "$" + decimal_text(x, FORMATS["money"]["small_decimals"])
 
 
 def money_terminal(x):
@@ -58,7 +73,7 @@ def money_terminal(x):
 
 def pct(x, decimals=FORMATS["pct"]["decimals"]):
     """A share (0-1) as a percentage, `n/a` for None."""
-    return NA if x is None else f"{x * 100:.{decimals}f}%"
+    return NA if x is None else decimal_text(x * 100, decimals) + "%"
 
 
 def tokens(n):
@@ -66,9 +81,9 @@ def tokens(n):
     if n is None:
         return NA
     if n >= 1_000_000:
-        return f"{n / 1e6:.2f}M"
+        return decimal_text(n / 1e6, FORMATS["tokens"]["millions_decimals"]) + "M"
     if n >= FORMATS["tokens"]["thousands_from"]:
-        return f"{n / 1e3:.0f}k"
+        return decimal_text(n / 1e3, 0) + "k"
     return f"{n:,}"
 
 
@@ -107,6 +122,7 @@ def vocab_js():
     data = {
         "BUCKETS": [b._asdict() for b in BUCKETS],
         "SHARE_BUCKETS": [b._asdict() for b in SHARE_BUCKETS],
+        "CHART": CHART,
         "FORMATS": FORMATS,
         "NA": NA,
     }

@@ -19,6 +19,7 @@ def _n(x):
     return "0" if s in ("-0", "") else s
 
 
+C = present.CHART
 _money = present.money
 _tok = present.axis_tokens
 
@@ -97,7 +98,7 @@ def context_curve(session, width=640, height=240, max_points=600):
     for t in ymax:
         y = py(t)
         out.append(f'<line class="ts-grid" x1="{pad_l}" x2="{width - pad_r}" y1="{_n(y)}" y2="{_n(y)}" '
-                   f'stroke="#8884" stroke-width="1"/>'
+                   f'stroke="{C["grid"]}" stroke-width="1"/>'
                    f'<text class="ts-text" x="{pad_l - 6}" y="{_n(y + 4)}" text-anchor="end" font-size="11" '
                    f'fill="currentColor">{_tok(t)}</text>')
     for t in _ticks(n, 5):
@@ -109,7 +110,7 @@ def context_curve(session, width=640, height=240, max_points=600):
     out.append(f'<text class="ts-text" x="{pad_l}" y="{height - 8}" font-size="11" fill="currentColor" '
                f'text-anchor="end" dx="-6">turn</text>')
     pts = " ".join(f"{_n(px(i))},{_n(py(p['context_tokens']))}" for i, p in enumerate(curve))
-    out.append(f'<polyline class="ts-line" points="{pts}" fill="none" stroke="#4e79a7" stroke-width="1.5"/>')
+    out.append(f'<polyline class="ts-line" points="{pts}" fill="none" stroke="{C["line"]}" stroke-width="1.5"/>')
     # Compactions sit before the first turn after them.
     stamps = [p.get("timestamp") or "" for p in curve]
     for c in session.get("compactions") or []:
@@ -119,7 +120,7 @@ def context_curve(session, width=640, height=240, max_points=600):
         after = f" → {_tok(c['post_tokens'])}" if c.get("post_tokens") is not None else ""
         before = _tok(c["pre_tokens"]) if c.get("pre_tokens") is not None else "?"
         out.append(f'<line class="ts-compaction" x1="{_n(x)}" x2="{_n(x)}" y1="{pad_t}" y2="{pad_t + ph}" '
-                   f'stroke="#e15759" stroke-width="2" stroke-dasharray="4 3">'
+                   f'stroke="{C["compaction"]}" stroke-width="2" stroke-dasharray="4 3">'
                    f"<title>Compaction ({esc(c.get('trigger') or 'unknown')}) at {esc(ts)}: "
                    f"{before}{after} tokens</title></line>")
     step = max(1, -(-n // max_points))
@@ -128,7 +129,7 @@ def context_curve(session, width=640, height=240, max_points=600):
         j = max(range(i, min(i + step, n)), key=lambda k: curve[k]["context_tokens"])
         p = curve[j]
         out.append(f'<circle class="ts-point" cx="{_n(px(j))}" cy="{_n(py(p["context_tokens"]))}" r="2.5" '
-                   f'fill="#4e79a7"><title>Turn {j + 1} · {esc(p.get("timestamp") or "")} · '
+                   f'fill="{C["line"]}"><title>Turn {j + 1} · {esc(p.get("timestamp") or "")} · '
                    f"{p['context_tokens']:,} context tokens · {_money(p.get('cost_usd'))} · "
                    f"{esc(p.get('model') or '')}</title></circle>")
     out.append("</svg>")
@@ -151,14 +152,14 @@ def days_chart(days, width=640, height=200):
     for t in ticks:
         y = pad_t + ph - ph * (t / 100) / top
         out.append(f'<line class="ts-grid" x1="{pad_l}" x2="{width - pad_r}" y1="{_n(y)}" y2="{_n(y)}" '
-                   f'stroke="#8884" stroke-width="1"/><text class="ts-text" x="{pad_l - 6}" y="{_n(y + 4)}" '
+                   f'stroke="{C["grid"]}" stroke-width="1"/><text class="ts-text" x="{pad_l - 6}" y="{_n(y + 4)}" '
                    f'text-anchor="end" font-size="11" fill="currentColor">{_money(t / 100)}</text>')
     label_every = max(1, len(days) // 6)
     for i, d in enumerate(days):
         h = ph * d["cost_usd"] / top
         x = pad_l + i * bw
         out.append(f'<rect class="ts-day" x="{_n(x + bw * 0.1)}" y="{_n(pad_t + ph - h)}" width="{_n(bw * 0.8)}" '
-                   f'height="{_n(h)}" fill="#4e79a7"><title>{esc(d["date"])}: {_money(d["cost_usd"])}, '
+                   f'height="{_n(h)}" fill="{C["line"]}"><title>{esc(d["date"])}: {_money(d["cost_usd"])}, '
                    f'{d["requests"]:,} requests</title></rect>')
         if i % label_every == 0:
             out.append(f'<text class="ts-text" x="{_n(x + bw / 2)}" y="{height - 8}" text-anchor="middle" '
@@ -183,13 +184,13 @@ def whatif_chart(session, width=640, height=180):
     zero = pad_t + ph / 2
     bw = (width - pad_l - 10) / len(rows)
     out.append(f'<line class="ts-grid" x1="{pad_l}" x2="{width - 10}" y1="{_n(zero)}" y2="{_n(zero)}" '
-               'stroke="#8888" stroke-width="1"/>')
+               f'stroke="{C["axis"]}" stroke-width="1"/>')
     out.append(f'<text class="ts-text" x="{pad_l - 6}" y="{_n(zero + 4)}" text-anchor="end" font-size="11" '
                'fill="currentColor">$0</text>')
     for i, r in enumerate(rows):
         h = (ph / 2) * abs(r["saving_usd"]) / top
         y = zero - h if r["saving_usd"] >= 0 else zero
-        colour = "#59a14f" if r["saving_usd"] >= 0 else "#e15759"
+        colour = C["saving"] if r["saving_usd"] >= 0 else C["cost"]
         x = pad_l + i * bw
         verb = "saves" if r["saving_usd"] >= 0 else "costs"
         out.append(f'<rect class="ts-whatif-bar" x="{_n(x + bw * 0.15)}" y="{_n(y)}" width="{_n(bw * 0.7)}" '
@@ -216,7 +217,7 @@ def projects_chart(projects, width=640, row=22, top_n=12):
         w = (width - label_w - 80) * p["cost_usd"] / top
         out.append(f'<text class="ts-text" x="{label_w - 8}" y="{y + 14}" text-anchor="end" font-size="12" '
                    f'fill="currentColor">{esc(name)}</text><rect class="ts-project" x="{label_w}" y="{y + 3}" '
-                   f'width="{_n(max(w, 1))}" height="{row - 8}" fill="#4e79a7"><title>{esc(p["project"])}: '
+                   f'width="{_n(max(w, 1))}" height="{row - 8}" fill="{C["line"]}"><title>{esc(p["project"])}: '
                    f'{_money(p["cost_usd"])}, {p["sessions"]} session(s)</title></rect>'
                    f'<text class="ts-text" x="{_n(label_w + max(w, 1) + 6)}" y="{y + 14}" font-size="12" '
                    f'fill="currentColor">{_money(p["cost_usd"])}</text>')

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import serve
+import vendor
 from py_core import api
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,7 @@ def test_pyodide_in_node_matches_cpython_exactly(log, start, request, tmp_path):
         path = ROOT / log
     node = shutil.which("node")
     assert node, "Node.js is required (tests/run.sh installs it)"
-    manifest = serve.vendor(log=lambda *a: None)
+    manifest = vendor.vendor(log=lambda *a: None)
     r = subprocess.run([node, str(ROOT / "tests" / "pyodide_node.mjs"), str(ROOT / "web" / "vendor"), str(path),
                         start], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]

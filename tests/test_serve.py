@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 import serve
+import vendor
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def served():
-    manifest = serve.vendor(log=lambda *a: None)
+    manifest = vendor.vendor(log=lambda *a: None)
     srv = serve.make_server("127.0.0.1", 0)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{srv.server_address[1]}", manifest
@@ -61,20 +62,20 @@ def test_wheel_served_and_manifest_consistent(served):
 
 def test_lock_lists_only_shipped_wheels_with_real_hashes():
     """Intent: the pruned lock cannot send Pyodide to a CDN, and its hashes pass Chromium's integrity check."""
-    serve.vendor(log=lambda *a: None)
+    vendor.vendor(log=lambda *a: None)
     pyo = ROOT / "web" / "vendor" / "pyodide"
     lock = json.loads((pyo / "pyodide-lock.json").read_text())
     assert set(lock["packages"]) == {"micropip", "tzdata"}
     for entry in lock["packages"].values():
-        assert entry["sha256"] == serve._sha256(pyo / entry["file_name"])
+        assert entry["sha256"] == vendor._sha256(pyo / entry["file_name"])
 
 
 def test_core_wheel_is_reproducible(tmp_path):
     """Intent: building the wheel twice gives the same bytes (so the stamp and caches are meaningful)."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    n1 = serve.build_core_wheel(str(tmp_path / "a"))
-    n2 = serve.build_core_wheel(str(tmp_path / "b"))
+    n1 = vendor.build_core_wheel(str(tmp_path / "a"))
+    n2 = vendor.build_core_wheel(str(tmp_path / "b"))
     assert (tmp_path / "a" / n1).read_bytes() == (tmp_path / "b" / n2).read_bytes()
 
 
@@ -83,11 +84,11 @@ def test_npm_missing_is_one_line(tmp_path, monkeypatch):
     for f in ("pyodide.config.json", "package.json"):
         shutil.copy(ROOT / f, tmp_path / f)
     shutil.copytree(ROOT / "py_core", tmp_path / "py_core")
-    monkeypatch.setattr(serve, "ROOT", str(tmp_path))
-    monkeypatch.setattr(serve, "CONFIG_PATH", str(tmp_path / "pyodide.config.json"))
-    monkeypatch.setattr(serve.shutil, "which", lambda name: None)
-    with pytest.raises(serve.VendorError) as e:
-        serve.vendor(log=lambda *a: None)
+    monkeypatch.setattr(vendor, "ROOT", str(tmp_path))
+    monkeypatch.setattr(vendor, "CONFIG_PATH", str(tmp_path / "pyodide.config.json"))
+    monkeypatch.setattr(vendor.shutil, "which", lambda name: None)
+    with pytest.raises(vendor.VendorError) as e:
+        vendor.vendor(log=lambda *a: None)
     assert "npm is missing" in str(e.value) and "\n" not in str(e.value)
 
 
@@ -104,17 +105,17 @@ def test_pyodide_version_named_once():
 def test_startup_snapshot_is_made_and_carries_nothing_of_this_machine(tmp_path, monkeypatch):
     """Intent: serve.py ships a start-up snapshot (issue 4) that holds no path or variable of the machine that made it."""
     import gzip
-    manifest = serve.vendor(log=lambda *a: None)
+    manifest = vendor.vendor(log=lambda *a: None)
     assert manifest["snapshot"] == "vendor/pyodide/snapshot.bin.gz"
-    shipped = gzip.decompress((Path(serve.WEB) / manifest["snapshot"]).read_bytes())
+    shipped = gzip.decompress((Path(vendor.WEB) / manifest["snapshot"]).read_bytes())
     assert len(shipped) > 1 << 20  # an interpreter's memory, not a stub
-    assert serve.ROOT.encode() not in shipped
+    assert vendor.ROOT.encode() not in shipped
     # Made again from a folder and an environment with marked names: neither mark may reach the file.
     pyo = tmp_path / "folder-mark-7c1f" / "pyodide"
-    shutil.copytree(Path(serve.WEB) / "vendor" / "pyodide", pyo,
+    shutil.copytree(Path(vendor.WEB) / "vendor" / "pyodide", pyo,
                     ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
     monkeypatch.setenv("TOKENSCOPE_ENV_MARK", "env-mark-5e2d")
-    assert serve.build_snapshot(str(pyo), log=lambda *a: None) == "snapshot.bin.gz"
+    assert vendor.build_snapshot(str(pyo), log=lambda *a: None) == "snapshot.bin.gz"
     raw = gzip.decompress((pyo / "snapshot.bin.gz").read_bytes())
     assert len(raw) > 1 << 20
     for mark in (b"folder-mark-7c1f", b"env-mark-5e2d", str(tmp_path).encode()):
@@ -123,13 +124,13 @@ def test_startup_snapshot_is_made_and_carries_nothing_of_this_machine(tmp_path, 
 
 def test_no_node_means_no_snapshot_and_one_line(tmp_path, monkeypatch):
     """Intent: without Node the page still gets everything but the snapshot, and the set-up says why in one line."""
-    serve.vendor(log=lambda *a: None)
+    vendor.vendor(log=lambda *a: None)
     pyo = tmp_path / "pyodide"
-    shutil.copytree(Path(serve.WEB) / "vendor" / "pyodide", pyo, ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
+    shutil.copytree(Path(vendor.WEB) / "vendor" / "pyodide", pyo, ignore=shutil.ignore_patterns("snapshot.*", "*.whl"))
     real_which = shutil.which
-    monkeypatch.setattr(serve.shutil, "which", lambda name: None if name in ("node", "nodejs") else real_which(name))
+    monkeypatch.setattr(vendor.shutil, "which", lambda name: None if name in ("node", "nodejs") else real_which(name))
     said = []
-    assert serve.build_snapshot(str(pyo), log=said.append) is None
+    assert vendor.build_snapshot(str(pyo), log=said.append) is None
     assert len(said) == 1 and "node" in said[0]
     assert not (pyo / "snapshot.bin.gz").exists()
 

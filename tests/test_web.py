@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import serve
+import vendor
 from py_core.cli import main as cli_main
 from tests.conftest import asst, jsonl, user
 
@@ -37,7 +38,7 @@ def chromium_path():
 
 @pytest.fixture(scope="session")
 def site():
-    serve.vendor(log=lambda *a: None)
+    vendor.vendor(log=lambda *a: None)
     os.environ["TOKENSCOPE_QUIET"] = "1"
     srv = serve.make_server("127.0.0.1", 0)
     th = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -153,9 +154,8 @@ def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
     assert "Next turn ≈ $" in web.page.inner_text("#next-turn")
 
 
-def test_paste_gives_the_cli_numbers(web, tmp_path, real_dir):
-    """Intent: pasted text takes the byte path and gives the CLI's report on the same bytes."""
-    text = (real_dir / "chiphuyen__sniffly" / "ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl").read_text()
+def paste_like_the_cli(web, tmp_path, text):
+    """Paste `text`, wait for the results, and return the CLI's report of the same bytes (matched in the DOM)."""
     f = tmp_path / "pasted.jsonl"
     f.write_text(text)
     web.page.fill("#paste", text)
@@ -163,6 +163,13 @@ def test_paste_gives_the_cli_numbers(web, tmp_path, real_dir):
     web.wait_results()
     rep = cli_json(f)
     assert_dom_matches(web.page, rep)
+    return rep
+
+
+def test_paste_gives_the_cli_numbers(web, tmp_path, real_dir):
+    """Intent: pasted text takes the byte path and gives the CLI's report on the same bytes."""
+    text = (real_dir / "chiphuyen__sniffly" / "ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl").read_text()
+    rep = paste_like_the_cli(web, tmp_path, text)
     assert json.loads(web.download("#download-json")) == rep
 
 
@@ -558,14 +565,8 @@ def test_a_line_nested_thousands_deep_is_counted_and_the_rest_analysed(web, tmp_
     """Intent: Pyodide's stack is smaller than CPython's: the page counts the line as nested too deeply, exactly
     as the CLI does, and goes on."""
     text = "[" * 20000 + "]" * 20000 + "\n" + '{"a":' * 3000 + "1" + "}" * 3000 + "\n" + SAMPLE.read_text()
-    f = tmp_path / "pasted.jsonl"
-    f.write_text(text)
-    web.page.fill("#paste", text)
-    web.page.click("#analyze-button")
-    web.wait_results()
-    rep = cli_json(f)
+    rep = paste_like_the_cli(web, tmp_path, text)
     assert rep["diagnostics"]["malformed"]["by_reason"] == {"nested too deeply": 2}
-    assert_dom_matches(web.page, rep)
     assert "nested too deeply" in web.page.inner_text("#warnings")
 
 

@@ -3,16 +3,25 @@
 
 import { FORMATS, NA } from "./vocab.js";
 
-const grouped = (x, decimals) => x.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+const withCommas = (digits) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+// present.decimal_text: toFixed rounds half up on the exact binary value; thousands grouped on request; no sign
+// when it rounds to zero.
+export function decimalText(x, decimals, grouped = false) {
+  const text = Math.abs(x).toFixed(decimals);
+  const [whole, frac] = text.split(".");
+  const sign = x < 0 && Number(text) !== 0 ? "-" : "";
+  return sign + (grouped ? withCommas(whole) : whole) + (frac === undefined ? "" : `.${frac}`);
+}
 
 // present.money: $1,234.56 from a dollar, $0.1234 below.
 export const money = (x) => (x == null ? NA : Math.abs(x) >= 1
-  ? `$${grouped(x, FORMATS.money.decimals)}` : `$${x.toFixed(FORMATS.money.small_decimals)}`);
+  ? `$${decimalText(x, FORMATS.money.decimals, true)}` : `$${decimalText(x, FORMATS.money.small_decimals)}`);
 // present.pct: a share (0-1) as a percentage.
-export const pct = (x) => (x == null ? NA : `${(x * 100).toFixed(FORMATS.pct.decimals)}%`);
+export const pct = (x) => (x == null ? NA : `${decimalText(x * 100, FORMATS.pct.decimals)}%`);
 // present.tokens: 1.23M, 45k from 10,000, 1,234 below.
-export const tok = (n) => (n == null ? NA : n >= 1e6 ? `${(n / 1e6).toFixed(FORMATS.tokens.millions_decimals)}M`
-  : n >= FORMATS.tokens.thousands_from ? `${Math.round(n / 1e3)}k` : n.toLocaleString("en-US"));
+export const tok = (n) => (n == null ? NA : n >= 1e6 ? `${decimalText(n / 1e6, FORMATS.tokens.millions_decimals)}M`
+  : n >= FORMATS.tokens.thousands_from ? `${decimalText(n / 1e3, 0)}k` : withCommas(String(n)));
 
 // x with nd decimals, halves rounded up (present.fixed): the card is byte-identical in Python and JavaScript.
 export const fixed = (x, nd) => (Math.floor(x * 10 ** nd + 0.5) / 10 ** nd).toFixed(nd);
