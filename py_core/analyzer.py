@@ -125,7 +125,7 @@ class Source:
         self.closed = True
         a = self.analyzer
         a.bytes_read += self.splitter.bytes_read
-        a.files[self.name] = (self.splitter._line_no, self.splitter.bytes_read)
+        a.files[self.name] = (self.splitter.lines, self.splitter.bytes_read)
         if self.splitter.bytes_read == 0:
             a.empty_files.add(self.name)
 

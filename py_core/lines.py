@@ -20,6 +20,11 @@ class LineSplitter:
         self._started = False
         self.bytes_read = 0
 
+    @property
+    def lines(self):
+        """Lines framed so far."""
+        return self._line_no
+
     def regions(self, chunk):
         """The complete lines this chunk finishes, as (buf, start, stop) spans: buf[start:stop] is one or more
         lines, each ending in b"\n" (CRs are left for the reader to drop).
