@@ -21,7 +21,8 @@ from .svg import charts, context_curve, whatif_chart
 from .timeutil import TimeZoneError
 
 _jobs = {}
-_FILTERS = ("tz", "since", "until", "session", "latest")
+_FILTERS = ("tz", "since", "until", "session", "latest", "project", "by")
+MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 280, 1200, 640
 
 
 class _Job:
@@ -43,6 +44,14 @@ def _as_bytes(data):
         return bytes(data)
     # A buffer from the browser: Pyodide hands a Uint8Array over as a proxy with to_bytes().
     return data.to_bytes()
+
+
+def _width(req):
+    """The width the page's charts get (issue 12: drawn for it, never wider than the screen)."""
+    w = req.get("width")
+    if type(w) not in (int, float) or w != w:
+        return DEFAULT_WIDTH
+    return int(min(MAX_WIDTH, max(MIN_WIDTH, w)))
 
 
 def _filters(req):
@@ -72,7 +81,7 @@ def _filtered(job):
     return any(job.filters.get(k) for k in ("since", "until", "session", "latest"))
 
 
-def _curve(job, session_id):
+def _curve(job, session_id, width=DEFAULT_WIDTH):
     """The context-curve chart of one session, under the job's last filters."""
     if job.report is not None:
         s = next((s for s in job.report["sessions"] if s["session_id"] == session_id), None)
@@ -81,7 +90,7 @@ def _curve(job, session_id):
         s = rep["sessions"][0] if rep["sessions"] and rep["sessions"][0]["session_id"] == session_id else None
     if s is None:
         raise KeyError(f"no session {session_id!r}")
-    return context_curve(s)
+    return context_curve(s, width)
 
 
 def _close_sources(job):
@@ -116,11 +125,12 @@ def op_charts(req, _data):
     conformed to the schema first, and returned so the page draws its tables from it, never from the paste."""
     rep = conform_report(req["report"])
     sid = req.get("session_id")
-    out = charts(rep, sid)
+    width = _width(req)
+    out = charts(rep, sid, width)
     if sid:
         s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
-        out["curve"] = context_curve(s) if s else ""
-        out["whatif"] = whatif_chart(s) if s else ""
+        out["curve"] = context_curve(s, width) if s else ""
+        out["whatif"] = whatif_chart(s, width) if s else ""
     return {"charts": out, "report": rep}
 
 
@@ -179,8 +189,9 @@ def op_meta(job, req, data):
 
 
 def op_report(job, req, _data):
-    """{tz, since, until, session, latest, chart_session, view}: the report and its charts, and `nothing`: why there
-    is nothing to show (issue 10), or null. With `view`, what a page draws from: no context curves (issue 4:
+    """{tz, since, until, session, latest, project, by, chart_session, view, width}: the report and its charts (drawn
+    for `width`), and `nothing`: why there is nothing to show (issue 10), or null. Filters and grouping re-run no
+    parsing: the report is rebuilt from the job's state (issue 12). With `view`, what a page draws from: no context curves (issue 4:
     building them all was most of the report's time in wasm); the page asks for one curve at a time (`chart`)
     and for the whole report (`json`) when the user downloads it."""
     _close_sources(job)
@@ -189,13 +200,13 @@ def op_report(job, req, _data):
     if req.get("view"):
         chosen = req.get("chart_session") or "top"
         rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, **job.filters)
-        out = charts(rep, None if chosen == "top" else chosen)
+        out = charts(rep, None if chosen == "top" else chosen, _width(req))
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
         job.view = rep
         return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
     job.report = build_report(job.analyzer, job.prices, **job.filters)
-    return {"report": job.report, "charts": charts(job.report, req.get("chart_session")),
+    return {"report": job.report, "charts": charts(job.report, req.get("chart_session"), _width(req)),
             "nothing": nothing_billable(job.report, _filtered(job))}
 
 
@@ -207,11 +218,23 @@ def op_json(job, _req, _data):
 
 
 def op_chart(job, req, _data):
-    """{session_id}: the context curve and what-if chart of one session."""
+    """{session_id, width}: the context curve and what-if chart of one session."""
     rep = job.report or job.view
     s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None) if rep else None
-    return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"]),
-            "whatif": whatif_chart(s) if s else ""}
+    width = _width(req)
+    return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"], width),
+            "whatif": whatif_chart(s, width) if s else ""}
+
+
+def op_redraw(job, req, _data):
+    """{width, session_id}: every chart of the last report again, for a new width (the page was resized)."""
+    rep = job.report or job.view
+    if rep is None:
+        raise KeyError("no report to redraw: send op 'report' first")
+    out = charts(rep, req.get("session_id"), _width(req))
+    if req.get("session_id"):
+        out["curve"] = _curve(job, req["session_id"], _width(req))
+    return {"charts": out}
 
 
 def op_share(job, req, _data):
@@ -220,8 +243,10 @@ def op_share(job, req, _data):
 
 
 def op_csv(job, req, _data):
-    """{tz, since, until, session, latest}: one CSV row per billed request."""
-    return {"csv": to_csv(request_rows(job.analyzer, job.prices, **_filters(req)))}
+    """{tz, since, until, session, latest, project}: one CSV row per billed request (grouping does not apply)."""
+    filters = _filters(req)
+    filters.pop("by", None)
+    return {"csv": to_csv(request_rows(job.analyzer, job.prices, **filters))}
 
 
 def op_export(job, _req, _data):
@@ -250,7 +275,7 @@ OPS = {
     "begin": (op_begin, False), "end": (op_end, False), "charts": (op_charts, False),
     "open": (op_open, True), "feed": (op_feed, True), "close": (op_close, True), "file": (op_file, True),
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
-    "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True),
+    "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True), "redraw": (op_redraw, True),
     "share": (op_share, True), "csv": (op_csv, True), "export": (op_export, True), "import": (op_import, True),
 }
 

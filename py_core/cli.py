@@ -38,6 +38,11 @@ def _parser():
     p.add_argument("--card", metavar="FILE", help="with --share: also write the summary card as SVG to FILE")
     p.add_argument("--session", metavar="ID", help="only this session (a unique prefix of its id is enough)")
     p.add_argument("--latest", action="store_true", help="only the session with the latest activity")
+    p.add_argument("--project", metavar="DIR", help="only the sessions of this project (its working directory)")
+    p.add_argument("--by", choices=("day", "week", "month"),
+                   help="spend per day, ISO week or month: a table in the terminal, `periods` in --json")
+    p.add_argument("--wide", action="store_true",
+                   help="terminal report at full length (default: the terminal's width, 80 when not a terminal)")
     p.add_argument("--since", metavar="DATE", help="only requests on or after DATE (YYYY-MM-DD, in --tz)")
     p.add_argument("--until", metavar="DATE", help="only requests on or before DATE (YYYY-MM-DD, in --tz)")
     p.add_argument("--tz", metavar="ZONE", help="time zone for days: IANA name, UTC or +HH:MM (default: local)")
@@ -211,9 +216,11 @@ def _main(argv):
         except OSError as exc:
             analyzer.add_unreadable(os.path.basename(path), exc.strerror or str(exc))
 
-    opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest)
-    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), **opts)
-    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest))
+    opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
+                project=args.project)
+    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", **opts)
+    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest
+                                                   or args.project))
     if empty:
         return _fail(empty, 1)
     out = sys.stdout
@@ -240,5 +247,15 @@ def _main(argv):
         out.write("\n")
     else:
         from .render_text import render
-        out.write(render(report))
+        out.write(render(report, width=_terminal_width(args), periods=args.by is not None))
     return 0
+
+
+def _terminal_width(args):
+    """The terminal's width (80 when the output is not a terminal); None with --wide (issue 12)."""
+    if args.wide:
+        return None
+    if sys.stdout.isatty():
+        import shutil
+        return max(40, shutil.get_terminal_size((80, 24)).columns)
+    return 80

@@ -17,16 +17,21 @@ CSV_FIELDS = (
 
 
 def _cell(v):
+    if type(v) is float:
+        # Dollars as plain decimals: a spreadsheet or a reader gets 0.000012, never 1.2e-05 (issue 12). The
+        # report rounds money to 10 decimals, so 10 places lose nothing.
+        text = f"{v:.10f}".rstrip("0").rstrip(".")
+        return "0" if text in ("", "-0") else text
     # Log text is untrusted: a leading = + - @ would run as a formula in a spreadsheet.
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v
 
 
-def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False):
+def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
     """One row per billed request: the report's selection and prices (priced.priced_requests), never re-run."""
     prices = prices or PriceTable.builtin()
-    sel = priced_requests(analyzer, prices, tz, since, until, session, latest)
+    sel = priced_requests(analyzer, prices, tz, since, until, session, latest, project)
     types = agent_types(analyzer)
     by_session = {}
     for p in sel.priced:

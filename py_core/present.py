@@ -15,17 +15,19 @@ from decimal import ROUND_HALF_UP, Decimal
 Bucket = namedtuple("Bucket", "key label colour glyph")
 
 # The cost buckets in the order every view lists them (the split bar, the legend, the tables, the terminal bar).
+# Colours (issue 12): cache writes are oranges — the 5-minute light, the 1-hour dark, the card's both-in-one the
+# 1-hour's — so no view paints a cache write red; red is kept for compactions and for what costs more.
 BUCKETS = (
     Bucket("cache_read", "Cache read (re-sent context)", "#4e79a7", "R"),
     Bucket("cache_write_5m", "Cache write 5m", "#f28e2b", "w"),
-    Bucket("cache_write_1h", "Cache write 1h", "#e15759", "W"),
+    Bucket("cache_write_1h", "Cache write 1h", "#c4610f", "W"),
     Bucket("output", "Output", "#59a14f", "O"),
     Bucket("input", "Fresh input", "#b07aa1", "i"),
     Bucket("web_search", "Web search", "#9c755f", "s"),
 )
 _BY_KEY = {b.key: b for b in BUCKETS}
-# The share card's five, in its order: both cache writes in one (in the 1-hour write's colour), cache read named
-# for what it is to a reader of the card.
+# The share card's five, in its order: both cache writes in one, cache read named for what it is to a reader of
+# the card.
 SHARE_BUCKETS = (
     _BY_KEY["cache_read"]._replace(label="Re-sent context (cache read)"),
     Bucket("cache_write", "Cache write", _BY_KEY["cache_write_1h"].colour, "W"),
@@ -36,13 +38,23 @@ SHARE_BUCKETS = (
 CHART = {"line": "#4e79a7", "compaction": "#e15759", "saving": "#59a14f", "cost": "#e15759",
          "grid": "#8884", "axis": "#8888"}
 
+# The words every view uses (issue 12): "requests" are API calls (main thread and subagents), "prompts" what the
+# person typed; each is defined where first shown.
+WORDS = {
+    "requests": "requests",
+    "requests_definition": "API calls, main thread and subagents",
+    "prompts": "prompts",
+    "prompts_definition": "what you typed",
+    "estimate": "An estimate at Anthropic API list prices from local logs — not a bill.",
+}
+
 NA = "n/a"
-# Format rules as data, so JavaScript formats with the same rules (web/vocab.js).
+# Format rules as data, so JavaScript formats with the same rules (web/vocab.js). One money rule everywhere
+# (issue 12: "$0.1513 next to $19.81"): cents from a cent, two significant digits below.
 FORMATS = {
-    "money": {"small_decimals": 4, "decimals": 2},       # $1,234.56 from a dollar, $0.1234 below
-    "money_terminal": {"whole_from": 100},                # and whole dollars from $100 in the terminal
+    "money": {"decimals": 2, "significant_below": 0.01, "significant": 2},
     "pct": {"decimals": 0},
-    "tokens": {"millions_decimals": 2, "thousands_from": 10_000},
+    "tokens": {"millions_decimals": 2, "thousands_decimals_below": 10_000},
 }
 
 
@@ -56,19 +68,20 @@ def decimal_text(x, decimals, grouped=False):
     return format(d, f"{',' if grouped else ''}.{decimals}f")
 
 
-def money(x, whole_from=None):
-    """USD: `$1,234.56` from a dollar (whole dollars from `whole_from`), `$0.1234` below, `n/a` for None."""
+def money(x):
+    """USD, one rule everywhere: `$1,234.56`, `$0.15`; below a cent two significant digits (`$0.0034`);
+    `$0.00` for zero, `n/a` for None."""
     if x is None:
         return NA
-    if whole_from is not None and abs(x) >= whole_from:
-        return "$" + decimal_text(x, 0, True)
-    if abs(x) >= 1:
-        return "$" + decimal_text(x, FORMATS["money"]["decimals"], True)
-    return "$" + decimal_text(x, FORMATS["money"]["small_decimals"])
-
-
-def money_terminal(x):
-    return money(x, FORMATS["money_terminal"]["whole_from"])
+    if x < 0:
+        text = money(-x)
+        return text if text.strip("$0.,") == "" else "-" + text
+    f = FORMATS["money"]
+    # x rounded to its significant digits, as JavaScript's toExponential gives it: its exponent sets the decimals.
+    mantissa, exponent = f"{abs(x):.{f['significant'] - 1}e}".split("e")
+    if x == 0 or float(f"{mantissa}e{exponent}") >= f["significant_below"]:
+        return "$" + decimal_text(x, f["decimals"], True)
+    return "$" + decimal_text(x, f["significant"] - 1 - int(exponent))
 
 
 def pct(x, decimals=FORMATS["pct"]["decimals"]):
@@ -77,23 +90,21 @@ def pct(x, decimals=FORMATS["pct"]["decimals"]):
 
 
 def tokens(n):
-    """A token count: `1.23M`, `45k` from 10,000, `1,234` below; `n/a` for None."""
+    """A token count, one rule everywhere: `1.23M`, `45k`, `2.6k` below 10,000, `999` below 1,000; `n/a`."""
     if n is None:
         return NA
     if n >= 1_000_000:
         return decimal_text(n / 1e6, FORMATS["tokens"]["millions_decimals"]) + "M"
-    if n >= FORMATS["tokens"]["thousands_from"]:
+    if n >= FORMATS["tokens"]["thousands_decimals_below"]:
         return decimal_text(n / 1e3, 0) + "k"
-    return f"{n:,}"
-
-
-def axis_tokens(n):
-    """A token count on a chart axis or in a chart title: also `1.2k` from 1,000, and no grouping below."""
-    if n >= 1_000_000:
-        return f"{n / 1e6:.2f}M"
     if n >= 1000:
-        return f"{n / 1e3:.0f}k" if n >= 10_000 else f"{n / 1e3:.1f}k"
-    return str(int(n))
+        return decimal_text(n / 1e3, 1) + "k"
+    return decimal_text(n, 0)
+
+
+def count(n):
+    """A whole number with thousands separators (requests, prompts, sessions)."""
+    return NA if n is None else f"{n:,}"
 
 
 # The share card is drawn by Python and by web/share.js byte for byte: its numbers round halves up (JavaScript's
@@ -123,6 +134,7 @@ def vocab_js():
         "BUCKETS": [b._asdict() for b in BUCKETS],
         "SHARE_BUCKETS": [b._asdict() for b in SHARE_BUCKETS],
         "CHART": CHART,
+        "WORDS": WORDS,
         "FORMATS": FORMATS,
         "NA": NA,
     }

@@ -79,10 +79,11 @@ def price(prices, r):
                  r.output * rates.output, r.web_search * web), rates, None
 
 
-def priced_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False):
+def priced_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
     """The billed requests of analyzer `a` under the filters, each priced once (a Selection).
 
-    Filters apply after global dedup, so a copy outside the range never decides which copy inside it is kept.
+    Filters apply after global dedup, so a copy outside the range never decides which copy inside it is kept. A
+    project keeps the sessions whose project (project_of, over the session's requests in the date range) it is.
     """
     prices = prices or PriceTable.builtin()
     day_of = day_function(resolve_tz(tz))
@@ -111,6 +112,15 @@ def priced_requests(a, prices=None, tz=None, since=None, until=None, session=Non
             match = []
         reqs = [r for r in reqs if r.session_id in match]
         prompts = [p for p in prompts if p[0] in match]
+    if project:
+        by_session = {}
+        for r in reqs:
+            by_session.setdefault(r.session_id, []).append(r)
+        keep = {sid for sid, rs in by_session.items() if project_of(rs) == project}
+        if not keep:
+            note = note or f"no session of project {project!r} in the range"
+        reqs = [r for r in reqs if r.session_id in keep]
+        prompts = [p for p in prompts if p[0] in keep]
     if latest and reqs:
         last = {}
         for r in reqs:

@@ -8,9 +8,9 @@ the result does not depend on the order requests were merged in.
 
 import heapq
 import statistics
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from . import insights
+from . import insights, present
 from .diagnostics import diagnostics, unpriced_warning
 from .priced import agent_types, priced_requests, project_of, usd, utc_day
 from .pricing import PriceTable
@@ -236,9 +236,12 @@ def _totals(sel, groups, session_rows):
         "unpriced_requests": n - total.priced,
         "cost_excludes_unpriced": n != total.priced,
         "sessions": len(session_rows),
+        "projects": len({row["project"] for row in session_rows}),
         "user_prompts": len(sel.prompts),
         "first_timestamp": _iso(min(all_ts)) if all_ts else None,
         "last_timestamp": _iso(max(all_ts)) if all_ts else None,
+        "first_day": sel.day_of(min(all_ts)) if all_ts else None,  # in the report's time zone
+        "last_day": sel.day_of(max(all_ts)) if all_ts else None,
         "resent_share_pooled": tsum["share_of_cost"]["cache_read"],
         "resent_share_median_session": round(statistics.median(session_resent), 6) if session_resent else None,
     })
@@ -263,15 +266,50 @@ def _pooled_insights(report):
     }
 
 
+def _periods(days, by):
+    """Days rolled up into ISO weeks (Monday first) or calendar months, in the report's time zone (issue 12)."""
+    out = {}
+    for d, g in days.items():
+        try:
+            day = date.fromisoformat(d)
+        except ValueError:
+            continue  # "unknown": requests without a timestamp have no period
+        if by == "week":
+            iso = day.isocalendar()
+            key, start = f"{iso[0]}-W{iso[1]:02d}", day - timedelta(days=day.weekday())
+        else:
+            key, start = d[:7], day.replace(day=1)
+        row = out.get(key)
+        if row is None:
+            row = out[key] = [start.isoformat(), _Agg()]
+        row[1].merge(g)
+    return [dict(period=k, start=start, **_slim(g.summary())) for k, (start, g) in sorted(out.items())]
+
+
+def covers(report):
+    """What a report covers, in one line (issue 12: the headline did not say): sessions, projects, days, files."""
+    t = report["totals"]
+    parts = [f"{present.count(t['sessions'])} session{'s' if t['sessions'] != 1 else ''}",
+             f"{present.count(t['projects'])} project{'s' if t['projects'] != 1 else ''}"]
+    if t["first_day"]:
+        parts.append(t["first_day"] if t["first_day"] == t["last_day"] else f"{t['first_day']} – {t['last_day']}")
+    files = report["diagnostics"]["files"]
+    parts.append(f"{present.count(files)} file{'s' if files != 1 else ''}")
+    return " · ".join(parts)
+
+
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None):
+                 curve=True, curve_for=None, by="day", project=None):
     """The report of everything fed to `analyzer` (filters applied after global dedup).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
-    ("top": the most expensive) — what a page draws from, in one pass.
+    ("top": the most expensive) — what a page draws from, in one pass. `by` (day, week, month) sets the periods
+    the spend-over-time table and chart use; `project` keeps one project's sessions.
     """
+    if by not in ("day", "week", "month"):
+        raise ValueError(f"unknown grouping {by!r}: day, week or month")
     prices = prices or PriceTable.builtin()
-    sel = priced_requests(analyzer, prices, tz, since, until, session, latest)       # 1. select and price
+    sel = priced_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select and price
     types = agent_types(analyzer)
     groups = _roll_up(sel.priced, types)                                            # 2. roll up
     session_rows = _session_rows(analyzer, sel, groups, prices, types, curve, curve_for)  # 3. sessions
@@ -282,13 +320,15 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         "prices": {"table_version": prices.version, "sources": list(prices.origins),
                    "derived_rates": [f"{m}.{f}" for m, f in prices.derived]},
         "options": {"time_zone": tz_label(tz), "since": sel.since, "until": sel.until, "session": session,
-                    "latest": bool(latest)},
+                    "latest": bool(latest), "project": project, "by": by},
         "totals": _totals(sel, groups, session_rows),
         "sessions": session_rows,
         "projects": _project_rows(session_rows, groups),
         "models": _group_rows(groups.models, "model", prices),
         "agents": _group_rows(groups.agents, "agent_type"),
         "days": [dict(date=d, **_slim(g.summary())) for d, g in sorted(groups.days.items())],
+        "periods": ([dict(period=d, start=d, **_slim(g.summary())) for d, g in sorted(groups.days.items())
+                     if d != "unknown"] if by == "day" else _periods(groups.days, by)),
         "top_requests": [_request_row(p) for p in _top(sel.priced)],
         "unpriced_models": _unpriced_rows(groups),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics
@@ -296,6 +336,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     if report["unpriced_models"]:
         report["diagnostics"]["warnings"].insert(0, unpriced_warning(report["unpriced_models"]))
     report["insights"] = _pooled_insights(report)                                   # 6. pooled insights
+    report["covers"] = covers(report)
     return report
 
 

@@ -70,15 +70,17 @@ DIAGNOSTICS = {
 REPORT = {
     "schema_version": N, "generator": S, "label": S,
     "prices": {"table_version": S, "sources": [S], "derived_rates": [S]},
-    "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B},
+    "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B, "project": S0, "by": S},
     "totals": dict(SUMMARY, requests_main=N, requests_subagent=N, priced_requests=N, unpriced_requests=N,
-                   cost_excludes_unpriced=B, sessions=N, user_prompts=N, first_timestamp=S0, last_timestamp=S0,
-                   resent_share_pooled=N0, resent_share_median_session=N0),
+                   cost_excludes_unpriced=B, sessions=N, projects=N, user_prompts=N, first_timestamp=S0,
+                   last_timestamp=S0, first_day=S0, last_day=S0, resent_share_pooled=N0,
+                   resent_share_median_session=N0),
     "sessions": [SESSION],
     "projects": [{"project": S, "sessions": N, "requests": N, "cost_usd": N}],
     "models": [MODEL_ROW],
     "agents": [dict(SLIM, agent_type=S0)],
     "days": [dict(SLIM, date=S)],
+    "periods": [dict(SLIM, period=S, start=S)],
     "top_requests": [REQUEST_ROW],
     "unpriced_models": [{"model": S, "requests": N, "tokens": N, "tokens_by_bucket": TOKENS}],
     "diagnostics": DIAGNOSTICS,
@@ -87,6 +89,7 @@ REPORT = {
         "costliest_sessions": [{"session_id": S, "cost_usd": N}],
         "reference": {"label": S, "*": N0}, "yours": {"*": N0},
     },
+    "covers": S,
 }
 
 

@@ -65,7 +65,7 @@ def summarize(report):
         "v": VERSION,
         "cost_usd": _round(t["cost_usd"], 2),
         "split": [_pct(shares[k]) or 0.0 for k in SPLIT_KEYS],
-        "turns": t["requests"],
+        "requests": t["requests"],
         "sessions": t["sessions"],
         "peak_context": max((s["peak_context_tokens"] for s in sessions), default=0),
         "cache_hit_rate": _pct(t["cache_hit_rate"]),
@@ -89,7 +89,7 @@ def to_fragment(summary):
     """'s1&c=12.34&r=66,20,14,0,0&...': compact, readable, and nothing but numbers, days and codes."""
     s = summary
     parts = [VERSION, f"c={_num(s['cost_usd'])}", "r=" + ",".join(_num(x) for x in s["split"]),
-             f"t={s['turns']}", f"n={s['sessions']}", f"p={s['peak_context']}", f"h={_num(s['cache_hit_rate'])}",
+             f"t={s['requests']}", f"n={s['sessions']}", f"p={s['peak_context']}", f"h={_num(s['cache_hit_rate'])}",
              f"s={_num(s['resent_share'])}", f"m={_num(s['resent_share_median'])}", f"d={s['duration_s']}",
              "f=" + "-".join(s["models"])]
     if s["first_day"]:
@@ -134,7 +134,7 @@ def from_fragment(fragment):
     opt = lambda k: float(got[k]) if got.get(k) else None  # noqa: E731
     return {
         "v": VERSION, "cost_usd": float(got["c"]), "split": [float(x) for x in got["r"].split(",")],
-        "turns": int(got["t"]), "sessions": int(got["n"]), "peak_context": int(got["p"]),
+        "requests": int(got["t"]), "sessions": int(got["n"]), "peak_context": int(got["p"]),
         "cache_hit_rate": opt("h"), "resent_share": opt("s"), "resent_share_median": opt("m"),
         "duration_s": int(got["d"]), "models": codes, "first_day": day(got.get("a")),
         "last_day": day(got.get("b")), "excludes_unpriced": got.get("u") == "1",
@@ -156,7 +156,7 @@ _pct_text = present.card_pct
 
 def headline(s):
     sess = "1 session" if s["sessions"] == 1 else f"{s['sessions']} sessions"
-    return (f"~{_money(s['cost_usd'])} at API list prices · {sess}, {s['turns']:,} turns · "
+    return (f"~{_money(s['cost_usd'])} at API list prices · {sess}, {s['requests']:,} requests · "
             f"{_pct_text(s['resent_share'])} of it re-sent context")
 
 
@@ -185,10 +185,37 @@ def markdown(summary, link=None):
     return "\n".join(lines) + "\n"
 
 
-def card_svg(summary, width=600, height=300):
-    """A self-contained SVG card of the summary (the page turns it into a PNG too)."""
+FOOTER_CHARS = 78  # 12 px text across the card's 544 px: a line of model families wraps before this
+
+
+def wrap_list(items, limit=FOOTER_CHARS):
+    """Items joined with ", " into lines of at most `limit` characters (web/share.js: `wrapList`)."""
+    lines, cur = [], ""
+    for item in items:
+        cand = f"{cur}, {item}" if cur else item
+        if cur and len(cand) > limit:
+            lines.append(cur)
+            cur = item
+        else:
+            cur = cand
+    if cur:
+        lines.append(cur)
+    return lines or ["n/a"]
+
+
+def card_svg(summary, width=600):
+    """A self-contained SVG card of the summary (the page turns it into a PNG too). Its height grows with the
+    footer (issue 12: many model families pushed the dates and "not a bill" off the card)."""
     s = summary
     e = lambda x: escape(str(x), quote=True)  # noqa: E731
+    days = s["first_day"] or ""
+    if s["last_day"] and s["last_day"] != s["first_day"]:
+        days += f" → {s['last_day']}"
+    footer = wrap_list([family_label(c) for c in s["models"]]) + [
+        (f"{days} · " if days else "") + "estimate at list prices, not a bill"]
+    top = 272
+    height = top + 18 * (len(footer) - 1) + 22
+    requests = f"{s['requests']:,} requests"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="{e(headline(s))}">',
            f"<title>{e(headline(s))}</title>",
@@ -198,7 +225,7 @@ def card_svg(summary, width=600, height=300):
            '<text class="ts-card-fg" x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" '
            f'fill="#f2f4f6">{_money(s["cost_usd"])}</text>',
            '<text class="ts-card-text" x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
-           f"{e(str(s['turns']) + ' turns · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
+           f"{e(requests + ' · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
            f" · peak context {e(_tokens(s['peak_context']))} · cache hits {e(_pct_text(s['cache_hit_rate']))}</text>"]
     x, bar_w = 28.0, width - 56
     total = sum(s["split"]) or 1
@@ -214,12 +241,8 @@ def card_svg(summary, width=600, height=300):
                    f'<text class="ts-card-text" x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" '
                    'fill="#c9d1d9">'
                    f"{e(label)} {_fixed(pct, 1)}%</text>")
-    models = ", ".join(family_label(c) for c in s["models"]) or "n/a"
-    days = s["first_day"] or ""
-    if s["last_day"] and s["last_day"] != s["first_day"]:
-        days += f" → {s['last_day']}"
-    out.append(f'<text class="ts-card-muted" x="28" y="{height - 20}" font-family="system-ui,sans-serif" '
-               'font-size="12" fill="#9aa4ae">'
-               f"{e(models)} · {e(days)} · estimate at list prices, not a bill</text>")
+    for i, line in enumerate(footer):
+        out.append(f'<text class="ts-card-muted" x="28" y="{top + 18 * i}" font-family="system-ui,sans-serif" '
+                   f'font-size="12" fill="#9aa4ae">{e(line)}</text>')
     out.append("</svg>")
     return "".join(out)

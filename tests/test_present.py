@@ -11,8 +11,8 @@ import pytest
 from py_core import present
 
 ROOT = Path(__file__).resolve().parent.parent
-VALUES = [None, 0, 0.00001, 0.1234567, 0.99995, 1, 1.005, 12.345, 99.5, 100, 1234.5678, 1278.4, 1e6 + 0.5,
-          -0.5, -3.25]
+VALUES = [None, 0, 0.00001, 0.000012, 0.00099999, 0.001, 0.0034, 0.00995, 0.01, 0.0149, 0.1234567, 0.99995, 1,
+          1.005, 12.345, 99.5, 100, 1234.5678, 1278.4, 1e6 + 0.5, -0.5, -3.25, -0.004]
 COUNTS = [None, 0, 7, 999, 1000, 1234, 9999, 10_000, 12_345, 999_999, 1_000_000, 1_234_567, 987_654_321]
 
 
@@ -35,10 +35,11 @@ def node_eval(script):
     (present.money, "money", VALUES),
     (present.pct, "pct", [v for v in VALUES if v is None or abs(v) <= 2]),
     (present.tokens, "tok", COUNTS),
+    (present.count, "count", COUNTS),
     (present.card_money, "cardMoney", [v for v in VALUES if v is not None and v >= 0]),  # costs: never negative
     (present.card_tokens, "cardTokens", [c for c in COUNTS if c is not None]),
     (present.card_pct, "cardPct", [None, 0, 12.5, 49.95, 66.0, 100]),
-], ids=["money", "pct", "tokens", "card-money", "card-tokens", "card-pct"])
+], ids=["money", "pct", "tokens", "count", "card-money", "card-tokens", "card-pct"])
 def test_javascript_formats_equal_python(py, js, values):
     """Intent: the page (web/format.js) formats every number exactly as the Python views do."""
     url = (ROOT / "web" / "format.js").as_uri()

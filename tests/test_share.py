@@ -53,7 +53,7 @@ def test_link_holds_the_same_numbers_as_the_report():
     back = share.from_fragment("#" + share.to_fragment(s))
     assert back == s
     t = rep["totals"]
-    assert back["cost_usd"] == round(t["cost_usd"], 2) and back["turns"] == t["requests"]
+    assert back["cost_usd"] == round(t["cost_usd"], 2) and back["requests"] == t["requests"]
     assert back["split"][0] == round(t["share_of_cost"]["cache_read"] * 100, 1)
     assert share.card_svg(back) == share.card_svg(s)
     assert f"${t['cost_usd']:,.2f}" in share.card_svg(back)

@@ -135,11 +135,13 @@ def cli_csv(*args):
 def assert_dom_matches(page, rep):
     t = rep["totals"]
     assert float(page.get_attribute("#h-cost", "data-value")) == t["cost_usd"]
-    assert int(page.get_attribute("#h-turns", "data-value")) == t["requests"]
+    assert int(page.get_attribute("#h-requests", "data-value")) == t["requests"]
     assert int(page.get_attribute("#h-peak", "data-value")) == max(s["peak_context_tokens"] for s in rep["sessions"])
     assert float(page.get_attribute("#h-hit", "data-value")) == t["cache_hit_rate"]
     rows = page.locator("#sessions-table tbody tr")
     assert rows.count() == len(rep["sessions"])
+    assert page.inner_text("#covers") == rep["covers"]
+    assert page.locator("#split-chart svg .ts-b-cache_read").count() >= (1 if t["cost_by_bucket_usd"]["cache_read"] else 0)
 
 
 def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
@@ -151,7 +153,7 @@ def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
     assert json.loads(web.download("#download-json")) == rep
     assert web.download("#download-csv").decode() == cli_csv(SAMPLE)
     assert web.page.locator("#curve-chart svg .ts-compaction").count() == 1
-    assert "Next turn ≈ $" in web.page.inner_text("#next-turn")
+    assert "Next request ≈ $" in web.page.inner_text("#next-turn")
 
 
 def paste_like_the_cli(web, tmp_path, text):
@@ -286,10 +288,10 @@ def test_cancel_stops_a_long_analysis(web):
 
 
 def test_sessions_table_sorts_by_keyboard(web, real_dir):
-    """Intent: the sort controls are buttons: Enter on 'Turns' sorts by turns."""
+    """Intent: the sort controls are buttons: Enter on "Requests" sorts by requests."""
     web.page.set_input_files("#folder-input", str(real_dir / "moredip__session-share"))
     web.wait_results()
-    web.page.locator("#sessions-table th button", has_text="Turns").focus()
+    web.page.locator("#sessions-table th button", has_text="Requests").focus()
     web.page.keyboard.press("Enter")
     turns = [int(v) for v in web.page.locator("#sessions-table tbody tr td:nth-child(3)").evaluate_all(
         "tds => tds.map(td => td.dataset.value)")]
@@ -339,19 +341,112 @@ def test_boot_uses_the_snapshot_and_survives_without_it(browser, site, snapshot,
     p.ctx.close()
 
 
-@pytest.mark.parametrize("name, opts", [("light", {}), ("dark", {"color_scheme": "dark"}),
-                                        ("narrow", {"viewport": {"width": 375, "height": 800}})])
-def test_screenshots_of_results(browser, site, name, opts):
-    """Intent: save the results view in light, dark and at 375 px for a person to look at; nothing overflows."""
-    p = Page(browser, site, **opts).boot()
-    p.page.click("#sample-button")
-    p.wait_results()
+OVERFLOW = """() => [...document.querySelectorAll('#results *')].filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5);
+}).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.getAttribute('class') || ''}`).slice(0, 10)"""
+
+
+@pytest.mark.parametrize("width", [375, 768, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_nothing_is_wider_than_the_screen(browser, site, real_dir, width, scheme):
+    """Intent: at 375, 768 and 1280 px, light and dark, the sample and a drop of the real logs render every chart
+    (drawn for the width it gets) and no element of the results extends past the viewport (issue 12: at 375 px
+    every chart was cut off). Screenshots go to tests/screenshots/ for a person to look at."""
+    p = Page(browser, site, viewport={"width": width, "height": 900}, color_scheme=scheme).boot()
     SHOTS.mkdir(exist_ok=True)
-    p.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    width = p.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= p.page.viewport_size["width"], "the page scrolls sideways"
+    for name, start in (("sample", lambda: p.page.click("#sample-button")),
+                        ("real", lambda: p.page.set_input_files("#folder-input", str(real_dir)))):
+        start()
+        p.wait_results()
+        for box in ("split-chart", "curve-chart", "whatif-chart"):
+            assert p.page.locator(f"#{box} svg").count() == 1, box
+            svg_w = float(p.page.get_attribute(f"#{box} svg", "viewBox").split()[2])
+            assert svg_w <= width, f"{box} drawn {svg_w} wide for a {width} px screen"
+        assert p.page.evaluate(OVERFLOW) == [], f"{name} at {width} px ({scheme}) overflows"
+        assert p.page.evaluate("document.documentElement.scrollWidth") <= width
+        p.page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
     assert p.foreign_requests() == [] and p.errors == []
     p.ctx.close()
+
+
+def test_charts_are_redrawn_when_the_window_narrows(browser, site):
+    """Intent: after a resize the charts are drawn again for the new width (never scaled past legibility)."""
+    p = Page(browser, site, viewport={"width": 1280, "height": 900}).boot()
+    p.page.click("#sample-button")
+    p.wait_results()
+    wide = float(p.page.get_attribute("#split-chart svg", "viewBox").split()[2])
+    p.page.set_viewport_size({"width": 375, "height": 900})
+    p.page.wait_for_function("() => Number(document.querySelector('#split-chart svg').getAttribute('viewBox')"
+                             ".split(' ')[2]) < 400", timeout=30_000)
+    assert wide > 900 and p.page.evaluate(OVERFLOW) == []
+    p.ctx.close()
+
+
+def test_the_share_card_holds_every_line_with_every_model_family(web):
+    """Intent: a report with every model family wraps the card's footer and grows the card: every text of the
+    card (the dates and "not a bill" included) lies inside it, drawn by share.js as by share.py."""
+    from py_core import share
+    from tests.test_views import EVERY_FAMILY
+    from tests.conftest import analyze
+    rep = analyze(jsonl(*[asst(f"m{i}", f"r{i}", model=m, ts=f"2026-0{1 + i % 9}-1{i % 9}T10:00:00Z")
+                          for i, m in enumerate(EVERY_FAMILY)]), tz="UTC")
+    summary = share.summarize(rep)
+    outside = web.page.evaluate("""async (s) => {
+      const m = await import("/share.js");
+      const box = document.createElement("div");
+      box.innerHTML = m.cardSvg(s);  // share.js escapes every string; a test page, the summary is ours
+      document.body.append(box);
+      const svg = box.querySelector("svg");
+      const [, , w, h] = svg.getAttribute("viewBox").split(" ").map(Number);
+      return [...svg.querySelectorAll("text")].map((t) => t.getBBox())
+        .filter((b) => b.x < 0 || b.y < 0 || b.x + b.width > w || b.y + b.height > h).length;
+    }""", summary)
+    assert outside == 0
+    assert web.page.evaluate("async (s) => (await import('/share.js')).cardSvg(s)", summary) == share.card_svg(summary)
+
+
+def set_filter(page, field, value):
+    page.evaluate("([id, v]) => { const e = document.getElementById(id); e.value = v;"
+                  " e.dispatchEvent(new Event('change')); }", [field, value])
+
+
+def test_filters_and_grouping_give_the_cli_numbers(web, real_dir):
+    """Intent: the page's date range, project, session and grouping rebuild the report in the worker (no parsing)
+    and give what the CLI gives with --since/--until, --project, --session and --by."""
+    web.page.set_input_files("#folder-input", str(real_dir))
+    web.wait_results()
+    set_filter(web.page, "f-since", "2025-09-01")
+    web.wait_results()
+    set_filter(web.page, "f-until", "2025-12-31")
+    web.wait_results()
+    rep = cli_json(real_dir, "--since", "2025-09-01", "--until", "2025-12-31")
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+    set_filter(web.page, "f-by", "month")
+    web.wait_results()
+    rep = cli_json(real_dir, "--since", "2025-09-01", "--until", "2025-12-31", "--by", "month")
+    assert json.loads(web.download("#download-json")) == rep
+    assert web.page.inner_text("#days-h") == "Spend per month"
+    web.page.click("#f-clear")
+    web.wait_results()
+    project = cli_json(real_dir)["projects"][1]["project"]
+    web.page.select_option("#f-project", project)
+    web.wait_results()
+    rep = cli_json(real_dir, "--project", project)
+    assert_dom_matches(web.page, rep)
+    assert json.loads(web.download("#download-json")) == rep
+    web.page.click("#f-clear")
+    web.wait_results()
+    sid = rep["sessions"][0]["session_id"]
+    set_filter(web.page, "f-session", sid[:8])
+    web.wait_results()
+    rep = cli_json(real_dir, "--session", sid[:8])
+    assert_dom_matches(web.page, rep)
+    assert web.download("#download-csv").decode() == cli_csv(real_dir, "--session", sid[:8])
+    set_filter(web.page, "f-since", "2031-01-01")
+    web.page.wait_for_selector("#filter-note:has-text('Nothing to show')")
+    assert web.page.locator("#results-body").is_hidden()
 
 
 def test_share_outputs_hold_no_log_text_and_the_link_opens_as_a_card(browser, site, web):
@@ -589,7 +684,7 @@ def test_a_pasted_report_with_markup_is_drawn_as_text(web):
     assert web.page.evaluate("window.__pwned") is None
     assert web.page.locator("#results img, #results iframe, #results script, #results b").count() == 0
     assert h[0] in web.page.inner_text("#sessions-table")
-    assert web.page.get_attribute("#h-turns", "data-value") == "0"
+    assert web.page.get_attribute("#h-requests", "data-value") == "0"
     titles = web.page.locator("#curve-chart svg title").all_text_contents()
     assert any(h[3] in t for t in titles)
 

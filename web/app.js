@@ -4,7 +4,7 @@
 // Everything from a log is untrusted: it reaches the page only through textContent, and charts are SVG that
 // py_core built with every string escaped.
 
-import { $, download, putSvg } from "./dom.js";
+import { $, download, el, putSvg } from "./dom.js";
 import { filesFromDrop, filesFromFolderInput, partition, pastedReport, shareFragmentIn } from "./input.js";
 import { configure, part, request, split, startPool, status, workersFor } from "./pool.js";
 import { render, showInsights, showNextTurn } from "./render.js";
@@ -27,7 +27,7 @@ configure({
     $("boot-status").textContent = text;
   },
   onReady: (msg) => {
-    $("boot-status").textContent = `Ready: Python (Pyodide ${msg.pyodide_version}) runs in this tab.`;
+    $("boot-status").textContent = "Ready: the analysis runs in this tab.";
     document.body.dataset.ready = "1";
     document.body.dataset.snapshot = msg.snapshot ? "1" : "0"; // booted from serve.py's snapshot (tests)
   },
@@ -65,15 +65,19 @@ async function run(items, { folder = false } = {}) {
   $("progress").hidden = false;
   $("progress-bar").value = 0;
   $("progress-text").textContent = status.ready ? "Reading…" : "Waiting for Python to start…";
-  const options = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" };
+  resetFilters();
+  const options = filterOptions();
   const workers = workersFor(files.length);
   const batches = split(files, workers.length);
   const progress = new Array(workers.length).fill(0);
   const totals = new Array(workers.length).fill(0);
+  let shown = 0;
   const show = () => {
     const bytes = progress.reduce((a, b) => a + b, 0);
     const totalBytes = totals.reduce((a, b) => a + b, 0);
-    $("progress-bar").value = totalBytes ? bytes / totalBytes : 0;
+    // The byte total grows while files are still being listed: the bar never moves backwards (issue 12).
+    shown = Math.max(shown, totalBytes ? bytes / totalBytes : 0);
+    $("progress-bar").value = shown;
     $("progress-text").textContent = `${fmtBytes(bytes)} of ${fmtBytes(totalBytes)} · ${files.length} file(s)` +
       (workers.length > 1 ? ` · ${workers.length} workers` : "");
   };
@@ -107,7 +111,10 @@ async function run(items, { folder = false } = {}) {
       setError(`Nothing to show: ${msg.nothing}.`);
       return;
     }
-    current = { report: msg.report };
+    current = { report: msg.report, ignored };
+    lastWidth = options.width;
+    fillFilterChoices(msg.report);
+    $("filters").hidden = false;
     render(msg.report, msg.charts, ignored);
   } catch (err) {
     setError(`Analysis failed: ${err.message}`);
@@ -125,8 +132,11 @@ async function showPastedReport(report) {
   try {
     // The charts are py_core's: Python draws them from the report, nothing is re-analysed. The page shows the
     // report as Python conformed it (numbers are numbers, strings strings: issue 10), not the pasted text.
-    const msg = await request({ type: "charts", report }).done;
+    const msg = await request({ type: "charts", report, width: chartWidth() }).done;
     current = { report: msg.report, pasted: true };
+    lastWidth = chartWidth();
+    $("filters").hidden = true; // a pasted report is shown as it is: filters need the logs
+    $("filter-note").textContent = "";
     render(msg.report, msg.charts, 0);
   } catch (err) {
     setError(`Could not show that report: ${err.message}`);
@@ -156,8 +166,8 @@ async function sessionChanged() {
   const id = $("session-select").value;
   try {
     const msg = current.pasted
-      ? (await request({ type: "charts", report: current.report, session_id: id }).done).charts
-      : await request({ type: "chart", session_id: id }).done;
+      ? (await request({ type: "charts", report: current.report, session_id: id, width: chartWidth() }).done).charts
+      : await request({ type: "chart", session_id: id, width: chartWidth() }).done;
     putSvg($("curve-chart"), msg.curve);
     putSvg($("whatif-chart"), msg.whatif);
     showNextTurn(current.report, id);
@@ -167,7 +177,98 @@ async function sessionChanged() {
   }
 }
 
+// ---------- filters, grouping and resizing (issue 12): the report is rebuilt in the worker, nothing re-parsed ----
+
+const tz = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
+// The width the charts are drawn for: the results column's (they are never wider than the screen).
+function chartWidth() {
+  const main = document.querySelector("main");
+  return Math.max(280, Math.round((main ? main.clientWidth : 640) - 32));
+}
+
+function filterOptions() {
+  const opts = { tz: tz(), width: chartWidth(), by: $("f-by").value || "day" };
+  for (const [key, id] of [["since", "f-since"], ["until", "f-until"], ["project", "f-project"], ["session", "f-session"]]) {
+    const v = $(id).value.trim();
+    if (v) opts[key] = v;
+  }
+  return opts;
+}
+
+function resetFilters() {
+  for (const id of ["f-since", "f-until", "f-project", "f-session"]) $(id).value = "";
+  $("f-by").value = "day";
+  $("filter-note").textContent = "";
+}
+
+// The choices come from the unfiltered report of an analysis: every project and session it found.
+function fillFilterChoices(report) {
+  const projects = [...new Set(report.sessions.map((s) => s.project))].sort();
+  $("f-project").replaceChildren(el("option", { value: "" }, "All projects"),
+    ...projects.map((p) => el("option", { value: p }, p)));
+  $("f-sessions").replaceChildren(...report.sessions.map((s) =>
+    el("option", { value: s.session_id }, `${s.session_id.slice(0, 8)} · ${s.project}`)));
+  const days = report.days.map((d) => d.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+  for (const id of ["f-since", "f-until"]) {
+    $(id).min = days[0] || "";
+    $(id).max = days[days.length - 1] || "";
+  }
+}
+
+let refiltering = null;
+async function refilter() {
+  if (!current || current.pasted) return;
+  const mine = (refiltering = {});
+  try {
+    const msg = await request({ type: "refilter", options: filterOptions() }).done;
+    if (mine !== refiltering) return; // a newer change is on its way
+    if (msg.nothing) {
+      $("filter-note").textContent = `Nothing to show: ${msg.nothing}.`;
+      $("results-body").hidden = true;
+      return;
+    }
+    $("filter-note").textContent = "";
+    current = { report: msg.report, ignored: current.ignored };
+    render(msg.report, msg.charts, current.ignored);
+  } catch (err) {
+    $("filter-note").textContent = err.message;
+  }
+}
+
+let lastWidth = 0;
+let resizeTimer = null;
+function resized() {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(async () => {
+    const width = chartWidth();
+    if (!current || Math.abs(width - lastWidth) < 24) return;
+    lastWidth = width;
+    const id = $("session-select").value;
+    try {
+      const msg = current.pasted
+        ? await request({ type: "charts", report: current.report, session_id: id, width }).done
+        : await request({ type: "redraw", session_id: id, width }).done;
+      for (const [key, box] of [["split", "split-chart"], ["curve", "curve-chart"], ["whatif", "whatif-chart"],
+        ["projects", "projects-chart"], ["days", "days-chart"]]) putSvg($(box), msg.charts[key]);
+    } catch (err) {
+      setError(err.message);
+    }
+  }, 200);
+}
+
 function wire() {
+  for (const id of ["f-since", "f-until", "f-project", "f-by"]) $(id).addEventListener("change", refilter);
+  $("f-session").addEventListener("change", refilter);
+  $("f-clear").addEventListener("click", () => {
+    resetFilters();
+    refilter();
+  });
+  $("filters").addEventListener("submit", (e) => {
+    e.preventDefault();
+    refilter();
+  });
+  window.addEventListener("resize", resized);
   const dz = $("dropzone");
   for (const ev of ["dragenter", "dragover"]) {
     dz.addEventListener(ev, (e) => {
@@ -263,7 +364,7 @@ function wire() {
       return;
     }
     try {
-      const msg = await request({ type: "csv", options: { tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" } }).done;
+      const msg = await request({ type: "csv", options: filterOptions() }).done;
       download("tokenscope-requests.csv", msg.csv, "text/csv");
     } catch (err) {
       setError(err.message);

@@ -25,11 +25,14 @@ export function putSvg(container, svgText) {
   container.append(document.importNode(root, true));
 }
 
+// A column's classes: "num" for right-aligned numbers, plus its own (`cls`: a page may hide it on a phone).
+const classes = (c) => [c.num ? "num" : "", c.cls || ""].join(" ").trim();
+
 export function table(node, columns, rows) {
-  const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : "" }, c.label)));
+  const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col", class: classes(c) }, c.label)));
   const body = rows.map((r) => el("tr", {}, ...columns.map((c) => {
     const v = c.get(r);
-    return el("td", { class: c.num ? "num" : "", dataset: { value: String(c.sort ? c.sort(r) : v) } }, c.fmt ? c.fmt(v) : v ?? "");
+    return el("td", { class: classes(c), dataset: { value: String(c.sort ? c.sort(r) : v) } }, c.fmt ? c.fmt(v) : v ?? "");
   })));
   node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
 }
@@ -50,12 +53,14 @@ export function sortableTable(node, columns, rows) {
         key = i;
         draw();
       });
-      return el("th", { scope: "col", class: c.num ? "num" : "",
+      return el("th", { scope: "col", class: classes(c),
                         "aria-sort": key === i ? (dir > 0 ? "ascending" : "descending") : "none" }, b);
     }));
     const body = sorted.map((r) => el("tr", {}, ...columns.map((c) => {
       const v = c.get(r);
-      return el("td", { class: c.num ? "num" : "", dataset: { value: String(v) } }, c.fmt ? c.fmt(v) : v ?? "");
+      const props = { class: classes(c), dataset: { value: String(v) } };
+      if (c.title) props.title = c.title(v); // the whole text of a shortened cell
+      return el("td", props, c.fmt ? c.fmt(v) : v ?? "");
     })));
     node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
   };

@@ -14,14 +14,30 @@ export function decimalText(x, decimals, grouped = false) {
   return sign + (grouped ? withCommas(whole) : whole) + (frac === undefined ? "" : `.${frac}`);
 }
 
-// present.money: $1,234.56 from a dollar, $0.1234 below.
-export const money = (x) => (x == null ? NA : Math.abs(x) >= 1
-  ? `$${decimalText(x, FORMATS.money.decimals, true)}` : `$${decimalText(x, FORMATS.money.small_decimals)}`);
+// present.money: one rule everywhere: $1,234.56, $0.15; below a cent two significant digits ($0.0034).
+export function money(x) {
+  if (x == null) return NA;
+  if (x < 0) {
+    const text = money(-x);
+    return text.replace(/[$0.,]/g, "") === "" ? text : `-${text}`;
+  }
+  const f = FORMATS.money;
+  const rounded = Math.abs(x).toExponential(f.significant - 1);
+  if (x === 0 || Number(rounded) >= f.significant_below) return `$${decimalText(x, f.decimals, true)}`;
+  return `$${decimalText(x, f.significant - 1 - Number(rounded.split("e")[1]))}`;
+}
 // present.pct: a share (0-1) as a percentage.
 export const pct = (x) => (x == null ? NA : `${decimalText(x * 100, FORMATS.pct.decimals)}%`);
-// present.tokens: 1.23M, 45k from 10,000, 1,234 below.
-export const tok = (n) => (n == null ? NA : n >= 1e6 ? `${decimalText(n / 1e6, FORMATS.tokens.millions_decimals)}M`
-  : n >= FORMATS.tokens.thousands_from ? `${decimalText(n / 1e3, 0)}k` : withCommas(String(n)));
+// present.tokens: 1.23M, 45k, 2.6k below 10,000, 999 below 1,000.
+export function tok(n) {
+  if (n == null) return NA;
+  if (n >= 1e6) return `${decimalText(n / 1e6, FORMATS.tokens.millions_decimals)}M`;
+  if (n >= FORMATS.tokens.thousands_decimals_below) return `${decimalText(n / 1e3, 0)}k`;
+  if (n >= 1000) return `${decimalText(n / 1e3, 1)}k`;
+  return decimalText(n, 0);
+}
+// present.count: thousands separators.
+export const count = (n) => (n == null ? NA : withCommas(String(n)));
 
 // x with nd decimals, halves rounded up (present.fixed): the card is byte-identical in Python and JavaScript.
 export const fixed = (x, nd) => (Math.floor(x * 10 ** nd + 0.5) / 10 ** nd).toFixed(nd);

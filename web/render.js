@@ -2,28 +2,42 @@
 // bucket names come from py_core/present.py (web/vocab.js, web/format.js).
 
 import { $, el, putSvg, sortableTable, table } from "./dom.js";
-import { money, pct, tok } from "./format.js";
+import { count, money, pct, tok } from "./format.js";
 import { BUCKETS } from "./vocab.js";
 
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
+
+// A project path as the tables show it: its last two folders (the full path in the cell's title).
+const shortPath = (p) => {
+  const parts = String(p).split("/").filter(Boolean);
+  return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : String(p);
+};
+const BY = { day: "day", week: "week", month: "month" };
 
 export function render(report, charts, ignored) {
   $("share-panel").hidden = true;
   const t = report.totals;
   $("results").hidden = false;
+  $("results-body").hidden = false;
+  $("covers").textContent = report.covers || "";
   $("honest-label").textContent = report.label;
   const set = (id, text, value) => {
     $(id).textContent = text;
     $(id).dataset.value = String(value);
   };
   set("h-cost", money(t.cost_usd) + (t.cost_excludes_unpriced ? "*" : ""), t.cost_usd);
-  set("h-turns", `${t.requests.toLocaleString("en-US")} (${t.requests_main.toLocaleString("en-US")} main, ${t.requests_subagent.toLocaleString("en-US")} subagent)`, t.requests);
+  // The asterisk is explained where it stands (issue 12: it was explained 8,000 px below).
+  $("h-cost-sub").textContent = t.cost_excludes_unpriced
+    ? `* leaves out ${count(t.unpriced_requests)} request(s) of models with no price` : "at API list prices";
+  set("h-requests", count(t.requests), t.requests);
+  $("h-requests-sub").textContent = `API calls: ${count(t.requests_main)} main thread, ${count(t.requests_subagent)} subagent`;
+  set("h-prompts", count(t.user_prompts), t.user_prompts);
   const peak = Math.max(0, ...report.sessions.map((s) => s.peak_context_tokens));
-  set("h-peak", `${tok(peak)} tokens`, peak);
+  set("h-peak", tok(peak), peak);
   set("h-hit", pct(t.cache_hit_rate), t.cache_hit_rate);
-  set("h-resent", t.sessions > 1
-    ? `${pct(t.resent_share_pooled)} pooled · ${pct(t.resent_share_median_session)} median session`
-    : pct(t.resent_share_pooled), t.resent_share_pooled);
+  set("h-resent", pct(t.resent_share_pooled), t.resent_share_pooled);
+  $("h-resent-sub").textContent = t.sessions > 1
+    ? `of the cost, pooled · median session ${pct(t.resent_share_median_session)}` : "of the cost";
 
   putSvg($("split-chart"), charts.split);
   const b = t.cost_by_bucket_usd;
@@ -33,12 +47,12 @@ export function render(report, charts, ignored) {
     { label: "Bucket", get: (r) => r[0] },
     { label: "Cost", num: true, get: (r) => r[1], fmt: money },
     { label: "Share", num: true, get: (r) => r[2], fmt: pct },
-    { label: "Tokens", num: true, get: (r) => r[3], fmt: (v) => (v == null ? "" : v.toLocaleString("en-US")) },
+    { label: "Tokens", num: true, get: (r) => r[3], fmt: (v) => (v == null ? "" : count(v)) },
   ], BUCKETS.map((k) => [k.label, b[k.key], sh[k.key], k.key in tk ? tk[k.key] : null]));
 
   const select = $("session-select");
   select.replaceChildren(...report.sessions.map((s) =>
-    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.session_id.slice(0, 8)} · ${s.project}`)));
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.session_id.slice(0, 8)} · ${shortPath(s.project)}`)));
   if (charts.curve_session) select.value = charts.curve_session;
   putSvg($("curve-chart"), charts.curve);
   showNextTurn(report, charts.curve_session);
@@ -48,9 +62,13 @@ export function render(report, charts, ignored) {
   putSvg($("projects-chart"), charts.projects);
   const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
   const nt = latest && latest.next_turn;
-  set("h-next", nt ? `${money(nt.cost_usd)} at ${tok(nt.context_tokens)} context` : "n/a", nt ? nt.cost_usd : "");
+  set("h-next", nt ? money(nt.cost_usd) : "n/a", nt ? nt.cost_usd : "");
+  $("h-next-sub").textContent = nt ? `latest session, at ${tok(nt.context_tokens)} context` : "latest session";
 
-  $("days-section").hidden = report.days.length < 2;
+  const by = BY[(report.options || {}).by] || "day";
+  const periods = report.periods || report.days;
+  $("days-h").textContent = `Spend per ${by}`;
+  $("days-section").hidden = periods.length < 2;
   putSvg($("days-chart"), charts.days);
   // The tables (hundreds of rows for a whole projects folder) in a task of their own, so no single
   // main-thread task grows past ~50 ms (issue 4).
@@ -58,16 +76,25 @@ export function render(report, charts, ignored) {
 }
 
 function renderTables(report, ignored) {
+  // Short ids and paths with the whole text in a title; the compactions column only when there are any (issue 12).
+  const compacted = report.sessions.some((s) => s.compactions.length);
   sortableTable($("sessions-table"), [
-    { label: "Session", get: (s) => s.session_id },
+    { label: "Session", get: (s) => s.session_id, fmt: (v) => v.slice(0, 8), title: (v) => v, cls: "id" },
     { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
-    { label: "Turns", num: true, get: (s) => s.requests },
-    { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok },
-    { label: "Re-sent", num: true, get: (s) => s.resent_share ?? -1, fmt: (v) => (v < 0 ? "n/a" : pct(v)) },
-    { label: "Compactions", num: true, get: (s) => s.compactions.length },
-    { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 16).replace("T", " ") },
-    { label: "Project", get: (s) => s.project },
+    { label: "Requests", num: true, get: (s) => s.requests, fmt: count },
+    { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok, cls: "c-peak" },
+    { label: "Re-sent", num: true, get: (s) => s.resent_share ?? -1, fmt: (v) => (v < 0 ? "n/a" : pct(v)), cls: "c-resent" },
+    ...(compacted ? [{ label: "Compactions", num: true, get: (s) => s.compactions.length, cls: "c-compact" }] : []),
+    { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 10), cls: "date c-started" },
+    { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "path" },
   ], report.sessions);
+  const total = report.totals.cost_usd || 0;
+  table($("periods-table"), [
+    { label: "Period", get: (p) => p.period || p.date },
+    { label: "Cost", num: true, get: (p) => p.cost_usd, fmt: money },
+    { label: "Requests", num: true, get: (p) => p.requests, fmt: count },
+    { label: "Share", num: true, get: (p) => (total ? p.cost_usd / total : null), fmt: pct },
+  ], report.periods || report.days);
 
   table($("models-table"), [
     { label: "Model", get: (m) => m.model },
@@ -83,7 +110,7 @@ function renderTables(report, ignored) {
 
   // The report words its warnings (structured, issue 10/11): the page shows their text, and adds only what
   // Python never saw (files of a folder that are not logs).
-  const warn = [report.label, ...report.diagnostics.warnings.map((w) => w.text)];
+  const warn = report.diagnostics.warnings.map((w) => w.text);
   if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
@@ -106,21 +133,21 @@ export function showInsights(report, sessionId) {
   const m = si.idle_cache_misses;
   $("misses-text").textContent = `${m.count} cache miss(es) after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
   table($("misses-table"), [
-    { label: "Turn", num: true, get: (x) => x.turn },
-    { label: "When", get: (x) => (x.timestamp || "").slice(0, 19).replace("T", " ") },
+    { label: "Request", num: true, get: (x) => x.turn },
+    { label: "When", get: (x) => (x.timestamp || "").slice(0, 16).replace("T", " "), cls: "c-when" },
     { label: "Idle", num: true, get: (x) => x.idle_seconds, fmt: (v) => `${Math.round(v / 60)} min` },
     { label: "Re-written", num: true, get: (x) => x.tokens_rewritten, fmt: tok },
     { label: "Extra cost", num: true, get: (x) => x.extra_cost_usd, fmt: money },
   ], m.misses);
   table($("resident-table"), [
-    { label: "Turn", num: true, get: (x) => x.turn },
+    { label: "Request", num: true, get: (x) => x.turn },
     { label: "Added", num: true, get: (x) => x.tokens, fmt: tok },
-    { label: "Re-read by", num: true, get: (x) => x.later_turns, fmt: (v) => `${v} turns` },
+    { label: "Re-read by", num: true, get: (x) => x.later_turns, fmt: count },
     { label: "Cost of staying", num: true, get: (x) => x.resident_cost_usd, fmt: money },
   ], si.resident_context.largest);
   const p = si.percentile;
   $("rank-text").textContent = report.sessions.length > 1
-    ? `Among your ${report.sessions.length} sessions this one is at the ${p.cost}th percentile for cost, ${p.peak_context}th for peak context and ${p.turns}th for turns.`
+    ? `Among your ${report.sessions.length} sessions this one is at the ${p.cost}th percentile for cost, ${p.peak_context}th for peak context and ${p.turns}th for requests.`
     : "";
   $("assumptions").replaceChildren(...[w, f, m, si.resident_context].map((x) => el("li", {}, x.assumptions)));
   const ins = report.insights;
@@ -132,7 +159,7 @@ export function showInsights(report, sessionId) {
     { label: "Reference", num: true, get: (r) => r[2] },
   ], [
     ["Median session cost", money(ins.yours.median_session_cost_usd), money(ins.reference.median_session_cost_usd)],
-    ["Median session turns", ins.yours.median_session_turns ?? "n/a", ins.reference.median_session_turns],
+    ["Median session requests", ins.yours.median_session_turns ?? "n/a", ins.reference.median_session_turns],
     ["Median peak context", tok(ins.yours.median_peak_context_tokens), tok(ins.reference.median_peak_context_tokens)],
     ["Re-sent share, median session", pctOr(ins.yours.resent_share_median_session), pct(ins.reference.resent_share_median_session)],
     ["Re-sent share, pooled", pctOr(ins.yours.resent_share_pooled), pct(ins.reference.resent_share_pooled)],
@@ -145,6 +172,6 @@ export function showNextTurn(report, sessionId) {
   const s = report && report.sessions.find((x) => x.session_id === sessionId);
   const nt = s && s.next_turn;
   $("next-turn").textContent = nt
-    ? `Next turn ≈ ${money(nt.cost_usd)}: ${nt.context_tokens.toLocaleString("en-US")} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).`
+    ? `Next request ≈ ${money(nt.cost_usd)}: ${count(nt.context_tokens)} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).`
     : "";
 }

@@ -52,7 +52,7 @@ export function summarize(report) {
     v: VERSION,
     cost_usd: roundUp(num(t.cost_usd), 2),
     split: SPLIT_KEYS.map((k) => pct(numOrNull(shares[k])) || 0),
-    turns: num(t.requests),
+    requests: num(t.requests),
     sessions: nSessions,
     peak_context: Math.max(0, ...sessions.map((s) => num(s.peak_context_tokens))),
     cache_hit_rate: pct(numOrNull(t.cache_hit_rate)),
@@ -90,7 +90,7 @@ export function fromFragment(fragment) {
   const day = (v) => (v ? `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6)}` : null);
   const opt = (k) => (got[k] ? Number(got[k]) : null);
   return {
-    v: VERSION, cost_usd: Number(got.c), split: got.r.split(",").map(Number), turns: Number(got.t),
+    v: VERSION, cost_usd: Number(got.c), split: got.r.split(",").map(Number), requests: Number(got.t),
     sessions: Number(got.n), peak_context: Number(got.p), cache_hit_rate: opt("h"), resent_share: opt("s"),
     resent_share_median: opt("m"), duration_s: Number(got.d), models: codes, first_day: day(got.a),
     last_day: day(got.b), excludes_unpriced: got.u === "1",
@@ -106,11 +106,35 @@ export const familyLabel = (code) => (code === "x" ? "other" : `${FAMILY[code[0]
 
 export function headline(s) {
   const sess = s.sessions === 1 ? "1 session" : `${s.sessions} sessions`;
-  return `~${money(s.cost_usd)} at API list prices · ${sess}, ${group(s.turns)} turns · ` +
+  return `~${money(s.cost_usd)} at API list prices · ${sess}, ${group(s.requests)} requests · ` +
     `${pctText(s.resent_share)} of it re-sent context`;
 }
 
-export function cardSvg(s, width = 600, height = 300) {
+const FOOTER_CHARS = 78; // py_core/share.py FOOTER_CHARS
+
+// Items joined with ", " into lines of at most `limit` characters (py_core/share.py: wrap_list).
+export function wrapList(items, limit = FOOTER_CHARS) {
+  const lines = [];
+  let cur = "";
+  for (const item of items) {
+    const cand = cur ? `${cur}, ${item}` : item;
+    if (cur && cand.length > limit) {
+      lines.push(cur);
+      cur = item;
+    } else {
+      cur = cand;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines.length ? lines : ["n/a"];
+}
+
+export function cardSvg(s, width = 600) {
+  let days = s.first_day || "";
+  if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
+  const footer = [...wrapList(s.models.map(familyLabel)), `${days ? `${days} · ` : ""}estimate at list prices, not a bill`];
+  const top = 272;
+  const height = top + 18 * (footer.length - 1) + 22;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 ${width} ${height}" width="${width}" ` +
     `height="${height}" role="img" aria-label="${esc(headline(s))}">`,
@@ -121,7 +145,7 @@ export function cardSvg(s, width = 600, height = 300) {
     '<text class="ts-card-fg" x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" ' +
     `fill="#f2f4f6">${money(s.cost_usd)}</text>`,
     '<text class="ts-card-text" x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">' +
-    `${esc(`${s.turns} turns · ${s.sessions}${s.sessions === 1 ? " session" : " sessions"}`)}` +
+    `${esc(`${group(s.requests)} requests · ${s.sessions}${s.sessions === 1 ? " session" : " sessions"}`)}` +
     ` · peak context ${esc(tokens(s.peak_context))} · cache hits ${esc(pctText(s.cache_hit_rate))}</text>`,
   ];
   let x = 28.0;
@@ -143,12 +167,10 @@ export function cardSvg(s, width = 600, height = 300) {
       'fill="#c9d1d9">' +
       `${esc(SPLIT_LABELS[i])} ${fixed(pct, 1)}%</text>`);
   });
-  const models = s.models.map(familyLabel).join(", ") || "n/a";
-  let days = s.first_day || "";
-  if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
-  out.push(`<text class="ts-card-muted" x="28" y="${height - 20}" font-family="system-ui,sans-serif" ` +
-    'font-size="12" fill="#9aa4ae">' +
-    `${esc(models)} · ${esc(days)} · estimate at list prices, not a bill</text>`);
+  footer.forEach((line, i) => {
+    out.push(`<text class="ts-card-muted" x="28" y="${top + 18 * i}" font-family="system-ui,sans-serif" ` +
+      `font-size="12" fill="#9aa4ae">${esc(line)}</text>`);
+  });
   out.push("</svg>");
   return out.join("");
 }

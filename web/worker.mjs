@@ -7,7 +7,8 @@
 //   {id, type: "files", files: [{name, file}], metas, last}  the part's files, in several messages; parsing
 //                                                         starts with the first; agent meta files come after the logs
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
-//   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id}
+//   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id,
+//   width} · {id, type: "redraw", session_id, width} · {id, type: "refilter", options} (filters, grouping: -> result)
 //   {type: "warm"} (the page's first worker, once ready: analyse the bundled sample and drop it)
 //   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
@@ -353,15 +354,27 @@ self.onmessage = async (event) => {
       else if (!lastJob) throw new Error("nothing analysed yet");
       else post({ id: msg.id, type: "share", ...call({ op: "share", job: lastJob, url: msg.url }) });
     } else if (msg.type === "charts") {
-      post({ id: msg.id, type: "charts", ...call({ op: "charts", report: msg.report, session_id: msg.session_id }) });
+      post({ id: msg.id, type: "charts", ...call({ op: "charts", report: msg.report, session_id: msg.session_id,
+                                                 width: msg.width }) });
     } else if (msg.type === "csv") {
       if (!lastJob) throw new Error("nothing analysed yet");
       await tzdata;
       post({ id: msg.id, type: "csv", csv: call({ op: "csv", job: lastJob, ...(msg.options || {}) }).csv });
     } else if (msg.type === "chart") {
       if (!lastJob) throw new Error("nothing analysed yet");
-      const out = call({ op: "chart", job: lastJob, session_id: msg.session_id });
+      const out = call({ op: "chart", job: lastJob, session_id: msg.session_id, width: msg.width });
       post({ id: msg.id, type: "chart", curve: out.curve, whatif: out.whatif, session_id: out.session_id });
+    } else if (msg.type === "redraw") {
+      // The page was resized: every chart again for the new width, from the report already built.
+      if (!lastJob) throw new Error("nothing analysed yet");
+      post({ id: msg.id, type: "redraw", ...call({ op: "redraw", job: lastJob, session_id: msg.session_id,
+                                                   width: msg.width }) });
+    } else if (msg.type === "refilter") {
+      // Filters and grouping (issue 12): the report rebuilt from the state in this worker, nothing parsed again.
+      if (!lastJob) throw new Error("nothing analysed yet");
+      await tzdata;
+      const out = call({ op: "report", job: lastJob, ...(msg.options || {}), view: true });
+      post({ id: msg.id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing });
     } else {
       throw new Error(`unknown message type ${msg.type}`);
     }
