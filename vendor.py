@@ -200,9 +200,11 @@ def vendor(force=False, log=print):
         if not have:
             log(f"tokenscope: downloading {w['name']} {w['version']} for Pyodide's Python {cfg['pyodide_python']} ...")
             # --python-version: otherwise pip silently picks a wheel for the host's Python (pyodide.md).
+            # --platform for a wheel with compiled code: Pyodide's ABI (msgspec: pyemscripten_<abi_version>).
+            platform = ["--platform", w["platform"]] if w.get("platform") else []
             _run([sys.executable, "-m", "pip", "download", f"{w['name']}=={w['version']}", "--no-deps",
-                  "--only-binary=:all:", "--python-version", cfg["pyodide_python"], "--disable-pip-version-check",
-                  "-d", pyo], ROOT)
+                  "--only-binary=:all:", "--python-version", cfg["pyodide_python"], *platform,
+                  "--disable-pip-version-check", "-d", pyo], ROOT)
             have = [f for f in os.listdir(pyo) if f.startswith(f"{w['name']}-{w['version']}-") and f.endswith(".whl")]
         shipped[w["name"]] = have[0]
     with open(os.path.join(npm_pkg, cfg["lock_file"]), encoding="utf-8") as f:

@@ -10,6 +10,7 @@ import json
 import re
 from collections import Counter
 
+from .decode import fast_decoder
 from .dedup import RequestStore
 from .labels import label_parts
 from .lines import LineSplitter
@@ -135,8 +136,11 @@ class Analyzer:
 
     STATE_VERSION = 2  # export(): 2 = message.id identity, recovered copies, ignored values (issue 10)
 
-    def __init__(self, fast=True):
+    def __init__(self, fast=True, decoder="auto"):  # noqa: D107
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
+        # msgspec when installed (decode.py; issue 13), else json.loads; "json" forces the standard library.
+        self._decode, name = fast_decoder() if decoder == "auto" else (None, "json")
+        self.decoders = {name}          # which decoder read the lines (the report's options say)
         self.store = RequestStore()
         self.kinds = Counter()          # every line lands in exactly one kind
         self.unknown_types = Counter()
@@ -154,6 +158,12 @@ class Analyzer:
         self.task_types = {}            # tool_use id -> subagent_type
         self.agent_links = {}           # agent id -> (session, tool_use id or None)
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
+
+    def __getstate__(self):
+        """Pickled between processes (jobs.py): the decoder is a function of this process, not state."""
+        state = dict(self.__dict__)
+        state["_decode"] = None
+        return state
 
     # -- input ---------------------------------------------------------------------------
     def open(self, name):
@@ -279,15 +289,18 @@ class Analyzer:
         if too_deep(text):
             self._bad(src, n, "nested too deeply")
             return
-        try:
-            obj = _loads(text)
-        except RecursionError:
-            # Not reachable below MAX_DEPTH in CPython; kept as the last guard.
-            self._bad(src, n, "nested too deeply")
-            return
-        except ValueError:
-            self._bad(src, n, "not valid JSON")
-            return
+        # msgspec reads the fields that matter when it can; whatever it could read differently, json.loads reads.
+        obj = self._decode(text) if self._decode is not None else None
+        if obj is None:
+            try:
+                obj = _loads(text)
+            except RecursionError:
+                # Not reachable below MAX_DEPTH in CPython; kept as the last guard.
+                self._bad(src, n, "nested too deeply")
+                return
+            except ValueError:
+                self._bad(src, n, "not valid JSON")
+                return
         if not isinstance(obj, dict):
             self._bad(src, n, "not a JSON object")
             return
@@ -515,6 +528,7 @@ class Analyzer:
             if prev is None or (prev[1] is None and link[1]):
                 self.agent_links[aid] = link
         self.agent_types.update(other.agent_types)
+        self.decoders |= other.decoders
         return self
 
     def export(self):
@@ -533,6 +547,7 @@ class Analyzer:
             "files": self.files, "empty_files": sorted(self.empty_files), "unreadable": self.unreadable,
             "prompts": self.prompts, "compactions": self.compactions,
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
+            "decoders": sorted(self.decoders),
         }
 
     @classmethod
@@ -565,6 +580,7 @@ class Analyzer:
         a.task_types = dict(d["task_types"])
         a.agent_links = {k: tuple(v) for k, v in d["agent_links"].items()}
         a.agent_types = dict(d["agent_types"])
+        a.decoders = set(d["decoders"])
         return a
 
     @property

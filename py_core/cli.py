@@ -8,6 +8,7 @@ import sys
 
 from .version import __version__
 from .analyzer import clean_text
+from .decode import decoder_name
 from .jobs import analyze_files, default_jobs, feed_stream
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
@@ -50,7 +51,8 @@ def _parser():
                    help=f"extra or overriding prices, LiteLLM field names (also read: ./{USER_PRICE_FILE})")
     p.add_argument("--no-curve", action="store_true", help="leave the per-request context curve out of --json")
     p.add_argument("--jobs", type=int, metavar="N", help="processes to read files with (default: all cores)")
-    p.add_argument("--version", action="version", version=f"tokenscope {__version__}")
+    p.add_argument("--version", action="version",
+                   version=f"tokenscope {__version__} (decoder: {decoder_name()})")
     return p
 
 

@@ -70,7 +70,8 @@ DIAGNOSTICS = {
 REPORT = {
     "schema_version": N, "generator": S, "label": S,
     "prices": {"table_version": S, "sources": [S], "derived_rates": [S]},
-    "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B, "project": S0, "by": S},
+    "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B, "project": S0, "by": S,
+                "decoder": S},
     "totals": dict(SUMMARY, requests_main=N, requests_subagent=N, priced_requests=N, unpriced_requests=N,
                    cost_excludes_unpriced=B, sessions=N, projects=N, user_prompts=N, first_timestamp=S0,
                    last_timestamp=S0, first_day=S0, last_day=S0, resent_share_pooled=N0,

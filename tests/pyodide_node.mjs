@@ -1,4 +1,5 @@
-// Runs py_core inside real Pyodide under Node: node tests/pyodide_node.mjs <vendor dir> <log file> [snapshot]
+// Runs py_core inside real Pyodide under Node: node tests/pyodide_node.mjs <vendor dir> <log file> [snapshot|cold]
+// [msgspec]
 // Prints the report JSON that py_core.api.handle returns (time zone UTC), for comparison with CPython.
 // With "snapshot", Python starts from serve.py's start-up snapshot, as the page does.
 import { readFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import { pathToFileURL } from "node:url";
 
 const [vendorDir, logFile] = process.argv.slice(2, 4).map((p) => resolve(p));
 const fromSnapshot = process.argv[4] === "snapshot";
+const withMsgspec = process.argv[5] === "msgspec"; // the page's optional decoder (issue 13), from the vendored wheel
 const manifest = JSON.parse(readFileSync(join(vendorDir, "manifest.json"), "utf8"));
 const indexURL = join(vendorDir, "pyodide") + "/";
 const { loadPyodide } = await import(pathToFileURL(indexURL + "pyodide.mjs").href);
@@ -18,6 +20,7 @@ const py = await loadPyodide({
 });
 const wheel = readFileSync(join(vendorDir, manifest.core_wheel.replace(/^vendor\//, "")));
 py.unpackArchive(new Uint8Array(wheel), "wheel");
+if (withMsgspec) await py.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} });
 const handle = py.pyimport("py_core.api").handle;
 const call = (req, bytes) => JSON.parse(bytes ? handle(JSON.stringify(req), bytes) : handle(JSON.stringify(req)));
 call({ op: "begin", job: "node" });

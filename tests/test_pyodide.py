@@ -36,14 +36,16 @@ def hostile_log(path):
     return path
 
 
-@pytest.mark.parametrize("log, start", [
-    ("GEN:hostile", "snapshot"),  # issue 10: nothing in it may kill Pyodide, and the answers stay CPython's
-    ("web/sample.jsonl", "cold"),
-    ("web/sample.jsonl", "snapshot"),  # the page's start (issue 4): the snapshot must not change an answer
-    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "cold"),
-    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "snapshot"),
+@pytest.mark.parametrize("log, start, decoder", [
+    ("GEN:hostile", "snapshot", "json"),  # issue 10: nothing in it may kill Pyodide, and the answers stay CPython's
+    ("GEN:hostile", "snapshot", "msgspec"),
+    ("web/sample.jsonl", "cold", "json"),
+    ("web/sample.jsonl", "snapshot", "json"),  # the page's start (issue 4): the snapshot must not change an answer
+    ("web/sample.jsonl", "snapshot", "msgspec"),  # issue 13: msgspec's wasm wheel, as the page loads it
+    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "cold", "json"),
+    ("REAL:moredip__session-share/fixtures/general-tool-calls.jsonl", "snapshot", "msgspec"),
 ])
-def test_pyodide_in_node_matches_cpython_exactly(log, start, request, tmp_path):
+def test_pyodide_in_node_matches_cpython_exactly(log, start, decoder, request, tmp_path):
     """Intent: the whole report and the SVG charts are identical in CPython 3.11 and Pyodide's CPython 3.14."""
     if log.startswith("REAL:"):
         real = request.getfixturevalue("real_dir")
@@ -56,12 +58,15 @@ def test_pyodide_in_node_matches_cpython_exactly(log, start, request, tmp_path):
     assert node, "Node.js is required (tests/run.sh installs it)"
     manifest = vendor.vendor(log=lambda *a: None)
     r = subprocess.run([node, str(ROOT / "tests" / "pyodide_node.mjs"), str(ROOT / "web" / "vendor"), str(path),
-                        start], capture_output=True, text=True, timeout=300)
+                        start, decoder], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(r.stdout)
     assert got["version"] == manifest["pyodide_version"]
     want = cpython(path.read_bytes())
     assert got["report"]["totals"]["requests"] > 0
+    # The same report whichever decoder each side ran (CPython here has msgspec unless TOKENSCOPE_DECODER=json).
+    assert got["report"]["options"].pop("decoder") == ("msgspec 0.23.0" if decoder == "msgspec" else "json")
+    want["report"]["options"].pop("decoder")
     assert got["report"] == want["report"]
     if log == "GEN:hostile":
         d = got["report"]["diagnostics"]

@@ -151,6 +151,7 @@ def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
     rep = cli_json(SAMPLE)
     assert_dom_matches(web.page, rep)
     assert json.loads(web.download("#download-json")) == rep
+    assert rep["options"]["decoder"] == "msgspec 0.23.0"  # issue 13: the page loaded msgspec's wasm wheel, as the CLI has it
     assert web.download("#download-csv").decode() == cli_csv(SAMPLE)
     assert web.page.locator("#curve-chart svg .ts-compaction").count() == 1
     assert "Next request ≈ $" in web.page.inner_text("#next-turn")

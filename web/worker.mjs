@@ -22,6 +22,7 @@ let handle = null; // py_core.api.handle
 let jobSeq = 0;
 let lastJob = null;
 let tzdata = null; // loaded after "ready" (only the report needs it), awaited before any report
+let fastDecoder = Promise.resolve("json"); // msgspec's loading (after "ready"), awaited before a part starts
 // request id -> {files, ended, wake}: a part's files arrive in several messages, and parsing starts
 // with the first of them rather than after the page has posted them all.
 const queues = new Map();
@@ -114,6 +115,11 @@ async function boot() {
     });
   }
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
+  // msgspec, the optional native decoder (issue 13), after "ready" so the 3 s start stays: py_core picks it up
+  // for the next analysis (py_core/decode.py). A missing or broken wheel only means the standard library decodes.
+  fastDecoder = tzdata.then(() => pyodide.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} }))
+    .then(() => pyodide.runPython("import py_core.decode as d; d.decoder_name()"))
+    .catch(() => "json");
   if (!reader) startReader(); // a module worker takes a moment to start: not on the first analysis's clock
 }
 
@@ -127,6 +133,7 @@ async function warmUp() {
     if (!res.ok) return;
     const bytes = new Uint8Array(await res.arrayBuffer());
     await tzdata;
+    await fastDecoder; // warm the decoder the analyses will use
     call({ op: "begin", job: "warm-up" });
     call({ op: "file", job: "warm-up", source: "sample.jsonl" }, bytes);
     call({ op: "report", job: "warm-up", tz: "UTC", view: true });
@@ -213,6 +220,7 @@ function readMetas(metas) {
 
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
 async function parsePart(id, q) {
+  await fastDecoder; // every part of an analysis decodes alike (the report names one decoder)
   const job = `j${++jobSeq}`;
   call({ op: "begin", job });
   let done = 0;
