@@ -60,9 +60,9 @@ def median_of(n, fn):
     return tuple(statistics.median(x) for x in zip(*runs))
 
 
-def cli_output(projects, jobs):
+def cli_output(projects, jobs, decoder=""):
     r = subprocess.run([sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)],
-                       cwd=ROOT, capture_output=True, check=True)
+                       cwd=ROOT, capture_output=True, check=True, env={**os.environ, "TOKENSCOPE_DECODER": decoder})
     return json.loads(r.stdout)
 
 
@@ -84,12 +84,14 @@ def find_ccusage(install):
 # ---------------------------------------------------------------- browser
 
 def renderer_rss():
-    """Memory of Chromium's renderer processes (the page and its workers live there), in bytes.
+    """Memory of Chromium's renderer processes (the page and its workers live there), in bytes, two ways:
+    (proportional set size, resident set size).
 
-    Proportional set size (smaps_rollup `Pss`): shared pages are split between the processes sharing
-    them, so summing renderers does not count the shared libraries once per process as RSS would.
+    PSS (smaps_rollup `Pss`) splits shared pages between the processes sharing them, so summing renderers does not
+    count the shared libraries once per process; RSS counts every page each renderer maps, shared ones included
+    (issue 13 asked for both: RSS is what a task manager shows).
     """
-    total = 0
+    total = rss = 0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -102,19 +104,31 @@ def renderer_rss():
                 for line in f:
                     if line.startswith("Pss:"):
                         total += int(line.split()[1]) * 1024
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return total, rss
 
 
 class Sampler:
+    """Peaks of each value `fn` returns (a tuple), sampled every `every` seconds."""
+
     def __init__(self, fn, every=0.05):
-        self.fn, self.every, self.peak, self._stop = fn, every, 0, threading.Event()
+        self.fn, self.every, self.peaks, self._stop = fn, every, None, threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        now = self.fn()
+        self.peaks = now if self.peaks is None else tuple(max(a, b) for a, b in zip(self.peaks, now))
+
+    @property
+    def peak(self):
+        return self.peaks[0]
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.fn())
+            self._sample()
             self._stop.wait(self.every)
 
     def __enter__(self):
@@ -124,7 +138,7 @@ class Sampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._t.join()
-        self.peak = max(self.peak, self.fn())
+        self._sample()
 
 
 LONGTASK_OBSERVER = """
@@ -189,7 +203,15 @@ def pick_folder(page, projects):
     page.wait_for_selector('body[data-results="1"]', timeout=600_000)
 
 
-def browser_runs(projects, repeats, cli_report, workers=1):
+def same_report(a, b):
+    """Reports equal but for which decoder ran (issue 13: the numbers must not depend on it)."""
+    a, b = json.loads(json.dumps(a)), json.loads(json.dumps(b))
+    a["options"].pop("decoder", None)
+    b["options"].pop("decoder", None)
+    return a == b
+
+
+def browser_runs(projects, repeats, cli_report, workers=1, decoder=None):
     from playwright.sync_api import sync_playwright
 
     import serve
@@ -201,9 +223,12 @@ def browser_runs(projects, repeats, cli_report, workers=1):
     url = f"http://127.0.0.1:{srv.server_address[1]}/"
     exe = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
     size = corpus_bytes(projects)
-    res = {"cold": [], "warm": [], "analyse": [], "mem": [], "longest": [], "select": [], "jsonparse": [],
-           "identical": True}
-    page_url = url + (f"?workers={workers}" if workers > 1 else "")
+    res = {"cold": [], "warm": [], "analyse": [], "mem": [], "mem_rss": [], "mem_after_rss": [], "longest": [],
+           "select": [], "jsonparse": [], "identical": True}
+    query = [f"workers={workers}"] if workers > 1 else []
+    if decoder:
+        query.append(f"decoder={decoder}")  # json: the page does not load msgspec (the standard-library path)
+    page_url = url + ("?" + "&".join(query) if query else "")
     try:
         with sync_playwright() as pw:
             for _ in range(repeats):
@@ -236,7 +261,7 @@ def browser_runs(projects, repeats, cli_report, workers=1):
                 res["select"].append(before)
                 with page.expect_download() as d:
                     page.click("#download-json")
-                res["identical"] &= json.loads(Path(d.value.path()).read_text()) == cli_report
+                res["identical"] &= same_report(json.loads(Path(d.value.path()).read_text()), cli_report)
                 page.evaluate("""() => { const i = document.createElement("input"); i.type = "file";
                   i.id = "bench-files"; i.webkitdirectory = true; i.hidden = true; document.body.append(i); }""")
                 page.set_input_files("#bench-files", str(projects))
@@ -250,7 +275,10 @@ def browser_runs(projects, repeats, cli_report, workers=1):
                 wait_as_a_person(page, workers)
                 with Sampler(renderer_rss) as mem:
                     pick_folder(page, projects)
-                res["mem"].append(mem.peak)
+                res["mem"].append(mem.peaks[0])
+                res["mem_rss"].append(mem.peaks[1])
+                time.sleep(2)  # what stays once the analysis is over
+                res["mem_after_rss"].append(renderer_rss()[1])
                 browser.close()
     finally:
         srv.shutdown()
@@ -270,11 +298,15 @@ def bench(mb, repeats, cores, install, browser):
     size = corpus_bytes(projects)
     row = {"mb": mb, "bytes": size, "files": sum(1 for _ in projects.rglob("*.jsonl"))}
     single = cli_output(projects, 1)
-    row["identical_cli"] = all(cli_output(projects, j) == single for j in sorted({2, cores}))
-    for jobs in sorted({1, cores}):
-        wall, rss = median_of(repeats, lambda: run_cmd(
-            [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)]))
-        row[f"cli{jobs}"] = {"wall": wall, "rss": rss, "mb_s": size / 1e6 / wall}
+    row["identical_cli"] = all(same_report(cli_output(projects, j, dec), single)
+                               for j in sorted({1, 2, cores}) for dec in ("", "json"))
+    for dec, suffix in (("", ""), ("json", "_json")):  # msgspec (when installed) and the standard library
+        env = {**os.environ, "TOKENSCOPE_DECODER": dec}
+        for jobs in sorted({1, cores}):
+            wall, rss = median_of(repeats, lambda: run_cmd(
+                [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)], env=env))
+            row[f"cli{jobs}{suffix}"] = {"wall": wall, "rss": rss, "mb_s": size / 1e6 / wall}
+    row["decoder"] = single["options"]["decoder"]
     row["cores"] = cores
     exe, note = find_ccusage(install)
     if exe:
@@ -288,6 +320,7 @@ def bench(mb, repeats, cores, install, browser):
         row["ccusage_note"] = note
     if browser:
         row["page"] = browser_runs(projects, repeats, single)
+        row["page_json"] = browser_runs(projects, repeats, single, decoder="json")
         if cores > 1:
             row["page2"] = browser_runs(projects, repeats, single, workers=2)
     return row
@@ -298,13 +331,14 @@ def fmt_table(rows, repeats):
     lines = ["| corpus | measure | value | ratio |", "|---|---|---|---|"]
     for r in rows:
         c = f"{r['mb']:g} MB ({r['files']} files)"
-        one, allc = r["cli1"], r[f"cli{r['cores']}"]
         cc = r.get("ccusage")
-        lines.append(f"| {c} | CLI, 1 process: wall / throughput / peak RSS | {one['wall']:.2f} s / "
-                     f"{one['mb_s']:.0f} MB/s / {mb(one['rss'])} | |")
-        ratio = f"ours / ccusage = {allc['wall'] / cc['wall']:.2f}" if cc else "ccusage not run"
-        lines.append(f"| {c} | CLI, {r['cores']} processes: wall / throughput / peak RSS (largest process) | "
-                     f"{allc['wall']:.2f} s / {allc['mb_s']:.0f} MB/s / {mb(allc['rss'])} | {ratio} |")
+        for suffix, dec in (("", r.get("decoder", "msgspec")), ("_json", "json (standard library)")):
+            one, allc = r[f"cli1{suffix}"], r[f"cli{r['cores']}{suffix}"]
+            lines.append(f"| {c} | CLI, {dec}, 1 process: wall / throughput / peak RSS | {one['wall']:.2f} s / "
+                         f"{one['mb_s']:.0f} MB/s / {mb(one['rss'])} | |")
+            ratio = f"ours / ccusage = {allc['wall'] / cc['wall']:.2f}" if cc else "ccusage not run"
+            lines.append(f"| {c} | CLI, {dec}, {r['cores']} processes: wall / throughput / peak RSS (largest "
+                         f"process) | {allc['wall']:.2f} s / {allc['mb_s']:.0f} MB/s / {mb(allc['rss'])} | {ratio} |")
         if cc:
             lines.append(f"| {c} | ccusage 20.0.24: wall / throughput / peak RSS | {cc['wall']:.2f} s / "
                          f"{cc['mb_s']:.0f} MB/s / {mb(cc['rss'])} | |")
@@ -313,20 +347,23 @@ def fmt_table(rows, repeats):
         p = r.get("page")
         if p:
             lines.append(f"| {c} | page: ready, cold profile / warm | {p['cold']:.2f} s / {p['warm']:.2f} s | |")
-        for key, label in (("page", "1 worker (default below 4 cores)"), ("page2", "2 workers (`?workers=2`)")):
+        for key, label in (("page", "1 worker (default below 4 cores), msgspec"),
+                           ("page_json", "1 worker, json (standard library, `?decoder=json`)"),
+                           ("page2", "2 workers (`?workers=2`), msgspec")):
             q = r.get(key)
             if not q:
                 continue
             lines.append(f"| {c} | page, {label}: analysis of the dropped folder | {q['analyse']:.2f} s, "
                          f"{q['mb_s']:.0f} MB/s | ours / JSON.parse = {q['mb_s'] / q['jsonparse_mb_s']:.2f} |")
-            lines.append(f"| {c} | page, {label}: renderer peak memory / longest main-thread task while analysing "
-                         f"| {mb(q['mem'])} / {q['longest']:.0f} ms | |")
+            lines.append(f"| {c} | page, {label}: renderer peak memory, PSS / RSS (2 s after: RSS) / longest "
+                         f"main-thread task while analysing | {mb(q['mem'])} / {mb(q['mem_rss'])} "
+                         f"({mb(q['mem_after_rss'])}) / {q['longest']:.0f} ms | |")
         if p:
             lines.append(f"| {c} | page: Chromium building the FileList of the picked folder (before our code runs) "
                          f"| {p['select']:.0f} ms task | |")
             lines.append(f"| {c} | browser JSON.parse per line (one worker) | {p['jsonparse']:.2f} s, "
                          f"{p['jsonparse_mb_s']:.0f} MB/s | |")
-        same = r["identical_cli"] and all(r[k]["identical"] for k in ("page", "page2") if k in r)
+        same = r["identical_cli"] and all(r[k]["identical"] for k in ("page", "page_json", "page2") if k in r)
         lines.append(f"| {c} | every configuration gives the single-process report | "
                      f"{'yes' if same else '**NO**'} | |")
     return "\n".join(lines)

@@ -7,7 +7,10 @@
 
 import { WorkerClient } from "./client.js";
 
-const forced = Number(new URLSearchParams(location.search).get("workers"));
+const params = new URLSearchParams(location.search);
+const forced = Number(params.get("workers"));
+// `?decoder=json`: the workers decode with the standard library only (the benchmark compares; issue 13).
+const WORKER = params.get("decoder") === "json" ? "worker.mjs?decoder=json" : "worker.mjs";
 const cores = navigator.hardwareConcurrency || 1;
 export const POOL_SIZE = forced >= 1 ? Math.min(forced, 8) : cores >= 4 ? Math.min(cores - 1, 4) : 1;
 export const HELPER_MIN_FILES = 8; // a share of a few files is not worth a merge
@@ -23,7 +26,7 @@ export function configure(h) {
 }
 
 function spawn(primary) {
-  const w = new WorkerClient(new URL("worker.mjs", import.meta.url), {
+  const w = new WorkerClient(new URL(WORKER, import.meta.url), {
     onBootProgress: (msg) => primary && hooks.onStatus(`${msg.stage}…`),
     onReady: (msg) => {
       document.body.dataset.pool = String(pool.filter((x) => x.ready).length); // workers ready (bench, tests)

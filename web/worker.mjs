@@ -117,9 +117,11 @@ async function boot() {
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
   // msgspec, the optional native decoder (issue 13), after "ready" so the 3 s start stays: py_core picks it up
   // for the next analysis (py_core/decode.py). A missing or broken wheel only means the standard library decodes.
-  fastDecoder = tzdata.then(() => pyodide.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} }))
-    .then(() => pyodide.runPython("import py_core.decode as d; d.decoder_name()"))
-    .catch(() => "json");
+  if (new URL(import.meta.url).searchParams.get("decoder") !== "json") {
+    fastDecoder = tzdata.then(() => pyodide.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} }))
+      .then(() => pyodide.runPython("import py_core.decode as d; d.decoder_name()"))
+      .catch(() => "json");
+  }
   if (!reader) startReader(); // a module worker takes a moment to start: not on the first analysis's clock
 }
 
