@@ -14,7 +14,7 @@ from .decode import fast_decoder
 from .dedup import RequestStore
 from .labels import label_parts
 from .lines import LineSplitter
-from .records import Request, parse_ts
+from .records import Copy, Request, parse_ts
 
 # Line types Claude Code is known to write (claude-code-jsonl.md). Anything else is
 # normal (new types keep appearing) and only counted under diagnostics.
@@ -386,25 +386,35 @@ class Analyzer:
             cw5m, cw1h = cw_total, 0
         return inp, out, cw5m, cw1h, read
 
-    def _request(self, src, n, obj, msg, usage, nums, mid, sidechain, ended, recovered, agent, ts_raw):
-        """The record of a copy that won (built only then: most copies lose)."""
-        inp, out, cw5m, cw1h, read = nums
+    def _web(self, usage):
+        """Web searches of one usage object (checked on every line, like the token counts, so what is ignored does
+        not depend on which copy wins first)."""
         stu = usage.get("server_tool_use")
-        web = 0
-        if type(stu) is dict:
-            web = stu.get("web_search_requests")
-            if type(web) is not int or not 0 <= web <= MAX_WEB_SEARCHES:
-                web = self._ignored(web, "server_tool_use.web_search_requests", MAX_WEB_SEARCHES) or 0
-        model = msg.get("model")
+        if type(stu) is not dict:
+            return 0
+        web = stu.get("web_search_requests")
+        if type(web) is not int or not 0 <= web <= MAX_WEB_SEARCHES:
+            web = self._ignored(web, "server_tool_use.web_search_requests", MAX_WEB_SEARCHES) or 0
+        return web
+
+    def _build(self, c):
+        """The record of a copy that leads its id (streaming snapshots make almost every copy lead for a while)."""
+        obj, msg, usage, nums, web, mid, ended, recovered, agent, ts_raw, fallback = c.args
+        inp, out, cw5m, cw1h, read = nums
         return Request(
             parse_ts(ts_raw), _str_or_none(ts_raw),
-            _str_or_none(obj.get("sessionId")) or src.fallback_session, agent,
-            sidechain, _str_or_none(model) or "(no model)",
+            _str_or_none(obj.get("sessionId")) or fallback, agent,
+            c.sidechain, _str_or_none(msg.get("model")) or "(no model)",
             inp, out, cw5m, cw1h, read, web,
             _str_or_none(usage.get("speed")), _str_or_none(usage.get("inference_geo")),
-            mid, _str_or_none(obj.get("requestId")), src.name, n, _str_or_none(obj.get("cwd")),
+            mid, _str_or_none(obj.get("requestId")), c.source, c.line, _str_or_none(obj.get("cwd")),
             recovered, ended,
         )
+
+    def _lead(self, table, key, src, n, sidechain, total, args):
+        # Built at once: deferring it to the source's close (keeping the leading copies' dicts alive) measured
+        # no faster on the 500 MB corpus (issue 13).
+        table[key] = self._build(Copy(sidechain, total, src.name, n, args))
 
     def _usage(self, src, n, obj, msg, usage):
         # The hottest function of the analyzer (one call per usage line, most of them duplicate copies of
@@ -426,14 +436,17 @@ class Analyzer:
                         if st:
                             self.task_types[tid] = st
         nums = self._numbers(usage)
+        web = self._web(usage)
         mid = _str_or_none(msg.get("id"))
         sidechain = obj.get("isSidechain") is True
         # A log without the field (legacy, hand-made) says nothing of a cut-off: only an explicit null does.
         ended = msg.get("stop_reason", "") is not None
-        if not self.store.offer(mid, sidechain, sum(nums), src.name, n, ended):
+        total = sum(nums)
+        if not self.store.offer(mid, sidechain, total, src.name, n, ended):
             return
-        self.store.put(self._request(src, n, obj, msg, usage, nums, mid, sidechain, ended, False,
-                                     _str_or_none(obj.get("agentId")) or "", obj.get("timestamp")))
+        self._lead(self.store.by_key, ("", src.name, n) if mid is None else mid, src, n, sidechain, total,
+                   (obj, msg, usage, nums, web, mid, ended, False, _str_or_none(obj.get("agentId")) or "",
+                    obj.get("timestamp"), src.fallback_session))
 
     def _recover(self, src, n, obj, inner, msg, usage, aid):
         """A subagent's response copied into progress line n (issue 10): kept aside, billed only if no line
@@ -443,13 +456,16 @@ class Analyzer:
         if mid is None or msg.get("model") == "<synthetic>":
             return
         nums = self._numbers(usage)
+        web = self._web(usage)
         ended = msg.get("stop_reason", "") is not None
-        if not self.store.offer_recovered(mid, sum(nums), src.name, n, ended):
+        total = sum(nums)
+        if not self.store.offer_recovered(mid, total, src.name, n, ended):
             return
         ts_raw = inner.get("timestamp")
         if not isinstance(ts_raw, str):
             ts_raw = obj.get("timestamp")
-        self.store.put(self._request(src, n, obj, msg, usage, nums, mid, True, ended, True, aid or "", ts_raw))
+        self._lead(self.store.recovered, mid, src, n, True, total,
+                   (obj, msg, usage, nums, web, mid, ended, True, aid or "", ts_raw, src.fallback_session))
 
     def _user(self, src, n, obj, line):
         sid = _str_or_none(obj.get("sessionId")) or src.fallback_session

@@ -382,3 +382,14 @@ def test_api_answers_an_error_and_never_raises(request_json, why):
     """Intent: whatever the page sends, the worker gets a JSON answer (an error), never an exception."""
     out = json.loads(api.handle(request_json))
     assert set(out) == {"error"} and out["error"], why
+
+
+def test_ignored_values_do_not_depend_on_which_copy_comes_first():
+    """Intent: a bad web-search count on one copy of a response is counted once, whichever copy comes first
+    (values are checked on every line, not on the copy that happens to lead)."""
+    bad = asst("m1", "r1", out=3)
+    bad["message"]["usage"]["server_tool_use"] = {"web_search_requests": -1}
+    good = asst("m1", "r1", out=50)
+    first = analyze(jsonl(bad, good), tz="UTC")["diagnostics"]["ignored_usage_values"]
+    second = analyze(jsonl(good, bad), tz="UTC")["diagnostics"]["ignored_usage_values"]
+    assert first == second == {"count": 1, "by_field": {"server_tool_use.web_search_requests": 1}}
