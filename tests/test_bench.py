@@ -15,11 +15,13 @@ def test_bench_smoke(tmp_path):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     text = out.read_text()
-    for measure in ("CLI, 1 process", "page: ready, cold profile / warm", "analysis of the dropped folder",
-                    "browser JSON.parse per line", "ccusage 20.0.24"):
+    for measure in ("CLI, msgspec 0.23.0, 1 process", "CLI, json (standard library), 1 process",
+                    "page: ready, cold profile / warm", "analysis of the dropped folder", "`?decoder=json`",
+                    "PSS / RSS", "browser JSON.parse per line", "ccusage 20.0.24"):
         assert measure in text, measure
     assert "every configuration gives the single-process report | yes |" in text
     data = json.loads(out.with_suffix(".json").read_text())
     row = data["rows"][0]
     assert row["bytes"] > 50_000_000 and row["identical_cli"] is True
-    assert row["page"]["identical"] is True
+    assert row["page"]["identical"] is True and row["page_json"]["identical"] is True
+    assert row["cli1"]["wall"] > 0 and row["cli1_json"]["wall"] > 0
