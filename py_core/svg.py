@@ -283,7 +283,14 @@ def whatif_chart(session, width=640, height=200):
     pad_l, pad_b, pad_t, legend = 60, 28, 26, 18
     ph = height - pad_b - pad_t - legend
     top = max(max(abs(r["saving_usd"]) for r in rows), 1e-9)
-    zero = pad_t + legend + ph / 2
+    # The zero line sits where the bars need it: at the bottom when every threshold saves, at the top when every
+    # one costs more, in the middle when both happen.
+    # A 14 px band beyond each bar's end holds its value.
+    up = any(r["saving_usd"] >= 0 for r in rows)
+    down = any(r["saving_usd"] < 0 for r in rows)
+    avail = ph - (14 if up else 0) - (14 if down else 0)
+    span = avail / 2 if up and down else avail
+    zero = pad_t + legend + (14 + span if up else 0)
     bw = (width - pad_l - 10) / len(rows)
     out.append(f'<rect x="{pad_l}" y="4" width="10" height="10" fill="{C["saving"]}"/>'
                + _text(pad_l + 14, 13, "saves", 11)
@@ -293,7 +300,7 @@ def whatif_chart(session, width=640, height=200):
                f'stroke="{C["axis"]}" stroke-width="1"/>' + _text(pad_l - 6, zero + 4, "$0", anchor="end"))
     for i, r in enumerate(rows):
         saving = r["saving_usd"]
-        h = (ph / 2) * abs(saving) / top
+        h = span * abs(saving) / top
         y = zero - h if saving >= 0 else zero
         colour = C["saving"] if saving >= 0 else C["cost"]
         x = pad_l + i * bw
