@@ -14,7 +14,7 @@ from .decode import fast_decoder
 from .dedup import RequestStore
 from .labels import label_parts
 from .lines import LineSplitter
-from .records import Copy, Request, parse_ts
+from .records import Request, parse_ts
 
 # Line types Claude Code is known to write (claude-code-jsonl.md). Anything else is
 # normal (new types keep appearing) and only counted under diagnostics.
@@ -136,7 +136,7 @@ class Analyzer:
 
     STATE_VERSION = 2  # export(): 2 = message.id identity, recovered copies, ignored values (issue 10)
 
-    def __init__(self, fast=True, decoder="auto"):  # noqa: D107
+    def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
         # msgspec when installed (decode.py; issue 13), else json.loads; "json" forces the standard library.
         self._decode, name = fast_decoder() if decoder == "auto" else (None, "json")
@@ -397,24 +397,21 @@ class Analyzer:
             web = self._ignored(web, "server_tool_use.web_search_requests", MAX_WEB_SEARCHES) or 0
         return web
 
-    def _build(self, c):
-        """The record of a copy that leads its id (streaming snapshots make almost every copy lead for a while)."""
-        obj, msg, usage, nums, web, mid, ended, recovered, agent, ts_raw, fallback = c.args
+    def _lead(self, table, key, src, n, sidechain, args):
+        """Record the copy that now leads its id (streaming snapshots make almost every copy lead for a while).
+        Built at once: deferring it to the source's close (keeping the leading copies' dicts alive) measured no
+        faster on the 500 MB corpus (issue 13)."""
+        obj, msg, usage, nums, web, mid, ended, recovered, agent, ts_raw = args
         inp, out, cw5m, cw1h, read = nums
-        return Request(
+        table[key] = Request(
             parse_ts(ts_raw), _str_or_none(ts_raw),
-            _str_or_none(obj.get("sessionId")) or fallback, agent,
-            c.sidechain, _str_or_none(msg.get("model")) or "(no model)",
+            _str_or_none(obj.get("sessionId")) or src.fallback_session, agent,
+            sidechain, _str_or_none(msg.get("model")) or "(no model)",
             inp, out, cw5m, cw1h, read, web,
             _str_or_none(usage.get("speed")), _str_or_none(usage.get("inference_geo")),
-            mid, _str_or_none(obj.get("requestId")), c.source, c.line, _str_or_none(obj.get("cwd")),
+            mid, _str_or_none(obj.get("requestId")), src.name, n, _str_or_none(obj.get("cwd")),
             recovered, ended,
         )
-
-    def _lead(self, table, key, src, n, sidechain, total, args):
-        # Built at once: deferring it to the source's close (keeping the leading copies' dicts alive) measured
-        # no faster on the 500 MB corpus (issue 13).
-        table[key] = self._build(Copy(sidechain, total, src.name, n, args))
 
     def _usage(self, src, n, obj, msg, usage):
         # The hottest function of the analyzer (one call per usage line, most of them duplicate copies of
@@ -444,9 +441,9 @@ class Analyzer:
         total = sum(nums)
         if not self.store.offer(mid, sidechain, total, src.name, n, ended):
             return
-        self._lead(self.store.by_key, ("", src.name, n) if mid is None else mid, src, n, sidechain, total,
+        self._lead(self.store.by_key, ("", src.name, n) if mid is None else mid, src, n, sidechain,
                    (obj, msg, usage, nums, web, mid, ended, False, _str_or_none(obj.get("agentId")) or "",
-                    obj.get("timestamp"), src.fallback_session))
+                    obj.get("timestamp")))
 
     def _recover(self, src, n, obj, inner, msg, usage, aid):
         """A subagent's response copied into progress line n (issue 10): kept aside, billed only if no line
@@ -464,8 +461,8 @@ class Analyzer:
         ts_raw = inner.get("timestamp")
         if not isinstance(ts_raw, str):
             ts_raw = obj.get("timestamp")
-        self._lead(self.store.recovered, mid, src, n, True, total,
-                   (obj, msg, usage, nums, web, mid, ended, True, aid or "", ts_raw, src.fallback_session))
+        self._lead(self.store.recovered, mid, src, n, True,
+                   (obj, msg, usage, nums, web, mid, ended, True, aid or "", ts_raw))
 
     def _user(self, src, n, obj, line):
         sid = _str_or_none(obj.get("sessionId")) or src.fallback_session

@@ -15,7 +15,7 @@ TOKENSCOPE_DECODER=json forces the standard-library path (CI runs the suite that
 
 import os
 
-_STATE = {"decode": None, "name": None, "tried": False}
+_STATE = {"decode": None, "name": None}
 
 
 def _build():
@@ -79,9 +79,7 @@ def _build():
         """The line as a dict of the fields the analyzer reads, or None (then json.loads decides)."""
         try:
             return to_builtins(decoder.decode(text))
-        except error:
-            return None
-        except (ValueError, RecursionError):
+        except (error, ValueError, RecursionError):
             return None
 
     return decode, f"msgspec {msgspec.__version__}"

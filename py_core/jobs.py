@@ -50,6 +50,13 @@ def _work(batch):
     return pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _ignore_interrupt():
+    """Pool processes leave Ctrl-C to the parent, which stops them and says "interrupted" in one line; otherwise
+    each would print its own KeyboardInterrupt traceback (issue 10: never a traceback)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def plan(files, jobs):
     """Deal (label, path, size) files into at most `jobs` batches of similar byte totals."""
     total = sum(size for _l, _p, size in files)
@@ -74,7 +81,7 @@ def analyze_files(files, jobs):
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     # The parent takes the first batch itself rather than wait idle: one process and one
     # pickle round trip fewer.
-    with ctx.Pool(len(batches) - 1) as pool:
+    with ctx.Pool(len(batches) - 1, initializer=_ignore_interrupt) as pool:
         pending = pool.map_async(_work, batches[1:], chunksize=1)
         merged = Analyzer()
         for label, path in batches[0]:

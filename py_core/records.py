@@ -60,16 +60,6 @@ class Request:
             setattr(self, s, v)
 
 
-class Copy:
-    """A response copy that leads its id: what the copy ranking compares (dedup._beats) and what its record is
-    built from (Analyzer._build)."""
-
-    __slots__ = ("sidechain", "total", "source", "line", "args")
-
-    def __init__(self, sidechain, total, source, line, args):
-        self.sidechain, self.total, self.source, self.line, self.args = sidechain, total, source, line, args
-
-
 def parse_ts(value):
     """ISO-8601 (ms or µs, `Z` or offset) to epoch seconds; None when absent or unreadable."""
     if not isinstance(value, str) or len(value) < 10:

@@ -265,11 +265,6 @@ def time_chart(periods, unit="day", width=640, height=200):
     return "".join(out)
 
 
-def days_chart(days, width=640, height=200):
-    """Spend per day on a time axis (time_chart by day)."""
-    return time_chart(days, "day", width, height)
-
-
 def whatif_chart(session, width=640, height=200):
     """Saving (or cost) of compacting at each threshold, for one session: bars above or below zero, each with its
     value; a legend says what the colours mean."""

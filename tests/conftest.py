@@ -81,3 +81,5 @@ def real_dir():
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+    import time
+    time.tzset()  # the local zone the CLI defaults to follows TZ now, not only in later subprocesses

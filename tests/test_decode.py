@@ -131,6 +131,6 @@ def test_the_50mb_corpus_gives_the_same_report_both_ways(tmp_path_factory):
 def test_without_msgspec_the_standard_library_decides(monkeypatch):
     """Intent: msgspec absent (an ImportError) means json.loads, and the report says so."""
     monkeypatch.setitem(sys.modules, "msgspec", None)
-    monkeypatch.setattr(decode, "_STATE", {"decode": None, "name": None, "tried": False})
+    monkeypatch.setattr(decode, "_STATE", {"decode": None, "name": None})
     a = Analyzer().feed_bytes("p/x.jsonl", (ROOT / "web" / "sample.jsonl").read_bytes())
     assert a._decode is None and build_report(a, tz="UTC")["options"]["decoder"] == "json"
