@@ -134,7 +134,10 @@ class Source:
 class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
-    STATE_VERSION = 2  # export(): 2 = message.id identity, recovered copies, ignored values (issue 10)
+    # export(): 2 = message.id identity, recovered copies, ignored values (issue 10); 3 = history, validated
+    # import (issue 14). Bump it whenever a rule changes what a line contributes: stored per-file states
+    # (filestate.py, the CLI's store, the page's IndexedDB) of another version are read again, never reused.
+    STATE_VERSION = 3
 
     def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
@@ -158,6 +161,7 @@ class Analyzer:
         self.task_types = {}            # tool_use id -> subagent_type
         self.agent_links = {}           # agent id -> (session, tool_use id or None)
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
+        self.history = set()            # sources kept from a store after their file was deleted (issue 14)
 
     def __getstate__(self):
         """Pickled between processes (jobs.py): the decoder is a function of this process, not state."""
@@ -166,8 +170,13 @@ class Analyzer:
         return state
 
     # -- input ---------------------------------------------------------------------------
-    def open(self, name):
-        return Source(self, clean_text(name))
+    def open(self, name, resume=None):
+        """A source to feed; `resume=(offset, lines)` continues one whose complete lines up to byte `offset`
+        (line number `lines`) are already in this analyzer's state (filestate.py; issue 14)."""
+        src = Source(self, clean_text(name))
+        if resume is not None:
+            src.splitter = LineSplitter.resumed(*resume)
+        return src
 
     def feed_bytes(self, name, data, chunk_size=1 << 20):
         """Convenience: analyse one whole in-memory source."""
@@ -542,6 +551,7 @@ class Analyzer:
                 self.agent_links[aid] = link
         self.agent_types.update(other.agent_types)
         self.decoders |= other.decoders
+        self.history |= other.history
         return self
 
     def export(self):
@@ -560,42 +570,136 @@ class Analyzer:
             "files": self.files, "empty_files": sorted(self.empty_files), "unreadable": self.unreadable,
             "prompts": self.prompts, "compactions": self.compactions,
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
-            "decoders": sorted(self.decoders),
+            "decoders": sorted(self.decoders), "history": sorted(self.history),
         }
 
     @classmethod
     def from_export(cls, d):
+        """The analyzer `export()` wrote. A state is untrusted (a store on disk, another worker's answer; issue
+        14): anything of another version, shape or type is a ValueError, never a partly-loaded analyzer; token
+        counts are checked as a log's are; a request's total is recomputed, not read."""
         if not isinstance(d, dict) or d.get("v") != cls.STATE_VERSION:
             raise ValueError(f"not an analyzer state of version {cls.STATE_VERSION}")
+        try:
+            return cls._load(d)
+        except ValueError:
+            raise
+        except Exception as exc:  # KeyError, TypeError, AttributeError...: a malformed state
+            raise ValueError(f"malformed analyzer state ({exc.__class__.__name__}: {exc})") from None
+
+    @classmethod
+    def _load(cls, d):
         a = cls()
-        for key in ("requests", "recovered"):
-            for st in d[key]:
-                r = Request.__new__(Request)
-                r.__setstate__(st)
+        for key, recovered in (("requests", False), ("recovered", True)):
+            for st in _seq(d[key]):
+                r = _request(st)
+                if r.recovered != recovered or (recovered and r.message_id is None):
+                    raise ValueError("a request in the wrong table")
                 a.store.put(r)
-        a.store.sidechain_ids = set(d["sidechain_ids"])
-        a.store.ended_ids = set(d["ended_ids"])
-        a.store.usage_lines = d["usage_lines"]
-        a.store.progress_copies = d["progress_copies"]
-        a.kinds = Counter(d["kinds"])
-        a.unknown_types = Counter(d["unknown_types"])
-        a.malformed = {k: [v[0], [tuple(x) for x in v[1]]] for k, v in d["malformed"].items()}
-        a.malformed_reasons = Counter(d["malformed_reasons"])
-        a.invalid_utf8_lines = d["invalid_utf8_lines"]
-        a.invalid_utf8 = {k: [v[0], list(v[1])] for k, v in d["invalid_utf8"].items()}
-        a.ignored_usage = Counter(d["ignored_usage"])
-        a.bytes_read = d["bytes_read"]
-        a.files = {k: tuple(v) for k, v in d["files"].items()}
-        a.empty_files = set(d["empty_files"])
-        a.unreadable = dict(d["unreadable"])
-        a.prompts = {k: tuple(v) for k, v in d["prompts"].items()}
-        a.compactions = {k: tuple(v) for k, v in d["compactions"].items()}
-        a.task_types = dict(d["task_types"])
-        a.agent_links = {k: tuple(v) for k, v in d["agent_links"].items()}
-        a.agent_types = dict(d["agent_types"])
-        a.decoders = set(d["decoders"])
+        a.store.sidechain_ids = {_str(x) for x in _seq(d["sidechain_ids"])}
+        a.store.ended_ids = {_str(x) for x in _seq(d["ended_ids"])}
+        a.store.usage_lines = _count(d["usage_lines"])
+        a.store.progress_copies = _count(d["progress_copies"])
+        a.kinds = Counter({_str(k): _count(v) for k, v in _map(d["kinds"])})
+        a.unknown_types = Counter({_str(k): _count(v) for k, v in _map(d["unknown_types"])})
+        a.malformed = {_str(k): [_count(v[0]), [(_count(x[0]), _str(x[1])) for x in _seq(v[1])]]
+                       for k, v in _map(d["malformed"])}
+        a.malformed_reasons = Counter({_str(k): _count(v) for k, v in _map(d["malformed_reasons"])})
+        a.invalid_utf8_lines = _count(d["invalid_utf8_lines"])
+        a.invalid_utf8 = {_str(k): [_count(v[0]), [_count(x) for x in _seq(v[1])]] for k, v in _map(d["invalid_utf8"])}
+        a.ignored_usage = Counter({_str(k): _count(v) for k, v in _map(d["ignored_usage"])})
+        a.bytes_read = _count(d["bytes_read"])
+        a.files = {_str(k): (_count(v[0]), _count(v[1])) for k, v in _map(d["files"])}
+        a.empty_files = {_str(x) for x in _seq(d["empty_files"])}
+        a.unreadable = {_str(k): _str(v) for k, v in _map(d["unreadable"])}
+        a.prompts = {_str(k): (_str(v[0]), _ts(v[1])) for k, v in _map(d["prompts"])}
+        a.compactions = {_str(k): (_ts(v[0]), _opt(v[1]), _str(v[2]), _str(v[3]), _opt(v[4]), _opt_count(v[5]),
+                                   _opt_count(v[6])) for k, v in _map(d["compactions"])}
+        a.task_types = {_str(k): _str(v) for k, v in _map(d["task_types"])}
+        a.agent_links = {_str(k): (_str(v[0]), _opt(v[1])) for k, v in _map(d["agent_links"])}
+        a.agent_types = {_str(k): _str(v) for k, v in _map(d["agent_types"])}
+        a.decoders = {_str(x) for x in _seq(d["decoders"])}
+        a.history = {_str(x) for x in _seq(d["history"])}
         return a
 
     @property
     def lines_read(self):
         return sum(self.kinds.values())
+
+
+# -- checks of an imported state (Analyzer.from_export): each returns its value or raises ValueError -----------
+def _seq(v):
+    if type(v) is not list:
+        raise ValueError("expected a list")
+    return v
+
+
+def _map(v):
+    if type(v) is not dict:
+        raise ValueError("expected an object")
+    return v.items()
+
+
+def _str(v):
+    if type(v) is not str:
+        raise ValueError("expected a string")
+    return v
+
+
+def _opt(v):
+    return None if v is None else _str(v)
+
+
+def _count(v, cap=1 << 62):
+    if type(v) is not int or not 0 <= v <= cap:
+        raise ValueError("expected a count")
+    return v
+
+
+def _opt_count(v):
+    return None if v is None else _count(v, MAX_TOKENS)
+
+
+def _ts(v):
+    if v is None:
+        return None
+    if type(v) not in (int, float) or v != v or not -1e11 < v < 1e11:
+        raise ValueError("expected a time")
+    return float(v)
+
+
+def _flag(v):
+    if type(v) is not bool:
+        raise ValueError("expected true or false")
+    return v
+
+
+_OPT_STR = (str, type(None))
+_NEW = Request.__new__
+
+
+def _request(st):
+    """A Request from the tuple of its slots (records.Request.__getstate__), every field checked. Flat checks: a
+    warm run loads every stored request through here (issue 14)."""
+    if type(st) is not list or len(st) != 22:
+        raise ValueError("a request of the wrong shape")
+    (ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h, read, web, speed, geo, mid, rid,
+     source, line, _total, cwd, recovered, ended) = st
+    for v in (inp, out, cw5m, cw1h, read):
+        if type(v) is not int or not 0 <= v <= MAX_TOKENS:
+            raise ValueError("a request's token count is out of range")
+    if type(web) is not int or not 0 <= web <= MAX_WEB_SEARCHES or type(line) is not int or line < 0:
+        raise ValueError("a request's count is out of range")
+    if type(session_id) is not str or type(agent_id) is not str or type(model) is not str or type(source) is not str \
+            or type(timestamp) not in _OPT_STR or type(speed) not in _OPT_STR or type(geo) not in _OPT_STR \
+            or type(mid) not in _OPT_STR or type(rid) not in _OPT_STR or type(cwd) not in _OPT_STR \
+            or type(sidechain) is not bool or type(recovered) is not bool or type(ended) is not bool:
+        raise ValueError("a request field of the wrong type")
+    r = _NEW(Request)
+    r.ts = _ts(ts)
+    r.timestamp, r.session_id, r.agent_id, r.sidechain, r.model = timestamp, session_id, agent_id, sidechain, model
+    r.input, r.output, r.cw5m, r.cw1h, r.cache_read, r.web_search = inp, out, cw5m, cw1h, read, web
+    r.speed, r.geo, r.message_id, r.request_id, r.source, r.line = speed, geo, mid, rid, source, line
+    r.total = inp + out + cw5m + cw1h + read
+    r.cwd, r.recovered, r.ended = cwd, recovered, ended
+    return r

@@ -51,6 +51,13 @@ def _parser():
                    help=f"extra or overriding prices, LiteLLM field names (also read: ./{USER_PRICE_FILE})")
     p.add_argument("--no-curve", action="store_true", help="leave the per-request context curve out of --json")
     p.add_argument("--jobs", type=int, metavar="N", help="processes to read files with (default: all cores)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where the store of what was read is kept (default: $XDG_CACHE_HOME/tokenscope, else "
+                        "~/.cache/tokenscope); `tokenscope cache info|clear` manages it")
+    p.add_argument("--no-cache", action="store_true",
+                   help="read every file whole and store nothing (no history either)")
+    p.add_argument("--no-history", action="store_true",
+                   help="leave out files deleted since they were stored (Claude Code deletes logs after 30 days)")
     p.add_argument("--version", action="version",
                    version=f"tokenscope {__version__} (decoder: {decoder_name()})")
     return p
@@ -121,13 +128,34 @@ def _collect(roots, explicit):
     for label, path in unique_labels(found):
         aid = agent_id_from_meta_name(label)
         if aid is not None:
-            metas.append((aid, path))
+            metas.append((aid, path, label))
             continue
         try:
             files.append((label, path, os.path.getsize(path)))
         except OSError as exc:
             problems.append((label, exc.strerror or str(exc)))
     return files, fifos, metas, problems
+
+
+def _history_roots(roots, explicit):
+    """The folders whose deleted files count as history: every default root (even one Claude Code's cleanup has
+    emptied or removed), and the folders named on the command line. A named file never pulls in history."""
+    if not explicit:
+        return list(roots)
+    return [r for r in roots if r != "-" and os.path.isdir(r)]
+
+
+def _open_store(folder):
+    """The store, or None (with one line on stderr) when it cannot be used: the report is then made without it."""
+    from .store import Store, StoreError, default_dir
+    try:
+        store = Store.open(folder or default_dir())
+    except StoreError as exc:
+        _fail(f"not using the store: {exc}")
+        return None
+    if store.notice:
+        _fail(store.notice)
+    return store
 
 
 def _write(path, text, what):
@@ -175,6 +203,9 @@ def main(argv=None):
 
 
 def _main(argv):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["cache"]:
+        return _cache(argv[1:])
     args = _parser().parse_args(argv)
     try:
         resolve_tz(args.tz)
@@ -201,17 +232,29 @@ def _main(argv):
             return _fail(f"no such file or folder: {p}")
     files, fifos, metas, problems = _collect(roots, explicit)
     n_logs = len(files) + len(fifos) + ("-" in roots)
-    if n_logs == 0 and not problems:
+    store = None if args.no_cache else _open_store(args.cache_dir)
+    if n_logs == 0 and not problems and store is None:
         return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
 
-    analyzer = analyze_files(files, args.jobs or default_jobs())
+    if store is not None:
+        from .cached import analyze_cached
+        analyzer, outcome = analyze_cached(store, files, metas, _history_roots(roots, explicit),
+                                           args.jobs or default_jobs(), history=not args.no_history)
+        store.close()
+        for line in outcome.notices:
+            _fail(line)
+        metas = []
+        if n_logs == 0 and not problems and not analyzer.history:
+            return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
+    else:
+        analyzer = analyze_files(files, args.jobs or default_jobs())
     if "-" in roots:
         feed_stream(analyzer, "<stdin>", sys.stdin.buffer)
     for label, path in fifos:
         _read_fifo(analyzer, label, path)
     for label, why in problems:
         analyzer.add_unreadable(label, why)
-    for aid, path in metas:
+    for aid, path, _label in metas:
         try:
             with open(path, "rb") as fh:
                 analyzer.add_agent_meta(aid, fh.read(1 << 20))
@@ -261,3 +304,49 @@ def _terminal_width(args):
         import shutil
         return max(40, shutil.get_terminal_size((80, 24)).columns)
     return 80
+
+
+def _cache(argv):
+    """`tokenscope cache info|clear [--before DATE] [--cache-dir DIR]` (issue 14)."""
+    from datetime import datetime, timezone
+    from .store import Store, StoreError, default_dir
+    p = argparse.ArgumentParser(prog="tokenscope cache", description="What tokenscope keeps between runs.")
+    p.add_argument("action", choices=("info", "clear"),
+                   help="info: where the store is, its size, files and days; clear: forget what it holds")
+    p.add_argument("--before", metavar="DATE",
+                   help="with clear: only files whose last request is before DATE (YYYY-MM-DD, UTC)")
+    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
+    args = p.parse_args(argv)
+    before = None
+    if args.before:
+        if args.action != "clear":
+            return _fail("--before goes with clear")
+        try:
+            d = parse_day(args.before)
+        except ValueError:
+            return _fail("dates must look like YYYY-MM-DD")
+        before = datetime.fromisoformat(d).replace(tzinfo=timezone.utc).timestamp()
+    try:
+        store = Store.open(args.cache_dir or default_dir())
+    except StoreError as exc:
+        return _fail(str(exc))
+    if store.notice:
+        _fail(store.notice)
+    try:
+        if args.action == "clear":
+            n = store.clear(before)
+            print(f"forgot {n} file(s)" + (f" whose last request is before {args.before}" if before else "")
+                  + f" ({store.path})")
+            return 0
+        i = store.info()
+    finally:
+        store.close()
+
+    def day(ts):
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d") if ts is not None else "-"
+    print(f"store:   {i['path']}")
+    print(f"size:    {i['bytes']:,} bytes")
+    print(f"files:   {i['logs']:,} log(s), {i['files'] - i['logs']:,} agent meta file(s); "
+          f"{i['gone']:,} no longer on disk (history)")
+    print(f"covers:  {day(i['oldest'])} to {day(i['newest'])} (UTC)")
+    return 0

@@ -2,7 +2,7 @@
 
 Warnings are structured (issue 10/11): `{kind, text, ...numbers}`; every view shows `text` and may pick by
 `kind`, never by matching the sentence. Kinds: unpriced_models, missing_subagents, recovered_from_progress,
-unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter.
+unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter, history.
 """
 
 from .priced import usd
@@ -47,6 +47,7 @@ def diagnostics(a, sel, agent_types):
                     "cost_usd": usd(pico)} for (sid, aid), (n, pico) in sorted(rec_agents.items())],
     }
     cut = store.cut_off([p.r for p in sel.priced])
+    history = _history(a, sel)
     kinds = dict(sorted(a.kinds.items()))
     malformed_files = [
         {"file": name, "count": count, "first": [{"line": n, "reason": why} for n, why in samples]}
@@ -57,7 +58,7 @@ def diagnostics(a, sel, agent_types):
     unreadable = [{"file": name, "reason": why} for name, why in sorted(a.unreadable.items())]
     ignored = dict(sorted(a.ignored_usage.items()))
     warnings = _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored,
-                         sorted(a.empty_files), session_note)
+                         sorted(a.empty_files), session_note, history)
     return {
         "files": len(a.files),
         "empty_files": sorted(a.empty_files),
@@ -81,8 +82,26 @@ def diagnostics(a, sel, agent_types):
         "malformed": {"count": a.kinds.get("malformed", 0), "by_reason": dict(sorted(a.malformed_reasons.items())),
                       "files": malformed_files},
         "missing_subagents": missing,
+        "history": history,
         "warnings": warnings,
     }
+
+
+def _history(a, sel):
+    """What the report holds from files Claude Code has since deleted (issue 14): kept in the store, read no more.
+    Requests and cost over what the report covers; `oldest` is the day of the earliest of them."""
+    hist = a.history
+    n = 0
+    pico = 0
+    oldest = None
+    for p in sel.priced:
+        if p.r.source in hist:
+            n += 1
+            if p.costs is not None:
+                pico += sum(p.costs)
+            if p.day is not None and (oldest is None or p.day < oldest):
+                oldest = p.day
+    return {"files": len(hist), "requests": n, "cost_usd": usd(pico), "oldest": oldest}
 
 
 def unpriced_warning(unpriced_models):
@@ -93,9 +112,16 @@ def unpriced_warning(unpriced_models):
                     + ": not in the total (add prices with --prices FILE or .tokenscope.json)"}
 
 
-def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored, empty, session_note):
+def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored, empty, session_note, history):
     """Structured warnings (issue 10/11): a kind, its numbers, and the sentence every view shows."""
     out = []
+    if history["files"]:
+        out.append({"kind": "history", "count": history["files"], "requests": history["requests"],
+                    "cost_usd": history["cost_usd"],
+                    "text": f"{history['files']} file(s) deleted since they were stored are kept from history: "
+                            f"{history['requests']:,} request(s), ${history['cost_usd']:,.2f}"
+                            + (f", oldest {history['oldest']}" if history["oldest"] else "")
+                            + " (--no-history leaves them out)"})
     if missing:
         rec_ids = {g["agent_id"] for g in recovered["agents"]}
         got = [m for m in missing if m["agent_id"] in rec_ids]

@@ -12,18 +12,44 @@ class LineSplitter:
     100 MB line costs one copy, not a quadratic series of concatenations.
     """
 
-    __slots__ = ("_pending", "_line_no", "_started", "bytes_read")
+    __slots__ = ("_pending", "_line_no", "_started", "bytes_read", "_bom")
 
     def __init__(self):
         self._pending = []
         self._line_no = 0
         self._started = False
         self.bytes_read = 0
+        self._bom = False
 
     @property
     def lines(self):
         """Lines framed so far."""
         return self._line_no
+
+    @classmethod
+    def resumed(cls, offset, lines):
+        """A splitter that continues a stream at byte `offset`, the end of its line number `lines` (issue 14: a
+        log that grew is read from its last complete line, not from the start)."""
+        sp = cls()
+        if offset > 0:
+            sp._started = True  # a BOM can only open the stream
+        sp._line_no = lines
+        sp.bytes_read = offset
+        return sp
+
+    @property
+    def complete_bytes(self):
+        """Bytes of the stream up to the end of its last complete line (what a later read resumes from); 0 before
+        the first line ends (a BOM is then read again with it)."""
+        if self._line_no == 0:
+            return 0
+        return self.bytes_read - sum(len(p) for p in self._pending)
+
+    @property
+    def pending(self):
+        """The bytes after `complete_bytes`: an unfinished line, framed only by `close_spans` (with the BOM it
+        began with, when no line has ended yet)."""
+        return (BOM if self._bom and self._line_no == 0 else b"") + b"".join(self._pending)
 
     def regions(self, chunk):
         """The complete lines this chunk finishes, as (buf, start, stop) spans: buf[start:stop] is one or more
@@ -43,7 +69,8 @@ class LineSplitter:
                 return []
             self._pending = []
             self._started = True
-            chunk = head[3:] if head.startswith(BOM) else head
+            self._bom = head.startswith(BOM)
+            chunk = head[3:] if self._bom else head
             if not chunk:
                 return []
         last = chunk.rfind(b"\n")

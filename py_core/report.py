@@ -294,7 +294,9 @@ def covers(report):
     if t["first_day"]:
         parts.append(t["first_day"] if t["first_day"] == t["last_day"] else f"{t['first_day']} – {t['last_day']}")
     files = report["diagnostics"]["files"]
-    parts.append(f"{present.count(files)} file{'s' if files != 1 else ''}")
+    hist = report["diagnostics"]["history"]["files"]
+    parts.append(f"{present.count(files)} file{'s' if files != 1 else ''}"
+                 + (f" ({present.count(hist)} from history)" if hist else ""))
     return " · ".join(parts)
 
 

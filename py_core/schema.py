@@ -65,6 +65,7 @@ DIAGNOSTICS = {
     "malformed": {"count": N, "by_reason": {"*": N},
                   "files": [{"file": S, "count": N, "first": [{"line": N, "reason": S}]}]},
     "missing_subagents": [{"session_id": S, "agent_id": S}],
+    "history": {"files": N, "requests": N, "cost_usd": N, "oldest": S0},
     "warnings": [{"kind": S, "text": S, "*": N0}],
 }
 REPORT = {

@@ -83,3 +83,10 @@ def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
     import time
     time.tzset()  # the local zone the CLI defaults to follows TZ now, not only in later subprocesses
+
+
+@pytest.fixture(autouse=True)
+def _own_store(tmp_path_factory, monkeypatch):
+    """Every test gets an empty store of its own (issue 14): the CLI never writes to the real ~/.cache in tests, and
+    no test sees another's stored states. Subprocesses inherit the variable."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
