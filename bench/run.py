@@ -6,6 +6,10 @@ Measures side by side, on the same deterministic corpus (bench/corpus.py):
   3. the web page in headless Chromium: page open to ready (cold profile, then warm), analysis of the dropped
      corpus, MB/s, renderer peak memory, the longest main-thread task while analysing;
   4. a plain JavaScript JSON.parse-per-line pass over the same files in the same browser (a worker).
+  5. the store (issue 14): the first run that fills it, a warm re-run, and a warm re-run after appending 1 MB
+     across ten files (against ccusage re-reading everything), the store's size on disk; the page's second drop
+     of the same folder against its first.
+Every other CLI figure is a cold read (`--no-cache`).
 It also checks that every configuration gives the single-process report. Not a test: nothing here
 asserts a speed. `--smoke` (CI) runs the 50 MB corpus once and writes to a temporary file.
 """
@@ -60,10 +64,59 @@ def median_of(n, fn):
     return tuple(statistics.median(x) for x in zip(*runs))
 
 
-def cli_output(projects, jobs, decoder=""):
-    r = subprocess.run([sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)],
-                       cwd=ROOT, capture_output=True, check=True, env={**os.environ, "TOKENSCOPE_DECODER": decoder})
+def cli_output(projects, jobs, decoder="", cache=None):
+    store = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    r = subprocess.run([sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs),
+                        *store], cwd=ROOT, capture_output=True, check=True,
+                       env={**os.environ, "TOKENSCOPE_DECODER": decoder})
     return json.loads(r.stdout)
+
+
+APPEND_FILES = 10
+
+
+def append_mb(projects, seq, mb=1.0):
+    """Append `mb` MB of new responses across the ten largest logs (each a copy of the file's last usage line with
+    a new message id, as a session that goes on writes them)."""
+    import re
+    logs = sorted(Path(projects).rglob("*.jsonl"), key=lambda p: (-p.stat().st_size, str(p)))[:APPEND_FILES]
+    per_file = int(mb * 1e6 / len(logs))
+    for k, path in enumerate(logs):
+        data = path.read_bytes()
+        line = next(ln for ln in reversed(data.splitlines()) if b'"usage"' in ln and b'"assistant"' in ln)
+        out = []
+        n = 0
+        while sum(map(len, out)) < per_file:
+            out.append(re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_bench_{seq}_{k}_{n}"'.encode(), line, count=1) + b"\n")
+            n += 1
+        with open(path, "ab") as fh:
+            fh.write(b"".join(out))
+
+
+def store_runs(projects, repeats, jobs):
+    """The store (issue 14) on a copy of the corpus: cold (fills it), warm, and warm after 1 MB appended."""
+    work = Path(tempfile.mkdtemp(prefix="tokenscope-bench-store-"))
+    try:
+        copy = work / "projects"
+        shutil.copytree(projects, copy)
+        cache = work / "cache"
+        cmd = [sys.executable, "-m", "py_core", str(copy), "--json", "--tz", "UTC", "--jobs", str(jobs),
+               "--cache-dir", str(cache)]
+        res = {"fill": [], "warm": [], "append": []}
+        for i in range(repeats):
+            shutil.rmtree(cache, ignore_errors=True)
+            res["fill"].append(run_cmd(cmd)[0])
+            res["warm"].append(run_cmd(cmd)[0])
+            append_mb(copy, i)
+            res["append"].append(run_cmd(cmd)[0])
+        out = {k: statistics.median(v) for k, v in res.items()}
+        out["identical"] = cli_output(copy, jobs, cache=cache) == cli_output(copy, jobs)
+        out["store_bytes"] = sum(p.stat().st_size for p in cache.iterdir())
+        out["python"] = statistics.median(run_cmd([sys.executable, "-c", "import py_core.cli"])[0]
+                                          for _ in range(repeats))
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def find_ccusage(install):
@@ -197,10 +250,17 @@ def wait_as_a_person(page, workers):
     time.sleep(PICK_SECONDS)
 
 
-def pick_folder(page, projects):
-    """Pick the corpus folder in the page and wait for the results."""
+def pick_folder(page, projects, nth=1):
+    """Pick the corpus folder in the page and wait for the (nth) results."""
     page.set_input_files("#folder-input", str(projects))
-    page.wait_for_selector('body[data-results="1"]', timeout=600_000)
+    page.wait_for_selector(f'body[data-results="{nth}"]', timeout=600_000)
+
+
+def analysis_seconds(page):
+    return page.evaluate("""() => {
+      const s = performance.getEntriesByName("tokenscope:analyze:start")[0];
+      const e = performance.getEntriesByName("tokenscope:analyze:end")[0];
+      return (e.startTime - s.startTime) / 1000; }""")
 
 
 def same_report(a, b):
@@ -224,7 +284,7 @@ def browser_runs(projects, repeats, cli_report, workers=1, decoder=None):
     exe = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
     size = corpus_bytes(projects)
     res = {"cold": [], "warm": [], "analyse": [], "mem": [], "mem_rss": [], "mem_after_rss": [], "longest": [],
-           "select": [], "jsonparse": [], "identical": True}
+           "select": [], "jsonparse": [], "redrop": [], "identical": True}
     query = [f"workers={workers}"] if workers > 1 else []
     if decoder:
         query.append(f"decoder={decoder}")  # json: the page does not load msgspec (the standard-library path)
@@ -251,14 +311,18 @@ def browser_runs(projects, repeats, cli_report, workers=1, decoder=None):
                 # Timed without the memory probe: reading smaps of every renderer 20 times a second costs
                 # the probe ~0.9 s of CPU during a 4 s analysis, and on 2 cores that slowed what it measured.
                 pick_folder(page, projects)
-                marks = page.evaluate("""() => {
-                  const s = performance.getEntriesByName("tokenscope:analyze:start")[0];
-                  const e = performance.getEntriesByName("tokenscope:analyze:end")[0];
-                  return (e.startTime - s.startTime) / 1000; }""")
-                res["analyse"].append(marks)
+                res["analyse"].append(analysis_seconds(page))
                 during, before = page.evaluate(LONGEST)
                 res["longest"].append(during)
                 res["select"].append(before)
+                with page.expect_download() as d:
+                    page.click("#download-json")
+                res["identical"] &= same_report(json.loads(Path(d.value.path()).read_text()), cli_report)
+                # The same folder again (issue 14): every file's state comes from the page store.
+                time.sleep(PICK_SECONDS)
+                pick_folder(page, projects, 2)
+                res["redrop"].append(analysis_seconds(page))
+                res["identical"] &= page.get_attribute("body", "data-parsed") == "0"
                 with page.expect_download() as d:
                     page.click("#download-json")
                 res["identical"] &= same_report(json.loads(Path(d.value.path()).read_text()), cli_report)
@@ -304,10 +368,12 @@ def bench(mb, repeats, cores, install, browser):
         env = {**os.environ, "TOKENSCOPE_DECODER": dec}
         for jobs in sorted({1, cores}):
             wall, rss = median_of(repeats, lambda: run_cmd(
-                [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs)], env=env))
+                [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", str(jobs),
+                 "--no-cache"], env=env))
             row[f"cli{jobs}{suffix}"] = {"wall": wall, "rss": rss, "mb_s": size / 1e6 / wall}
     row["decoder"] = single["options"]["decoder"]
     row["cores"] = cores
+    row["store"] = store_runs(projects, repeats, cores)
     exe, note = find_ccusage(install)
     if exe:
         cfg = tempfile.mkdtemp(prefix="tokenscope-ccusage-")
@@ -344,6 +410,15 @@ def fmt_table(rows, repeats):
                          f"{cc['mb_s']:.0f} MB/s / {mb(cc['rss'])} | |")
         else:
             lines.append(f"| {c} | ccusage 20.0.24 | skipped: {r['ccusage_note']} | |")
+        st = r.get("store")
+        if st:
+            vs = (lambda w: f"ours / ccusage = {w / cc['wall']:.2f}") if cc else (lambda w: "ccusage not run")
+            lines.append(f"| {c} | store, {r['cores']} processes: first run (fills the store) / warm re-run, nothing "
+                         f"changed | {st['fill']:.2f} s / {st['warm']:.2f} s | {vs(st['warm'])} |")
+            lines.append(f"| {c} | store: warm re-run after appending 1 MB across {APPEND_FILES} files | "
+                         f"{st['append']:.2f} s | {vs(st['append'])} |")
+            lines.append(f"| {c} | store: size on disk / Python start-up with the CLI imported (the floor of any "
+                         f"run) | {mb(st['store_bytes'])} / {st['python']:.2f} s | |")
         p = r.get("page")
         if p:
             lines.append(f"| {c} | page: ready, cold profile / warm | {p['cold']:.2f} s / {p['warm']:.2f} s | |")
@@ -358,12 +433,15 @@ def fmt_table(rows, repeats):
             lines.append(f"| {c} | page, {label}: renderer peak memory, PSS / RSS (2 s after: RSS) / longest "
                          f"main-thread task while analysing | {mb(q['mem'])} / {mb(q['mem_rss'])} "
                          f"({mb(q['mem_after_rss'])}) / {q['longest']:.0f} ms | |")
+        if p and "redrop" in p:
+            lines.append(f"| {c} | page, 1 worker: the same folder dropped again (every file from the page store) | "
+                         f"{p['redrop']:.2f} s | second / first drop = {p['redrop'] / p['analyse']:.2f} |")
         if p:
             lines.append(f"| {c} | page: Chromium building the FileList of the picked folder (before our code runs) "
                          f"| {p['select']:.0f} ms task | |")
             lines.append(f"| {c} | browser JSON.parse per line (one worker) | {p['jsonparse']:.2f} s, "
                          f"{p['jsonparse_mb_s']:.0f} MB/s | |")
-        same = r["identical_cli"] and all(r[k]["identical"] for k in ("page", "page_json", "page2") if k in r)
+        same = r["identical_cli"] and r.get("store", {}).get("identical", True) and all(r[k]["identical"] for k in ("page", "page_json", "page2") if k in r)
         lines.append(f"| {c} | every configuration gives the single-process report | "
                      f"{'yes' if same else '**NO**'} | |")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ import json
 from . import share
 from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
+from .filestate import FileState, Reader
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
 from .report import build_report
@@ -25,11 +26,34 @@ _FILTERS = ("tz", "since", "until", "session", "latest", "project", "by")
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 280, 1200, 640
 
 
+class _Remembered:
+    """A source read into a state of its own (issue 14: the page keeps it), merged into the job when it ends."""
+
+    __slots__ = ("job", "reader")
+
+    def __init__(self, job, name):
+        self.job = job
+        self.reader = Reader(name)
+
+    def feed(self, chunk):
+        self.reader.feed(chunk)
+
+    def close(self):
+        fs, a = self.reader.finish()
+        self.job.analyzer.merge(a)
+        self.job.states[fs.label] = fs
+
+
+class RawJSON(str):
+    """An answer that already is JSON text (a stored state): handed back as it is, not encoded again."""
+
+
 class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view")
+    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states")
 
     def __init__(self, prices):
         self.analyzer = Analyzer()
+        self.states = {}        # source -> FileState of a remembered source, until the page takes it
         self.sources = {}
         self.report = None      # the whole report (context curves included), built when first asked for
         self.prices = prices
@@ -68,7 +92,8 @@ def handle(request_json, data=None):
         req = json.loads(request_json)
         if not isinstance(req, dict):
             raise ValueError("a request is a JSON object")
-        out = json.dumps(_dispatch(req, _as_bytes(data)), ensure_ascii=False)
+        result = _dispatch(req, _as_bytes(data))
+        out = result if isinstance(result, RawJSON) else json.dumps(result, ensure_ascii=False)
     except (TimeZoneError, PriceFileError, ValueError, KeyError) as exc:
         return json.dumps({"error": clean_text(str(exc) or exc.__class__.__name__)})
     except Exception as exc:  # noqa: BLE001 - the boundary to JavaScript: nothing may escape
@@ -139,9 +164,16 @@ def op_share_report(req, _data):
     return _share(conform_report(req["report"]), req.get("url"))
 
 
+def _opened(job, req):
+    if req.get("remember"):
+        return _Remembered(job, req["source"])
+    return job.analyzer.open(req["source"])
+
+
 def op_open(job, req, _data):
-    """{source}: start feeding a source in several `feed` calls."""
-    job.sources[req["source"]] = job.analyzer.open(req["source"])
+    """{source, remember?}: start feeding a source in several `feed` calls. With `remember`, the source is read
+    into a state of its own, which `take_state` gives once the source is closed (issue 14)."""
+    job.sources[req["source"]] = _opened(job, req)
     job.report = None
     return {"ok": True}
 
@@ -159,8 +191,8 @@ def op_close(job, req, _data):
 
 
 def op_file(job, req, data):
-    """{source} + bytes: a whole source in one call (open, feed and close: most logs fit one buffer)."""
-    src = job.analyzer.open(req["source"])
+    """{source, remember?} + bytes: a whole source in one call (open, feed and close: most logs fit one buffer)."""
+    src = _opened(job, req)
     src.feed(data or b"")
     src.close()
     job.report = None
@@ -264,6 +296,31 @@ def op_import(job, req, _data):
     return {"ok": True}
 
 
+def op_take_state(job, req, _data):
+    """{source}: the state of a remembered, closed source (filestate.py's JSON, as the answer itself): the page
+    keeps it in IndexedDB. Taken once."""
+    fs = job.states.pop(req["source"], None)
+    if fs is None:
+        raise KeyError(f"no state of {req['source']!r}: open it with remember, and close it, first")
+    return RawJSON(fs.to_json())
+
+
+def op_load_state(job, req, _data):
+    """{source, state}: a state `take_state` gave, for a file the page has not seen change: merged into the job
+    instead of reading the file. {ok: false, why} when it cannot be used (another version, malformed, another
+    file's): the page then reads the file."""
+    try:
+        fs = FileState.from_dict(req["state"])
+        if fs.label != req["source"]:
+            raise ValueError("the state of another file")
+        a = fs.analyzer()
+    except ValueError as exc:
+        return {"ok": False, "why": clean_text(str(exc))}
+    job.analyzer.merge(a)
+    job.report = None
+    return {"ok": True}
+
+
 def op_end(req, _data):
     """Forget a job."""
     _jobs.pop(str(req.get("job", "default")), None)
@@ -277,6 +334,7 @@ OPS = {
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
     "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True), "redraw": (op_redraw, True),
     "share": (op_share, True), "csv": (op_csv, True), "export": (op_export, True), "import": (op_import, True),
+    "take_state": (op_take_state, True), "load_state": (op_load_state, True),
 }
 
 

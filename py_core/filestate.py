@@ -53,28 +53,11 @@ class FileState:
     # -- reading ------------------------------------------------------------------------------
     @classmethod
     def read(cls, label, chunks, resume=None, analyzer=None):
-        """(state, analyzer) of the file `label` whose bytes `chunks` yields: from its start, or with `resume` (a
-        FileState of the same file) from `resume.offset` on. The analyzer holds the whole file, last line
-        included; the state only its complete lines. `analyzer`: the fresh one to read into (its decoder)."""
-        if resume is not None:
-            a = resume.analyzer_before_tail()
-            src = a.open(label, (resume.offset, resume.lines))
-            head = resume.head
-        else:
-            a = analyzer if analyzer is not None else Analyzer()
-            src = a.open(label)
-            head = None
-        first = bytearray()
+        """(state, analyzer) of the file `label` whose bytes `chunks` yields: see Reader."""
+        reader = Reader(label, resume, analyzer)
         for chunk in chunks:
-            if head is None and len(first) < HEAD_BYTES:
-                first += chunk[:HEAD_BYTES - len(first)]
-            src.feed(chunk)
-        sp = src.splitter
-        fs = cls(src.name, sp.bytes_read, sp.complete_bytes, sp.lines, head or head_of(first), sp.pending, None)
-        # Exported before the last line is framed: `close` adds it (and the file's totals) to the analyzer.
-        fs.state = json.dumps(a.export(), ensure_ascii=False, separators=(",", ":"))
-        src.close()
-        return fs, a
+            reader.feed(chunk)
+        return reader.finish()
 
     def analyzer_before_tail(self):
         state = json.loads(self.state) if isinstance(self.state, str) else self.state
@@ -118,6 +101,10 @@ class FileState:
             d = json.loads(text)
         except (ValueError, RecursionError) as exc:
             raise StateError(f"not JSON ({exc})") from None
+        return cls.from_dict(d)
+
+    @classmethod
+    def from_dict(cls, d):
         if not isinstance(d, dict) or d.get("format") != FORMAT or d.get("v") != Analyzer.STATE_VERSION:
             raise StateError("stored by another version of tokenscope")
         try:
@@ -151,3 +138,37 @@ class FileState:
         except ValueError as exc:
             raise StateError(str(exc)) from None
         return self
+
+
+class Reader:
+    """Reads one file into a FileState in chunks (the page's workers get a big file in several messages): from its
+    start, or with `resume` (a FileState of the same file) from `resume.offset` on. `finish()` gives (state,
+    analyzer): the analyzer holds the whole file, last line included; the state only its complete lines.
+    `analyzer`: the fresh analyzer to read into (its decoder), when not resuming."""
+
+    __slots__ = ("src", "analyzer", "head", "first")
+
+    def __init__(self, label, resume=None, analyzer=None):
+        if resume is not None:
+            self.analyzer = resume.analyzer_before_tail()
+            self.src = self.analyzer.open(label, (resume.offset, resume.lines))
+            self.head = resume.head
+        else:
+            self.analyzer = analyzer if analyzer is not None else Analyzer()
+            self.src = self.analyzer.open(label)
+            self.head = None
+        self.first = bytearray()
+
+    def feed(self, chunk):
+        if self.head is None and len(self.first) < HEAD_BYTES:
+            self.first += chunk[:HEAD_BYTES - len(self.first)]
+        self.src.feed(chunk)
+
+    def finish(self):
+        sp = self.src.splitter
+        fs = FileState(self.src.name, sp.bytes_read, sp.complete_bytes, sp.lines, self.head or head_of(self.first),
+                       sp.pending, None)
+        # Exported before the last line is framed: `close` adds it (and the file's totals) to the analyzer.
+        fs.state = json.dumps(self.analyzer.export(), ensure_ascii=False, separators=(",", ":"))
+        self.src.close()
+        return fs, self.analyzer

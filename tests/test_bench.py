@@ -17,7 +17,9 @@ def test_bench_smoke(tmp_path):
     text = out.read_text()
     for measure in ("CLI, msgspec 0.23.0, 1 process", "CLI, json (standard library), 1 process",
                     "page: ready, cold profile / warm", "analysis of the dropped folder", "`?decoder=json`",
-                    "PSS / RSS", "browser JSON.parse per line", "ccusage 20.0.24"):
+                    "PSS / RSS", "browser JSON.parse per line", "ccusage 20.0.24",
+                    "processes: first run (fills the store)", "warm re-run after appending 1 MB across 10 files",
+                    "store: size on disk", "the same folder dropped again"):
         assert measure in text, measure
     assert "every configuration gives the single-process report | yes |" in text
     data = json.loads(out.with_suffix(".json").read_text())
@@ -25,3 +27,4 @@ def test_bench_smoke(tmp_path):
     assert row["bytes"] > 50_000_000 and row["identical_cli"] is True
     assert row["page"]["identical"] is True and row["page_json"]["identical"] is True
     assert row["cli1"]["wall"] > 0 and row["cli1_json"]["wall"] > 0
+    assert row["store"]["identical"] is True and row["store"]["store_bytes"] > 0 and row["page"]["redrop"] > 0

@@ -703,3 +703,34 @@ def test_nested_workflow_subagents_in_a_dropped_folder(web, tmp_path):
     assert rep["totals"]["requests"] == 2
     assert_dom_matches(web.page, rep)
     assert json.loads(web.download("#download-json")) == rep
+
+
+def test_a_second_drop_of_the_same_folder_reads_nothing(web, real_dir, tmp_path):
+    """Intent: the page store (issue 14): picking the same folder again parses no file and shows the same numbers;
+    a file that grew is read again, and the numbers follow it; "Forget what this page stored" empties the store."""
+    folder = tmp_path / "real"
+    shutil.copytree(real_dir, folder)
+    logs = sorted(folder.rglob("*.jsonl"))
+    body = web.page.locator("body")
+
+    def pick():
+        web.page.set_input_files("#folder-input", str(folder))
+        web.wait_results()
+        return int(body.get_attribute("data-parsed")), int(body.get_attribute("data-unchanged"))
+
+    assert pick() == (len(logs), 0)
+    first = json.loads(web.download("#download-json"))
+    assert first == cli_json(folder)
+    assert pick() == (0, len(logs))
+    assert "unchanged since this page last read them" in web.page.inner_text("#store-note")
+    assert json.loads(web.download("#download-json")) == first
+    with open(logs[0], "ab") as fh:
+        fh.write(b'{"type":"assistant","sessionId":"grown","timestamp":"2026-01-10T10:00:00.000Z","message":'
+                 b'{"id":"msg_grown","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":10,'
+                 b'"output_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}\n')
+    assert pick() == (1, len(logs) - 1)
+    grown = json.loads(web.download("#download-json"))
+    assert grown == cli_json(folder) and grown["totals"]["requests"] == first["totals"]["requests"] + 1
+    web.page.click("#forget-button")
+    web.page.wait_for_selector("#forget-note:has-text('Forgotten')")
+    assert pick() == (len(logs), 0)

@@ -10,6 +10,7 @@ import { configure, part, request, split, startPool, status, workersFor } from "
 import { render, showInsights, showNextTurn } from "./render.js";
 import { fromFragment, isFragment } from "./share.js";
 import { downloadPng, showCard } from "./sharing.js";
+import { forget, summary } from "./store.mjs";
 
 let current = null; // {report, pasted?, share?}
 let running = null; // {ids: [[worker, id], ...]} of the analysis in flight
@@ -47,7 +48,18 @@ function fmtBytes(n) {
   return `${n} B`;
 }
 
-async function run(items, { folder = false } = {}) {
+// What the page store did for the last analysis (issue 14): "612 file(s) unchanged, 3 read".
+function showStoreNote(results, remember) {
+  const unchanged = results.reduce((a, r) => a + (r.unchanged || 0), 0);
+  const parsed = results.reduce((a, r) => a + (r.parsed || 0), 0);
+  document.body.dataset.unchanged = String(unchanged); // tests and the benchmark read these
+  document.body.dataset.parsed = String(parsed);
+  $("store-note").textContent = !remember ? ""
+    : unchanged ? `${unchanged} file(s) unchanged since this page last read them (not read again), ${parsed} new or changed.`
+      : `${parsed} file(s) read; this page remembers them, so dropping them again reads only what changed.`;
+}
+
+async function run(items, { folder = false, remember = false } = {}) {
   setError("");
   startPool();
   const { files, metas, ignored } = partition(items);
@@ -89,7 +101,7 @@ async function run(items, { folder = false } = {}) {
   try {
     const parts = [];
     for (let i = 0; i < workers.length; i++) {
-      const p = part(workers[i], batches[i], { keep: i === 0, metas: i === 0 ? metas : [] }, (m) => {
+      const p = part(workers[i], batches[i], { keep: i === 0, metas: i === 0 ? metas : [], remember }, (m) => {
         progress[i] = m.bytes;
         totals[i] = m.total_bytes;
         show();
@@ -102,6 +114,7 @@ async function run(items, { folder = false } = {}) {
       setError("Cancelled.");
       return;
     }
+    showStoreNote(results, remember);
     const states = results.slice(1).map((r) => r.state);
     const msg = await request({ type: "finish", job: results[0].job, states, options }).done;
     if (msg.nothing) {
@@ -281,7 +294,7 @@ function wire() {
     e.preventDefault();
     dz.classList.remove("over");
     const items = await filesFromDrop(e.dataTransfer);
-    run(items, { folder: items.some((i) => i.fromFolder) });
+    run(items, { folder: items.some((i) => i.fromFolder), remember: true });
   });
   // Dropping outside the zone must not navigate away from the page (and lose the analysis).
   window.addEventListener("dragover", (e) => e.preventDefault());
@@ -293,11 +306,11 @@ function wire() {
     }
   });
   $("file-input").addEventListener("change", (e) => {
-    run([...e.target.files].map((f) => ({ name: f.name, file: f })));
+    run([...e.target.files].map((f) => ({ name: f.name, file: f })), { remember: true });
     e.target.value = "";
   });
   $("folder-input").addEventListener("change", (e) => {
-    run(filesFromFolderInput(e.target), { folder: true });
+    run(filesFromFolderInput(e.target), { folder: true, remember: true });
     e.target.value = "";
   });
   $("analyze-button").addEventListener("click", () => {
@@ -328,6 +341,12 @@ function wire() {
   $("sample-button").addEventListener("click", async () => {
     const res = await fetch("sample.jsonl");
     run([{ name: "sample.jsonl", file: await res.blob() }]);
+  });
+  $("forget-button").addEventListener("click", async () => {
+    const before = await summary();
+    const ok = await forget();
+    $("forget-note").textContent = ok ? `Forgotten (${before.files} file(s)).` : "This browser would not clear it.";
+    $("store-note").textContent = "";
   });
   $("cancel-button").addEventListener("click", () => {
     if (running !== null) for (const [w, id] of running.ids) w.post({ type: "cancel", target: id });

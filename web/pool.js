@@ -76,7 +76,7 @@ const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 // Start a part, then hand its files over in small messages, one task each (the worker starts on the first).
 // Agent meta files come after the logs: hundreds of File objects to clone should not hold up the first log
 // (issue 4); the worker only needs them for the report.
-export function part(w, files, { metas, ...extra }, onProgress) {
+export function part(w, files, { metas, remember, ...extra }, onProgress) {
   const { id, done } = w.request({ type: "part", ...extra }, onProgress);
   const sent = (async () => {
     const batches = [];
@@ -89,7 +89,7 @@ export function part(w, files, { metas, ...extra }, onProgress) {
     if (!batches.length) batches.push({ files: [], metas: [] });
     for (let b = 0; b < batches.length; b++) {
       const last = b === batches.length - 1;
-      w.post({ id, type: "files", last, ...batches[b] });
+      w.post({ id, type: "files", last, remember: Boolean(remember), ...batches[b] });
       if (!last) await nextTask();
     }
   })();

@@ -4,8 +4,10 @@
 // Page -> worker (every message has an id):
 //   {id, type: "part", keep}                              parse the files of `id` into a new job; keep it (first
 //                                                         worker) or export its state as JSON, drop it (helpers)
-//   {id, type: "files", files: [{name, file}], metas, last}  the part's files, in several messages; parsing
-//                                                         starts with the first; agent meta files come after the logs
+//   {id, type: "files", files: [{name, file}], metas, last, remember}  the part's files, in several messages;
+//                                                         parsing starts with the first; agent meta files come after
+//                                                         the logs; with `remember`, files the page store (store.mjs)
+//                                                         holds unchanged are not read, and the others are stored
 //   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id,
 //   width} · {id, type: "redraw", session_id, width} · {id, type: "refilter", options} (filters, grouping: -> result)
@@ -13,8 +15,10 @@
 //   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
-//   skipped} · {id, type: "result", report, charts, nothing} · {id, type: "json", json} · {id, type: "csv", csv} ·
+//   skipped, unchanged, parsed} · {id, type: "result", report, charts, nothing} · {id, type: "json", json} · {id, type: "csv", csv} ·
 //   {id, type: "chart", curve, session_id} · {id, type: "cancelled"} · {id, type: "error", message}
+
+import { getMany, openStore, putMany } from "./store.mjs";
 
 const BASE = new URL("./", import.meta.url);
 const cancelled = new Set();
@@ -30,7 +34,8 @@ const queues = new Map();
 function queueOf(id) {
   let q = queues.get(id);
   if (!q) {
-    q = { files: [], metaReads: [], ended: false, wake: null, reading: false, forwarded: 0, sentLast: false };
+    q = { files: [], metaReads: [], ended: false, wake: null, reading: false, forwarded: 0, sentLast: false,
+          arrived: Promise.resolve(), remember: false };
     queues.set(id, q);
   }
   return q;
@@ -207,7 +212,7 @@ async function nextRead(rid) {
 // Hand the reader the files of a part that it has not seen yet.
 function forward(id, q) {
   if (!q.reading || (q.forwarded >= q.files.length && !(q.ended && !q.sentLast))) return;
-  const files = q.files.slice(q.forwarded).map((f) => f.file);
+  const files = q.files.slice(q.forwarded).filter((f) => f.stored === undefined).map((f) => f.file);
   q.forwarded = q.files.length;
   q.sentLast = q.ended;
   reader.postMessage({ type: "read", rid: id, files, last: q.ended, ahead: READ_AHEAD });
@@ -231,6 +236,13 @@ async function parsePart(id, q) {
   let lastPost = 0;
   const skipped = [];
   const files = q.files;
+  const keep = []; // [name, record] for the page store
+  let unchanged = 0;
+  let parsed = 0;
+  const remember = (name, file) => {
+    const text = handle(JSON.stringify({ op: "take_state", job, source: name }));
+    if (!text.startsWith('{"error"')) keep.push([name, { size: file.size, lastModified: file.lastModified, state: text }]);
+  };
   if (!reader) startReader();
   try {
     q.reading = true;
@@ -240,6 +252,23 @@ async function parsePart(id, q) {
       if (i >= files.length) break;
       for (; sized < files.length; sized++) total += files[sized].file.size;
       const { name } = files[i];
+      if (files[i].stored !== undefined) {
+        // Unchanged since the page stored it (issue 14): its state instead of its bytes, as one JSON text.
+        const out = JSON.parse(handle(`{"op":"load_state","job":${JSON.stringify(job)},"source":${JSON.stringify(name)},` +
+                                      `"state":${files[i].stored}}`));
+        if (out.error) throw new Error(out.error);
+        if (!out.ok) {
+          // Another version's or a damaged state: read the file here (the reader was never given it).
+          call({ op: "file", job, source: name, remember: true }, new Uint8Array(await files[i].file.arrayBuffer()));
+          remember(name, files[i].file);
+          parsed += 1;
+        } else {
+          unchanged += 1;
+        }
+        done += files[i].file.size;
+        continue;
+      }
+      const rem = q.remember;
       let opened = false;
       let skip = null;
       for (;;) {
@@ -255,10 +284,11 @@ async function parsePart(id, q) {
         } else if (m.end && !opened) {
           // The whole file in one buffer (most logs: one call to Python), or a 0-byte file (counted, and
           // named as empty in the report).
-          call({ op: "file", job, source: name }, new Uint8Array(m.buf || 0));
+          call({ op: "file", job, source: name, remember: rem }, new Uint8Array(m.buf || 0));
+          if (rem) remember(name, files[i].file);
         } else {
           if (!opened) {
-            call({ op: "open", job, source: name });
+            call({ op: "open", job, source: name, remember: rem });
             opened = true;
           }
           call({ op: "feed", job, source: name }, new Uint8Array(m.buf));
@@ -275,9 +305,13 @@ async function parsePart(id, q) {
         }
         if (m.end) break;
       }
-      if (opened) call({ op: "close", job, source: name });
-      else if (skip) done += files[i].file.size;
+      if (opened) {
+        call({ op: "close", job, source: name });
+        if (rem) remember(name, files[i].file);
+      } else if (skip) done += files[i].file.size;
+      if (!skip) parsed += 1;
     }
+    if (keep.length) await putMany(await openStore(), keep);
     const metaFiles = (await Promise.all(q.metaReads)).flat().filter(Boolean);
     if (metaFiles.length) {
       const sizes = metaFiles.map(([, b]) => b.byteLength);
@@ -290,7 +324,7 @@ async function parsePart(id, q) {
       call({ op: "meta", job, agent_ids: metaFiles.map(([aid]) => aid), sizes }, all); // one call, not hundreds
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
-    return { job, skipped };
+    return { job, skipped, unchanged, parsed };
   } catch (err) {
     call({ op: "end", job });
     throw err;
@@ -330,21 +364,35 @@ self.onmessage = async (event) => {
       await warmUp();
     } else if (msg.type === "files") {
       const q = queueOf(msg.id);
-      q.files.push(...msg.files);
-      q.ended = Boolean(msg.last);
-      if (msg.metas && msg.metas.length) q.metaReads.push(readMetas(msg.metas));
-      forward(msg.id, q);
-      if (q.wake) q.wake();
+      // In arrival order, each batch after the lookups of the one before (IndexedDB answers asynchronously).
+      q.arrived = q.arrived.then(async () => {
+        if (msg.remember) {
+          q.remember = true;
+          const records = await getMany(await openStore(), msg.files.map((f) => f.name));
+          msg.files.forEach((f, i) => {
+            const r = records[i];
+            if (r && r.size === f.file.size && r.lastModified === f.file.lastModified && typeof r.state === "string") {
+              f.stored = r.state;
+            }
+          });
+        }
+        q.files.push(...msg.files);
+        q.ended = Boolean(msg.last);
+        if (msg.metas && msg.metas.length) q.metaReads.push(readMetas(msg.metas));
+        forward(msg.id, q);
+        if (q.wake) q.wake();
+      });
+      await q.arrived;
     } else if (msg.type === "part") {
       const q = queueOf(msg.id);
       try {
-        const { job, skipped } = await parsePart(msg.id, q);
+        const { job, skipped, unchanged, parsed } = await parsePart(msg.id, q);
         if (msg.keep) {
-          post({ id: msg.id, type: "part", job, skipped });
+          post({ id: msg.id, type: "part", job, skipped, unchanged, parsed });
         } else {
           const state = handle(JSON.stringify({ op: "export", job }));
           call({ op: "end", job });
-          post({ id: msg.id, type: "part", state, skipped });
+          post({ id: msg.id, type: "part", state, skipped, unchanged, parsed });
         }
       } catch (err) {
         if (err.cancelled) post({ id: msg.id, type: "cancelled" });
