@@ -93,6 +93,75 @@ def append_mb(projects, seq, mb=1.0):
             fh.write(b"".join(out))
 
 
+def session_log(projects, path, mb):
+    """One session's log of `mb` MB: the largest corpus log's lines again and again, each response with its own id."""
+    import re
+    src = max(Path(projects).rglob("*.jsonl"), key=lambda p: p.stat().st_size)
+    lines = src.read_bytes().splitlines()
+    target = int(mb * 1e6)
+    n = 0
+    with open(path, "wb") as fh:
+        size = 0
+        while size < target:
+            for ln in lines:
+                ln = re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_sl_{n}"'.encode(), ln, count=1) + b"\n"
+                n += 1
+                fh.write(ln)
+                size += len(ln)
+    return lines
+
+
+def statusline_runs(projects, repeats):
+    """`tokenscope statusline` as Claude Code runs it (a process, its JSON on stdin) on a 50 MB session log with a
+    warm store, one response appended before each run; and `watch`'s CPU while nothing changes (issue 15)."""
+    import re
+    work = Path(tempfile.mkdtemp(prefix="tokenscope-bench-live-"))
+    try:
+        log = work / "projects" / "proj" / "session.jsonl"
+        log.parent.mkdir(parents=True)
+        lines = session_log(projects, log, 50)
+        resp = next(ln for ln in reversed(lines) if b'"usage"' in ln and b'"assistant"' in ln)
+        cache = work / "cache"
+        cmd = [sys.executable, "-m", "py_core", "statusline", "--cache-dir", str(cache)]
+        stdin = json.dumps({"session_id": "bench", "transcript_path": str(log)}).encode()
+
+        def once():
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, input=stdin, capture_output=True, cwd=ROOT)
+            wall = time.perf_counter() - t0
+            if r.returncode != 0 or not r.stdout.strip():
+                raise RuntimeError(f"statusline failed: {r.stderr.decode()[-300:]}")
+            return wall
+        fill = once()
+        walls = []
+        for i in range(max(10, repeats * 5)):
+            with open(log, "ab") as fh:
+                fh.write(re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_sl_append_{i}"'.encode(), resp, count=1) + b"\n")
+            walls.append(once())
+        floor = statistics.median(run_cmd([sys.executable, "-c", "pass"])[0] for _ in range(5))
+        out = {"fill": fill, "median": statistics.median(walls), "p90": sorted(walls)[int(len(walls) * 0.9) - 1],
+               "runs": len(walls), "floor": floor, "log_bytes": log.stat().st_size}
+        # watch: CPU seconds over 10 s of nothing changing, after its first view.
+        p = subprocess.Popen([sys.executable, "-m", "py_core", "watch", str(projects), "--cache-dir", str(cache)],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        p.stdout.readline()
+        time.sleep(3)
+        c0 = _cpu(p.pid)
+        time.sleep(10)
+        out["watch_idle_cpu"] = (_cpu(p.pid) - c0) / 10
+        p.terminate()
+        p.wait(timeout=10)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _cpu(pid):
+    """CPU seconds (user + system) a process has used so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def store_runs(projects, repeats, jobs):
     """The store (issue 14) on a copy of the corpus: cold (fills it), warm, and warm after 1 MB appended."""
     work = Path(tempfile.mkdtemp(prefix="tokenscope-bench-store-"))
@@ -374,6 +443,8 @@ def bench(mb, repeats, cores, install, browser):
     row["decoder"] = single["options"]["decoder"]
     row["cores"] = cores
     row["store"] = store_runs(projects, repeats, cores)
+    if mb == 50:
+        row["statusline"] = statusline_runs(projects, repeats)
     exe, note = find_ccusage(install)
     if exe:
         cfg = tempfile.mkdtemp(prefix="tokenscope-ccusage-")
@@ -418,7 +489,7 @@ def fmt_table(rows, repeats):
             lines.append(f"| {c} | store: warm re-run after appending 1 MB across {APPEND_FILES} files | "
                          f"{st['append']:.2f} s | {vs(st['append'])} |")
             lines.append(f"| {c} | store: size on disk / Python start-up with the CLI imported (the floor of any "
-                         f"run) | {mb(st['store_bytes'])} / {st['python']:.2f} s | |")
+                         f"run) | {st['store_bytes'] / 1e6:.1f} MB / {st['python']:.2f} s | |")
         p = r.get("page")
         if p:
             lines.append(f"| {c} | page: ready, cold profile / warm | {p['cold']:.2f} s / {p['warm']:.2f} s | |")
@@ -433,6 +504,13 @@ def fmt_table(rows, repeats):
             lines.append(f"| {c} | page, {label}: renderer peak memory, PSS / RSS (2 s after: RSS) / longest "
                          f"main-thread task while analysing | {mb(q['mem'])} / {mb(q['mem_rss'])} "
                          f"({mb(q['mem_after_rss'])}) / {q['longest']:.0f} ms | |")
+        sl = r.get("statusline")
+        if sl:
+            lines.append(f"| {c} | `statusline` on a {sl['log_bytes'] / 1e6:.1f} MB session log, warm store, one "
+                         f"response appended before each run (a whole process): median / p90 of {sl['runs']} | "
+                         f"{sl['median'] * 1000:.0f} ms / {sl['p90'] * 1000:.0f} ms | first run (fills the store) "
+                         f"{sl['fill']:.2f} s; `python -c pass` alone {sl['floor'] * 1000:.0f} ms |")
+            lines.append(f"| {c} | `watch` while nothing changes: CPU | {sl['watch_idle_cpu'] * 100:.1f}% of one core | |")
         if p and "redrop" in p:
             lines.append(f"| {c} | page, 1 worker: the same folder dropped again (every file from the page store) | "
                          f"{p['redrop']:.2f} s | second / first drop = {p['redrop'] / p['analyse']:.2f} |")

@@ -9,11 +9,12 @@ docs/ARCHITECTURE.md lists them with the page's and the reader's messages.
 """
 
 import json
+import time
 
 from . import share
 from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
-from .filestate import FileState, Reader
+from .filestate import FileState, Reader, head_of
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
 from .report import build_report
@@ -27,13 +28,14 @@ MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 280, 1200, 640
 
 
 class _Remembered:
-    """A source read into a state of its own (issue 14: the page keeps it), merged into the job when it ends."""
+    """A source read into a state of its own (issue 14: the page keeps it), merged into the job when it ends; with
+    `resume`, read on from a stored state (issue 15: a watched log that grew)."""
 
     __slots__ = ("job", "reader")
 
-    def __init__(self, job, name):
+    def __init__(self, job, name, resume=None):
         self.job = job
-        self.reader = Reader(name)
+        self.reader = Reader(name, resume)
 
     def feed(self, chunk):
         self.reader.feed(chunk)
@@ -76,6 +78,13 @@ def _width(req):
     if type(w) not in (int, float) or w != w:
         return DEFAULT_WIDTH
     return int(min(MAX_WIDTH, max(MIN_WIDTH, w)))
+
+
+def _now(req):
+    """The clock the active 5-hour block is judged by (issue 15): the request's `now` (epoch seconds), else this
+    interpreter's (the browser's, in Pyodide)."""
+    n = req.get("now")
+    return float(n) if type(n) in (int, float) and n == n else time.time()
 
 
 def _filters(req):
@@ -231,13 +240,13 @@ def op_report(job, req, _data):
     job.report = None
     if req.get("view"):
         chosen = req.get("chart_session") or "top"
-        rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, **job.filters)
+        rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, now=_now(req), **job.filters)
         out = charts(rep, None if chosen == "top" else chosen, _width(req))
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
         job.view = rep
         return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
-    job.report = build_report(job.analyzer, job.prices, **job.filters)
+    job.report = build_report(job.analyzer, job.prices, now=_now(req), **job.filters)
     return {"report": job.report, "charts": charts(job.report, req.get("chart_session"), _width(req)),
             "nothing": nothing_billable(job.report, _filtered(job))}
 
@@ -245,7 +254,7 @@ def op_report(job, req, _data):
 def op_json(job, _req, _data):
     """The last report, whole (context curves included): what Download JSON saves."""
     if job.report is None:
-        job.report = build_report(job.analyzer, job.prices, **job.filters)
+        job.report = build_report(job.analyzer, job.prices, now=time.time(), **job.filters)
     return job.report
 
 
@@ -321,6 +330,27 @@ def op_load_state(job, req, _data):
     return {"ok": True}
 
 
+def op_resume(job, req, data):
+    """{source, state, size} + the file's first `head[0]` bytes and the byte before the state's offset: when the
+    file grew from the same beginning, open the source to be fed from the offset on (`feed`, then `close`, then
+    `take_state`); else {ok: false} and the page reads the file whole (issue 15: a watched log costs its new bytes)."""
+    try:
+        fs = FileState.from_dict(req["state"])
+        if fs.label != req["source"]:
+            raise ValueError("the state of another file")
+        data = data or b""
+        n = fs.head[0]
+        size = req.get("size")
+        if type(size) is not int or not fs.can_resume(size, head_of(data[:n]), data[n:n + 1] if fs.offset else b""):
+            return {"ok": False, "why": "the file changed, not only grew"}
+        rem = _Remembered(job, req["source"], fs)
+    except ValueError as exc:
+        return {"ok": False, "why": clean_text(str(exc))}
+    job.sources[req["source"]] = rem
+    job.report = None
+    return {"ok": True, "offset": fs.offset}
+
+
 def op_end(req, _data):
     """Forget a job."""
     _jobs.pop(str(req.get("job", "default")), None)
@@ -334,7 +364,7 @@ OPS = {
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
     "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True), "redraw": (op_redraw, True),
     "share": (op_share, True), "csv": (op_csv, True), "export": (op_export, True), "import": (op_import, True),
-    "take_state": (op_take_state, True), "load_state": (op_load_state, True),
+    "take_state": (op_take_state, True), "load_state": (op_load_state, True), "resume": (op_resume, True),
 }
 
 

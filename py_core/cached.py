@@ -111,12 +111,16 @@ class Outcome:
     def __init__(self):
         self.unchanged = self.resumed = self.read = self.history = 0
         self.notices = []
+        self.parts = {}     # label -> the analyzer of that file alone (watch keeps them to re-merge)
+        self.blobs = {}     # label -> its stored state (watch resumes from it)
 
 
 def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
     """(Analyzer, Outcome) of `files` (label, path, size) and agent `metas` (agent id, path, label) through `store`.
     `roots`: the folders analysed; stored files under them that are gone are history (unless `history` is off)."""
-    rows = store.rows()
+    # Without history only the named files' rows are needed (the status line: one session of a large store).
+    rows = store.rows() if roots else store.rows(
+        [os.path.abspath(p) for _l, p, _s in files] + [os.path.abspath(p) for _a, p, _l in metas])
     out = Outcome()
     parts = {}          # label -> analyzer of the file
     todo = []           # (label, path, stored blob or None, bytes to read)
@@ -131,6 +135,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
             try:
                 parts[label] = FileState.from_bytes(row.blob).analyzer()
                 out.unchanged += 1
+                out.blobs[label] = row.blob
             except ValueError:  # StateError, or a state whose contents do not check out: read it again
                 todo.append((label, path, None, size))
         else:
@@ -141,12 +146,12 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
         parts[label] = a
         if row is not None:
             new_rows.append(row)
+            out.blobs[label] = row.blob
     out.read = sum(1 for _l, _p, blob, _c in todo if blob is None)
     out.resumed = len(todo) - out.read
 
-    merged = Analyzer()
-    for label, _path, _size in sorted(files, key=lambda f: (-f[2], f[0])):
-        merged.merge(parts[label])
+    merged = merge_in_order(parts, files)
+    out.parts = parts
 
     current = set(stats)
     meta_rows = []
@@ -177,6 +182,15 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
     except Exception as exc:  # a locked or full disk: this run's report stands, the store just did not learn
         out.notices.append(f"the store was not updated ({exc})")
     return merged, out
+
+
+def merge_in_order(parts, files):
+    """One analyzer of per-file analyzers, merged in the order a single process reads `files` (label, path, size)."""
+    merged = Analyzer()
+    for label, _path, _size in sorted(files, key=lambda f: (-f[2], f[0])):
+        if label in parts:
+            merged.merge(parts[label])
+    return merged
 
 
 def _history(store, rows, roots, current, stats, merged, out, gone, use):

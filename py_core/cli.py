@@ -206,6 +206,12 @@ def _main(argv):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["cache"]:
         return _cache(argv[1:])
+    if argv[:1] == ["watch"]:
+        from .watch import main as watch
+        return watch(argv[1:])
+    if argv[:1] == ["statusline"]:
+        from .statusline import main as statusline
+        return statusline(argv[1:])
     args = _parser().parse_args(argv)
     try:
         resolve_tz(args.tz)
@@ -263,7 +269,9 @@ def _main(argv):
 
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project)
-    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", **opts)
+    import time
+    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day",
+                          now=time.time(), **opts)
     empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest
                                                    or args.project))
     if empty:

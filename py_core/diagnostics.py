@@ -2,7 +2,7 @@
 
 Warnings are structured (issue 10/11): `{kind, text, ...numbers}`; every view shows `text` and may pick by
 `kind`, never by matching the sentence. Kinds: unpriced_models, missing_subagents, recovered_from_progress,
-unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter, history.
+unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter, history, timer_wakes.
 """
 
 from .priced import usd
@@ -110,6 +110,16 @@ def unpriced_warning(unpriced_models):
             "text": "no price for " + _names(f"{u['model']} ({u['requests']} request(s), {u['tokens']:,} tokens)"
                                              for u in unpriced_models)
                     + ": not in the total (add prices with --prices FILE or .tokenscope.json)"}
+
+
+def timer_warning(sessions):
+    """Sessions woken on a timer slower than their cache's life (issue 15): each wake rewrote the whole context."""
+    t = [(s["session_id"], s["insights"]["timer_wakes"]) for s in sessions]
+    total = round(sum(w["total_rewrite_cost_usd"] for _sid, w in t), 10)
+    return {"kind": "timer_wakes", "count": len(t), "cost_usd": total,
+            "text": f"{len(t)} session(s) were woken on a schedule slower than the prompt cache lives, rewriting "
+                    f"their whole context each time (${total:,.2f} of cache writes): "
+                    + _names((f"{sid[:8]} {w['text']}" for sid, w in t), sep="; ")}
 
 
 def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored, empty, session_note, history):

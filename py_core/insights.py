@@ -6,7 +6,9 @@ own model's rates) under a stated assumption; the assumptions travel with the nu
 """
 
 import bisect
+import statistics
 
+from . import present
 from .pricing import PICO
 
 COMPACT_TO = 20_000      # context right after a compaction (system prompt, tools, summary), tokens
@@ -130,10 +132,37 @@ def idle_cache_misses(turns):
                 cost = t.w5 * p5 + t.w1 * p1h - written * pread
                 extra += cost
                 misses.append({"turn": i + 1, "timestamp": t.timestamp, "idle_seconds": round(gap, 3),
-                               "tokens_rewritten": written, "extra_cost_usd": _usd(cost)})
+                               "tokens_rewritten": written, "extra_cost_usd": _usd(cost),
+                               "rewrite_cost_usd": _usd(t.w5 * p5 + t.w1 * p1h)})
         one_hour = one_hour or t.w1 > 0
     return {"count": len(misses), "extra_cost_usd": _usd(extra), "misses": misses,
             "assumptions": ASSUMPTIONS["idle_cache_misses"]}
+
+
+TIMER_MIN_WAKES = 3    # wakes after an expired cache, at a regular interval, before it is called a timer
+TIMER_SPREAD = 0.25    # "regular": within 25% of the median interval
+
+
+def timer_wakes(misses):
+    """The timer pattern (issue 15): a session woken on a schedule slower than the cache lifetime rewrites its whole
+    context at every wake (an agent on a 20-minute timer burned 136M tokens so, unseen). None unless at least
+    TIMER_MIN_WAKES cache misses came after idle gaps within TIMER_SPREAD of their median, and those are at least
+    three quarters of the session's misses."""
+    if len(misses) < TIMER_MIN_WAKES:
+        return None
+    med = statistics.median(m["idle_seconds"] for m in misses)
+    regular = [m for m in misses if abs(m["idle_seconds"] - med) <= TIMER_SPREAD * med]
+    if len(regular) < TIMER_MIN_WAKES or len(regular) * 4 < len(misses) * 3:
+        return None
+    each = statistics.median(m["rewrite_cost_usd"] for m in regular)
+    total = round(sum(m["rewrite_cost_usd"] for m in regular), 10)
+    return {"wakes": len(regular), "interval_seconds": round(med, 3), "rewrite_cost_usd": each,
+            "total_rewrite_cost_usd": total,
+            "text": f"woke {len(regular)} times, every ~{_minutes(med)}, each rewrite ≈ {present.money(each)}"}
+
+
+def _minutes(seconds):
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{round(seconds / 60)} min"
 
 
 def resident_context(turns):
@@ -161,10 +190,12 @@ def resident_context(turns):
 
 
 def session_insights(turns, peak):
+    misses = idle_cache_misses(turns)
     return {
         "what_if_compaction": what_if_compaction(turns, peak),
         "fresh_session": fresh_session(turns),
-        "idle_cache_misses": idle_cache_misses(turns),
+        "idle_cache_misses": misses,
+        "timer_wakes": timer_wakes(misses["misses"]),
         "resident_context": resident_context(turns),
     }
 
@@ -179,7 +210,6 @@ def percentile_rank(values, v):
 
 def reference_comparison(report):
     """The user's median and pooled figures beside the reference set's (only figures it publishes)."""
-    import statistics
     ss = report["sessions"]
     t = report["totals"]
     med = (lambda xs: statistics.median(xs) if xs else None)  # noqa: E731

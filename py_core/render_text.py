@@ -90,6 +90,7 @@ def render(report, width=80, max_sessions=15, periods=False):
         for p in report["periods"]:
             add(f"  {clean(p['period']):<10}  {money(p['cost_usd']):>10}  {p['requests']:>8,}  "
                 f"{pct(p['cost_usd'] / total if total else None):>5}")
+    _blocks_table(add, say, report.get("blocks") or [])
     if report["models"]:
         add("")
         add("Models:")
@@ -142,6 +143,30 @@ def render(report, width=80, max_sessions=15, periods=False):
         f"({d['duplicate_lines_collapsed']:,} duplicate lines collapsed, "
         f"{d['synthetic_lines_skipped']:,} synthetic skipped). Times in {clean(report['options']['time_zone'])}.")
     return "\n".join(out) + "\n"
+
+
+BLOCKS_SHOWN = 5
+
+
+def _blocks_table(add, say, blocks):
+    """The latest 5-hour blocks (issue 15), the active one with its projection."""
+    if not blocks:
+        return
+    add("")
+    shown = blocks[-BLOCKS_SHOWN:]
+    more = f" (latest {len(shown)} of {len(blocks)})" if len(blocks) > len(shown) else ""
+    add(f"5-hour blocks, UTC{more}:")
+    add(f"  {'start':<16}  {'cost':>10}  {'requests':>8}  {'$/hour':>9}")
+    for b in shown:
+        rate = money(b["burn_rate_usd_per_hour"]) if b["burn_rate_usd_per_hour"] is not None else "-"
+        add(f"  {clean(b['start'])[:16].replace('T', ' '):<16}  {money(b['cost_usd']):>10}  {b['requests']:>8,}  "
+            f"{rate:>9}" + ("  active" if b["active"] else ""))
+    act = next((b for b in blocks if b["active"]), None)
+    if act is not None:
+        left = act["remaining_seconds"] or 0
+        say(f"Active block: {money(act['cost_usd'])} so far, {left // 3600}h{left % 3600 // 60:02d}m left"
+            + (f", ≈ {money(act['projected_cost_usd'])} by its end at this rate" if act["projected_cost_usd"] is not None
+               else "") + " (list-price estimate, not the plan's meter)", "  ")
 
 
 def _cut(text, width):

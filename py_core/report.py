@@ -10,9 +10,9 @@ import heapq
 import statistics
 from datetime import date, datetime, timedelta, timezone
 
-from . import insights, present
-from .diagnostics import diagnostics, unpriced_warning
-from .priced import agent_types, priced_requests, project_of, usd, utc_day
+from . import blocks, insights, live, present
+from .diagnostics import diagnostics, timer_warning, unpriced_warning
+from .priced import agent_types, priced_requests, project_of, usd
 from .pricing import PriceTable
 from .timeutil import tz_label
 from .version import __version__
@@ -301,12 +301,14 @@ def covers(report):
 
 
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None, by="day", project=None):
+                 curve=True, curve_for=None, by="day", project=None, now=None):
     """The report of everything fed to `analyzer` (filters applied after global dedup).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
     ("top": the most expensive) — what a page draws from, in one pass. `by` (day, week, month) sets the periods
-    the spend-over-time table and chart use; `project` keeps one project's sessions.
+    the spend-over-time table and chart use; `project` keeps one project's sessions. `now` (epoch seconds; the
+    shells pass their clock) marks the active 5-hour block and weekly window and projects them to their end; without
+    it no window is active, and the report depends on the logs alone.
     """
     if by not in ("day", "week", "month"):
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
@@ -334,10 +336,15 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
                      if d != "unknown"] if by == "day" else _periods(groups.days, by)),
         "top_requests": [_request_row(p) for p in _top(sel.priced)],
         "unpriced_models": _unpriced_rows(groups),
+        "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now),       # issue 15
+        "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics
     }
     if report["unpriced_models"]:
         report["diagnostics"]["warnings"].insert(0, unpriced_warning(report["unpriced_models"]))
+    timers = [s for s in session_rows if s["insights"]["timer_wakes"]]
+    if timers:
+        report["diagnostics"]["warnings"].append(timer_warning(timers))
     report["insights"] = _pooled_insights(report)                                   # 6. pooled insights
     report["covers"] = covers(report)
     return report
@@ -362,20 +369,7 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve):
                 post, post_src = nxt.context, "next request"
         compactions.append({"timestamp": stamp, "trigger": trigger, "pre_tokens": pre, "post_tokens": post,
                             "post_tokens_from": post_src, "agent": agent or "main"})
-    next_turn = None
-    if main:
-        last_r = main[-1].r
-        canonical = prices.resolve(last_r.model)
-        avg_out = sum(p.r.output for p in main) / len(main)
-        day = utc_day(last_r.ts) or "0000-00-00"
-        found = prices.rates(canonical, day, last_r.context, last_r.speed, last_r.geo) if canonical else None
-        if found is not None:
-            rates, _web = found
-            next_turn = {
-                "context_tokens": last_r.context, "average_output_tokens": round(avg_out, 1),
-                "model": last_r.model, "cost_usd": usd(last_r.context * rates.read + avg_out * rates.output),
-                "formula": "context x cache-read price + average output x output price",
-            }
+    next_turn = live.next_turn(main, prices)
     agents = []
     for key, g in s["agents"].items():
         row = {"agent": key, "agent_type": "main thread" if key == "main" else types.get(key)}

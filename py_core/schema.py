@@ -34,7 +34,9 @@ SESSION_INSIGHTS = {
                       "assumptions": S},
     "idle_cache_misses": {"count": N, "extra_cost_usd": N, "assumptions": S,
                           "misses": [{"turn": N, "timestamp": S0, "idle_seconds": N, "tokens_rewritten": N,
-                                      "extra_cost_usd": N}]},
+                                      "extra_cost_usd": N, "rewrite_cost_usd": N}]},
+    "timer_wakes": Maybe({"wakes": N, "interval_seconds": N, "rewrite_cost_usd": N, "total_rewrite_cost_usd": N,
+                          "text": S}),
     "resident_context": {"largest": [{"turn": N, "timestamp": S0, "tokens": N, "later_turns": N,
                                       "resident_cost_usd": N}], "assumptions": S},
     "percentile": {"cost": N0, "peak_context": N0, "turns": N0},
@@ -45,12 +47,17 @@ SESSION = dict(
     peak_context_tokens=N, average_context_tokens=N, final_context_tokens=N,
     compactions=[{"timestamp": S0, "trigger": S0, "pre_tokens": N0, "post_tokens": N0, "post_tokens_from": S0,
                   "agent": S}],
-    next_turn=Maybe({"context_tokens": N, "average_output_tokens": N, "model": S, "cost_usd": N, "formula": S}),
+    next_turn=Maybe({"context_tokens": N, "average_output_tokens": N, "model": S, "cost_usd": N, "formula": S,
+                     "cache_ttl_seconds": N, "cache_expires_at": S0, "cost_after_expiry_usd": N}),
     top_requests=[REQUEST_ROW], models=[MODEL_ROW],
     agents=[dict(SLIM, agent=S, agent_type=S0, recovered=B)],
     context_curve=[{"timestamp": S0, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
     insights=SESSION_INSIGHTS,
 )
+WINDOW = {"start": S, "end": S, "first_timestamp": S, "last_timestamp": S, "requests": N, "priced_requests": N,
+          "cost_usd": N, "tokens": TOKENS,
+          "cost_by_bucket_usd": {k: N for k in ("input", "output", "cache_write", "cache_read", "web_search")},
+          "burn_rate_usd_per_hour": N0, "active": B, "remaining_seconds": N0, "projected_cost_usd": N0}
 FILE_LINES = {"file": S, "count": N, "first": [N]}
 DIAGNOSTICS = {
     "files": N, "empty_files": [S], "unreadable_files": [{"file": S, "reason": S}], "lines_read": N,
@@ -85,6 +92,8 @@ REPORT = {
     "periods": [dict(SLIM, period=S, start=S)],
     "top_requests": [REQUEST_ROW],
     "unpriced_models": [{"model": S, "requests": N, "tokens": N, "tokens_by_bucket": TOKENS}],
+    "blocks": [WINDOW],
+    "weekly_windows": [WINDOW],
     "diagnostics": DIAGNOSTICS,
     "insights": {
         "idle_cache_misses": {"count": N, "extra_cost_usd": N}, "what_if_compaction_saving_usd": N,

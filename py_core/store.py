@@ -108,9 +108,15 @@ class Store:
         self.conn.close()
 
     # -- reading ----------------------------------------------------------------------------------------
-    def rows(self):
-        """Every row, path -> Row (one SELECT: one consistent snapshot, whatever other processes write)."""
-        cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files")
+    def rows(self, paths=None):
+        """Every row (or those of `paths`), path -> Row (one SELECT: one consistent snapshot, whatever other
+        processes write)."""
+        if paths is None:
+            cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files")
+        else:
+            paths = list(paths)
+            cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path IN ({','.join('?' * len(paths))})",
+                                    paths) if paths else []
         return {r[0]: Row(*r) for r in cur}
 
     # -- writing: each call one transaction -------------------------------------------------------------------

@@ -19,7 +19,8 @@ def test_bench_smoke(tmp_path):
                     "page: ready, cold profile / warm", "analysis of the dropped folder", "`?decoder=json`",
                     "PSS / RSS", "browser JSON.parse per line", "ccusage 20.0.24",
                     "processes: first run (fills the store)", "warm re-run after appending 1 MB across 10 files",
-                    "store: size on disk", "the same folder dropped again"):
+                    "store: size on disk", "the same folder dropped again", "`statusline` on a 5",
+                    "`watch` while nothing changes: CPU"):
         assert measure in text, measure
     assert "every configuration gives the single-process report | yes |" in text
     data = json.loads(out.with_suffix(".json").read_text())
@@ -28,3 +29,4 @@ def test_bench_smoke(tmp_path):
     assert row["page"]["identical"] is True and row["page_json"]["identical"] is True
     assert row["cli1"]["wall"] > 0 and row["cli1_json"]["wall"] > 0
     assert row["store"]["identical"] is True and row["store"]["store_bytes"] > 0 and row["page"]["redrop"] > 0
+    assert row["statusline"]["median"] > 0 and row["statusline"]["watch_idle_cpu"] >= 0

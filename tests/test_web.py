@@ -734,3 +734,52 @@ def test_a_second_drop_of_the_same_folder_reads_nothing(web, real_dir, tmp_path)
     web.page.click("#forget-button")
     web.page.wait_for_selector("#forget-note:has-text('Forgotten')")
     assert pick() == (len(logs), 0)
+
+
+def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
+    """Intent: issue 15's live page: a watched folder (a folder of the Origin Private File System, handed to the
+    same entry the picker uses) is re-read when a log grows: the headline changes without a re-drop, the grown
+    log is read only from its last complete line, the others not at all, and nothing leaves the page."""
+    first = jsonl(user("go", uuid="p1", ts="2026-01-10T10:00:00.000Z"),
+                  asst("m1", "r1", inp=0, out=100_000, ts="2026-01-10T10:00:30.000Z"))
+    other = jsonl(asst("o1", "ro", inp=0, out=100_000, session="s2", ts="2026-01-09T10:00:00.000Z"))
+    web.page.evaluate("""async ([a, b]) => {
+      const root = await navigator.storage.getDirectory();
+      const dir = await root.getDirectoryHandle("projects", { create: true });
+      const proj = await dir.getDirectoryHandle("proj", { create: true });
+      for (const [name, text] of [["s1.jsonl", a], ["s2.jsonl", b]]) {
+        const w = await (await proj.getFileHandle(name, { create: true })).createWritable();
+        await w.write(text); await w.close();
+      }
+      window.tokenscopeWatch(dir);
+    }""", [first.decode(), other.decode()])
+    web.wait_results()
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == 3.0  # two requests of $1.50
+    web.page.wait_for_selector("#watch-text:has-text('Watching “projects”')")
+    web.page.evaluate("""async (line) => {
+      const root = await navigator.storage.getDirectory();
+      const proj = await (await root.getDirectoryHandle("projects")).getDirectoryHandle("proj");
+      const h = await proj.getFileHandle("s1.jsonl");
+      const size = (await h.getFile()).size;
+      const w = await h.createWritable({ keepExistingData: true });
+      await w.seek(size); await w.write(line); await w.close();
+    }""", jsonl(asst("m2", "r2", inp=0, out=100_000, ts="2026-01-10T10:01:00.000Z")).decode())
+    web.wait_results()
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == 4.5
+    body = web.page.locator("body")
+    assert (body.get_attribute("data-parsed"), body.get_attribute("data-appended"),
+            body.get_attribute("data-unchanged")) == ("1", "1", "1")
+    assert "Next request ≈" in web.page.inner_text("#watch-text") or "next request ≈" in web.page.inner_text("#watch-text")
+    web.page.click("#watch-stop")
+    assert web.page.get_attribute("body", "data-watching") is None
+
+
+def test_watch_button_says_what_to_use_without_the_api(browser, site):
+    """Intent: where the File System Access API is missing, "Watch a folder" says what to use instead."""
+    p = Page(browser, site)
+    p.ctx.add_init_script("delete window.showDirectoryPicker")
+    p.boot()
+    p.page.click("#watch-button")
+    p.page.wait_for_selector("#input-error:has-text('tokenscope watch')")
+    assert p.foreign_requests() == [] and p.errors == []
+    p.ctx.close()

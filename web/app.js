@@ -7,10 +7,11 @@
 import { $, download, el, putSvg } from "./dom.js";
 import { filesFromDrop, filesFromFolderInput, partition, pastedReport, shareFragmentIn } from "./input.js";
 import { configure, part, request, split, startPool, status, workersFor } from "./pool.js";
-import { render, showInsights, showNextTurn } from "./render.js";
+import { cacheText, render, showInsights, showNextTurn } from "./render.js";
+import { money as fmtMoney } from "./format.js";
 import { fromFragment, isFragment } from "./share.js";
 import { downloadPng, showCard } from "./sharing.js";
-import { forget, summary } from "./store.mjs";
+import { forget, loadHandle, saveHandle, summary } from "./store.mjs";
 
 let current = null; // {report, pasted?, share?}
 let running = null; // {ids: [[worker, id], ...]} of the analysis in flight
@@ -52,10 +53,13 @@ function fmtBytes(n) {
 function showStoreNote(results, remember) {
   const unchanged = results.reduce((a, r) => a + (r.unchanged || 0), 0);
   const parsed = results.reduce((a, r) => a + (r.parsed || 0), 0);
+  const appended = results.reduce((a, r) => a + (r.appended || 0), 0);
   document.body.dataset.unchanged = String(unchanged); // tests and the benchmark read these
   document.body.dataset.parsed = String(parsed);
+  document.body.dataset.appended = String(appended);
   $("store-note").textContent = !remember ? ""
-    : unchanged ? `${unchanged} file(s) unchanged since this page last read them (not read again), ${parsed} new or changed.`
+    : unchanged ? `${unchanged} file(s) unchanged since this page last read them (not read again), ${parsed} new or changed` +
+      (appended ? ` (${appended} read only from where they had grown).` : ".")
       : `${parsed} file(s) read; this page remembers them, so dropping them again reads only what changed.`;
 }
 
@@ -136,6 +140,102 @@ async function run(items, { folder = false, remember = false } = {}) {
     delete document.body.dataset.busy;
     $("progress").hidden = true;
   }
+}
+
+// ---------- watching a folder (issue 15) ----------
+// File System Access API (Chromium): the chosen folder is listed every few seconds; when a file's size or time
+// changed, the analysis runs again through the page store, so unchanged files cost nothing and a grown log only
+// its new bytes. Nothing is sent anywhere: the files are read in this tab as when dropped.
+
+const WATCH_MS = 3000;
+let watching = null; // {handle, sig, timer, checked}
+
+async function listHandle(dir, prefix = "", out = []) {
+  for await (const [name, h] of dir.entries()) {
+    if (h.kind === "directory") await listHandle(h, `${prefix}${name}/`, out);
+    else if (name.endsWith(".jsonl") || /^agent-.+\.meta\.json$/.test(name)) {
+      out.push({ name: prefix + name, file: await h.getFile(), fromFolder: true });
+    }
+  }
+  return out;
+}
+
+function showWatch() {
+  if (!watching) return;
+  const when = watching.checked ? new Date(watching.checked).toLocaleTimeString() : "…";
+  let live = "";
+  if (current && !current.pasted && current.report.sessions.length) {
+    const latest = current.report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a.last_timestamp || "") ? b : a));
+    const nt = latest.next_turn;
+    if (nt) live = ` · latest session ${latest.session_id.slice(0, 8)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}`;
+  }
+  $("watch-text").textContent = `Watching “${watching.handle.name}” · checked ${when}${live}`;
+}
+
+async function watchTick() {
+  if (!watching) return;
+  if (running === null) {
+    let items;
+    try {
+      items = await listHandle(watching.handle);
+    } catch (err) {
+      stopWatching(`Stopped watching: ${err.message}`);
+      return;
+    }
+    const sig = items.map((i) => `${i.name}\u0000${i.file.size}\u0000${i.file.lastModified}`).sort().join("\n");
+    watching.checked = Date.now();
+    if (sig !== watching.sig) {
+      watching.sig = sig;
+      await run(items, { folder: true, remember: true });
+    }
+  }
+  showWatch();
+}
+
+function stopWatching(note) {
+  if (watching) clearInterval(watching.timer);
+  if (watching) clearInterval(watching.clock);
+  watching = null;
+  delete document.body.dataset.watching;
+  $("watch-status").hidden = !note;
+  $("watch-text").textContent = note || "";
+  $("watch-stop").hidden = true;
+}
+
+export async function watchFolder(handle) {
+  stopWatching();
+  watching = { handle, sig: null, checked: 0 };
+  document.body.dataset.watching = handle.name;
+  $("watch-status").hidden = false;
+  $("watch-stop").hidden = false;
+  $("watch-again").hidden = true;
+  saveHandle(handle);
+  await watchTick();
+  if (!watching) return;
+  watching.timer = setInterval(watchTick, WATCH_MS);
+  watching.clock = setInterval(showWatch, 1000); // the cache countdown
+}
+// The same entry the picker uses, for tests with a folder of the Origin Private File System (no picker dialog).
+window.tokenscopeWatch = watchFolder;
+
+async function offerWatchAgain() {
+  if (!("showDirectoryPicker" in window)) return;
+  const handle = await loadHandle();
+  if (!handle || watching) return;
+  const again = $("watch-again");
+  again.textContent = `Watch “${handle.name}” again`;
+  again.hidden = false;
+  $("watch-status").hidden = false;
+  $("watch-stop").hidden = true;
+  again.onclick = async () => {
+    try {
+      const ok = (await handle.requestPermission({ mode: "read" })) === "granted";
+      if (ok) await watchFolder(handle);
+      else setError("The browser did not allow reading that folder again.");
+    } catch (err) {
+      setError(`Cannot watch that folder again: ${err.message}`);
+    }
+  };
 }
 
 // ---------- a pasted --json report ----------
@@ -342,6 +442,22 @@ function wire() {
     const res = await fetch("sample.jsonl");
     run([{ name: "sample.jsonl", file: await res.blob() }]);
   });
+  $("watch-button").addEventListener("click", async () => {
+    if (!("showDirectoryPicker" in window)) {
+      setError("Watching a folder needs the File System Access API (Chrome or Edge on a computer). Here, drop the " +
+               "folder again to update, or run `tokenscope watch` in a terminal.");
+      return;
+    }
+    let handle;
+    try {
+      handle = await window.showDirectoryPicker({ id: "tokenscope-logs", mode: "read" });
+    } catch {
+      return; // the person closed the picker
+    }
+    await watchFolder(handle);
+  });
+  $("watch-stop").addEventListener("click", () => stopWatching());
+  offerWatchAgain();
   $("forget-button").addEventListener("click", async () => {
     const before = await summary();
     const ok = await forget();

@@ -14,6 +14,8 @@ const shortPath = (p) => {
 };
 const BY = { day: "day", week: "week", month: "month" };
 
+const BLOCKS_SHOWN = 8;
+
 export function render(report, charts, ignored) {
   $("share-panel").hidden = true;
   const t = report.totals;
@@ -96,6 +98,22 @@ function renderTables(report, ignored) {
     { label: "Share", num: true, get: (p) => (total ? p.cost_usd / total : null), fmt: pct },
   ], report.periods || report.days);
 
+  // 5-hour blocks (issue 15): the latest first, the active one with its projection.
+  const blocks = (report.blocks || []).slice(-BLOCKS_SHOWN).reverse();
+  $("blocks-section").hidden = !blocks.length;
+  table($("blocks-table"), [
+    { label: "Start (UTC)", get: (b) => b.start.slice(0, 16).replace("T", " ") },
+    { label: "Cost", num: true, get: (b) => b.cost_usd, fmt: money },
+    { label: "Requests", num: true, get: (b) => b.requests, fmt: count },
+    { label: "$/hour", num: true, get: (b) => b.burn_rate_usd_per_hour, fmt: (v) => (v == null ? "–" : money(v)) },
+    { label: "", get: (b) => (b.active ? "active" : "") },
+  ], blocks);
+  const act = (report.blocks || []).find((b) => b.active);
+  $("blocks-active").textContent = act
+    ? `Active block: ${money(act.cost_usd)} so far, ${Math.floor(act.remaining_seconds / 3600)}h${String(Math.floor(act.remaining_seconds % 3600 / 60)).padStart(2, "0")}m left` +
+      (act.projected_cost_usd != null ? `, ≈ ${money(act.projected_cost_usd)} by its end at this rate.` : ".")
+    : "";
+
   table($("models-table"), [
     { label: "Model", get: (m) => m.model },
     { label: "Priced as", get: (m) => m.priced_as || "no price — excluded" },
@@ -168,10 +186,23 @@ export function showInsights(report, sessionId) {
   ]);
 }
 
+// The cache's remaining life at `now` (ms), from the report's expiry time (issue 15: the report holds no countdown).
+export function cacheText(nt, now = Date.now()) {
+  if (!nt || !nt.cache_expires_at) return "";
+  const left = Math.floor((Date.parse(nt.cache_expires_at) - now) / 1000);
+  if (left <= 0) {
+    return ` Its cache has expired: the next request rewrites ${count(nt.context_tokens)} tokens ≈ ${money(nt.cost_after_expiry_usd)}.`;
+  }
+  const m = Math.floor(left / 60);
+  const clock = m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`
+    : `${m}:${String(left % 60).padStart(2, "0")}`;
+  return ` Cache: ${clock} left (then ≈ ${money(nt.cost_after_expiry_usd)}).`;
+}
+
 export function showNextTurn(report, sessionId) {
   const s = report && report.sessions.find((x) => x.session_id === sessionId);
   const nt = s && s.next_turn;
   $("next-turn").textContent = nt
-    ? `Next request ≈ ${money(nt.cost_usd)}: ${count(nt.context_tokens)} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).`
+    ? `Next request ≈ ${money(nt.cost_usd)}: ${count(nt.context_tokens)} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).${cacheText(nt)}`
     : "";
 }

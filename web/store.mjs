@@ -8,7 +8,8 @@
 
 const DB = "tokenscope";
 const STORE = "files";
-const VERSION = 1;
+const HANDLES = "handles"; // the watched folder's handle (issue 15), so a reload only asks for permission again
+const VERSION = 2;
 
 let opening = null;
 
@@ -30,7 +31,11 @@ export function openStore() {
         resolve(null);
         return;
       }
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onupgradeneeded = () => {
+        for (const name of [STORE, HANDLES]) {
+          if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
+        }
+      };
       req.onsuccess = () => {
         const db = req.result;
         // "Forget what this page stored" deletes the database: let it, and open afresh next time.
@@ -103,5 +108,32 @@ export async function summary() {
     return { files: values.length, bytes: values.reduce((a, v) => a + ((v && v.state && v.state.length) || 0), 0) };
   } catch {
     return { files: 0, bytes: 0 };
+  }
+}
+
+// The watched folder's handle (File System Access API), kept for the next visit; null when none or unsupported.
+export async function saveHandle(handle) {
+  const db = await openStore();
+  if (!db) return false;
+  try {
+    const tx = db.transaction(HANDLES, "readwrite");
+    tx.objectStore(HANDLES).put(handle, "watched");
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadHandle() {
+  const db = await openStore();
+  if (!db) return null;
+  try {
+    return (await asPromise(db.transaction(HANDLES, "readonly").objectStore(HANDLES).get("watched"))) || null;
+  } catch {
+    return null;
   }
 }

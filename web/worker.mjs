@@ -212,7 +212,8 @@ async function nextRead(rid) {
 // Hand the reader the files of a part that it has not seen yet.
 function forward(id, q) {
   if (!q.reading || (q.forwarded >= q.files.length && !(q.ended && !q.sentLast))) return;
-  const files = q.files.slice(q.forwarded).filter((f) => f.stored === undefined).map((f) => f.file);
+  const files = q.files.slice(q.forwarded).filter((f) => f.stored === undefined && f.resume === undefined)
+    .map((f) => f.file);
   q.forwarded = q.files.length;
   q.sentLast = q.ended;
   reader.postMessage({ type: "read", rid: id, files, last: q.ended, ahead: READ_AHEAD });
@@ -223,6 +224,28 @@ function forward(id, q) {
 // waiting (issue 4). A meta file that cannot be read only loses a subagent's type label.
 function readMetas(metas) {
   return Promise.all(metas.map((m) => m.file.arrayBuffer().then((b) => [m.agent_id, new Uint8Array(b)], () => null)));
+}
+
+// A stored file that grew (issue 15: a watched log): py_core checks its first bytes and the byte before the stored
+// offset, then only the bytes after the offset are read. The offset and fingerprint length are read off the state's
+// header (filestate.py writes them first; inside a JSON string a quote is always escaped, so these cannot be a
+// label's text). False when it cannot resume: the caller reads the file whole.
+async function resumeFile(job, name, f) {
+  const offset = Number((/,"offset":(\d+)/.exec(f.resume.slice(0, 4096)) || [])[1]);
+  const headLen = Number((/,"head":\[(\d+),/.exec(f.resume.slice(0, 4096)) || [])[1]);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(headLen)) return false;
+  const head = new Uint8Array(await f.file.slice(0, headLen).arrayBuffer());
+  const before = offset ? new Uint8Array(await f.file.slice(offset - 1, offset).arrayBuffer()) : new Uint8Array(0);
+  const probe = new Uint8Array(head.length + before.length);
+  probe.set(head);
+  probe.set(before, head.length);
+  const out = JSON.parse(handle(`{"op":"resume","job":${JSON.stringify(job)},"source":${JSON.stringify(name)},` +
+                                `"size":${f.file.size},"state":${f.resume}}`, probe));
+  if (out.error) throw new Error(out.error);
+  if (!out.ok) return false;
+  call({ op: "feed", job, source: name }, new Uint8Array(await f.file.slice(offset).arrayBuffer()));
+  call({ op: "close", job, source: name });
+  return true;
 }
 
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
@@ -239,6 +262,7 @@ async function parsePart(id, q) {
   const keep = []; // [name, record] for the page store
   let unchanged = 0;
   let parsed = 0;
+  let appended = 0; // of `parsed`: read only from their last complete line
   const remember = (name, file) => {
     const text = handle(JSON.stringify({ op: "take_state", job, source: name }));
     if (!text.startsWith('{"error"')) keep.push([name, { size: file.size, lastModified: file.lastModified, state: text }]);
@@ -264,6 +288,19 @@ async function parsePart(id, q) {
           parsed += 1;
         } else {
           unchanged += 1;
+        }
+        done += files[i].file.size;
+        continue;
+      }
+      if (files[i].resume !== undefined) {
+        if (await resumeFile(job, name, files[i])) {
+          remember(name, files[i].file);
+          parsed += 1;
+          appended += 1;
+        } else {
+          call({ op: "file", job, source: name, remember: true }, new Uint8Array(await files[i].file.arrayBuffer()));
+          remember(name, files[i].file);
+          parsed += 1;
         }
         done += files[i].file.size;
         continue;
@@ -324,7 +361,7 @@ async function parsePart(id, q) {
       call({ op: "meta", job, agent_ids: metaFiles.map(([aid]) => aid), sizes }, all); // one call, not hundreds
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
-    return { job, skipped, unchanged, parsed };
+    return { job, skipped, unchanged, parsed, appended };
   } catch (err) {
     call({ op: "end", job });
     throw err;
@@ -371,9 +408,9 @@ self.onmessage = async (event) => {
           const records = await getMany(await openStore(), msg.files.map((f) => f.name));
           msg.files.forEach((f, i) => {
             const r = records[i];
-            if (r && r.size === f.file.size && r.lastModified === f.file.lastModified && typeof r.state === "string") {
-              f.stored = r.state;
-            }
+            if (!r || typeof r.state !== "string") return;
+            if (r.size === f.file.size && r.lastModified === f.file.lastModified) f.stored = r.state;
+            else if (f.file.size > r.size) f.resume = r.state; // grew: read from its last complete line (issue 15)
           });
         }
         q.files.push(...msg.files);
@@ -386,13 +423,13 @@ self.onmessage = async (event) => {
     } else if (msg.type === "part") {
       const q = queueOf(msg.id);
       try {
-        const { job, skipped, unchanged, parsed } = await parsePart(msg.id, q);
+        const { job, skipped, unchanged, parsed, appended } = await parsePart(msg.id, q);
         if (msg.keep) {
-          post({ id: msg.id, type: "part", job, skipped, unchanged, parsed });
+          post({ id: msg.id, type: "part", job, skipped, unchanged, parsed, appended });
         } else {
           const state = handle(JSON.stringify({ op: "export", job }));
           call({ op: "end", job });
-          post({ id: msg.id, type: "part", state, skipped, unchanged, parsed });
+          post({ id: msg.id, type: "part", state, skipped, unchanged, parsed, appended });
         }
       } catch (err) {
         if (err.cancelled) post({ id: msg.id, type: "cancelled" });

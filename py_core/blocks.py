@@ -1,0 +1,76 @@
+"""Claude's usage windows as the peers model them (issue 15): 5-hour blocks and weekly windows, from priced requests.
+
+A block starts at the first request after the previous block ended, floored to the hour, and lasts 5 hours; a
+request more than 5 hours after the one before it also starts a new block (gaps are not blocks). Weekly windows
+follow the same rule with 7 days and no gap rule. These are estimates of list-price spend in those windows, not the
+plan's own meter (Claude Code's status line JSON carries the official percentages; statusline.py shows them).
+
+Per window: cost, tokens, requests, the burn rate ($/hour over its active span) and, for the active window (now
+before its end, last request less than a window's length ago), a projection to its end at that burn rate.
+"""
+
+from .priced import usd
+
+BLOCK_SECONDS = 5 * 3600
+WEEK_SECONDS = 7 * 24 * 3600
+HOUR = 3600
+
+
+def _iso(ts):
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None):
+    """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first."""
+    timed = sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line))
+    out = []
+    cur = None
+    for p in timed:
+        ts = p.r.ts
+        if cur is None or ts - cur["start"] >= length or (gap_rule and ts - cur["last"] > length):
+            cur = {"start": ts - ts % HOUR, "first": ts, "last": ts, "requests": 0, "priced": 0, "pico": 0,
+                   "tokens": [0, 0, 0, 0, 0], "buckets": [0, 0, 0, 0, 0, 0]}
+            out.append(cur)
+        cur["last"] = ts
+        cur["requests"] += 1
+        r = p.r
+        t = cur["tokens"]
+        t[0] += r.input
+        t[1] += r.cw5m
+        t[2] += r.cw1h
+        t[3] += r.cache_read
+        t[4] += r.output
+        if p.costs is not None:
+            cur["priced"] += 1
+            cur["pico"] += sum(p.costs)
+            b = cur["buckets"]
+            for i, c in enumerate(p.costs):
+                b[i] += c
+    return [_row(w, length, now) for w in out]
+
+
+def _row(w, length, now):
+    end = w["start"] + length
+    span = w["last"] - w["first"]
+    # Burn rate over the active span; a window of one request (or one instant) has none.
+    burn = w["pico"] / (span / HOUR) if span > 0 else None
+    active = now is not None and w["start"] <= now < end and now - w["last"] < length
+    projection = None
+    if active and burn is not None:
+        projection = usd(w["pico"] + burn * (end - now) / HOUR)
+    inp, w5, w1, read, out = w["tokens"]
+    c_in, c_w5, c_w1, c_read, c_out, c_web = w["buckets"]
+    return {
+        "start": _iso(w["start"]), "end": _iso(end),
+        "first_timestamp": _iso(w["first"]), "last_timestamp": _iso(w["last"]),
+        "requests": w["requests"], "priced_requests": w["priced"], "cost_usd": usd(w["pico"]),
+        "tokens": {"input": inp, "output": out, "cache_write_5m": w5, "cache_write_1h": w1, "cache_read": read,
+                   "total": inp + w5 + w1 + read + out},
+        "cost_by_bucket_usd": {"input": usd(c_in), "output": usd(c_out), "cache_write": usd(c_w5 + c_w1),
+                               "cache_read": usd(c_read), "web_search": usd(c_web)},
+        "burn_rate_usd_per_hour": usd(burn) if burn is not None else None,
+        "active": active,
+        "remaining_seconds": round(end - now) if active else None,
+        "projected_cost_usd": projection,
+    }

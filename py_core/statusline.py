@@ -1,0 +1,239 @@
+"""`tokenscope statusline`: one line for Claude Code's status line (issue 15; shared/docs/statusline.md).
+
+Claude Code pipes a JSON object to this command on every render (about every 300 ms) and shows the first line it
+prints. From `transcript_path` (and the session's subagent files) read through the store — so only new bytes are
+read — it prints: session cost, context and its share of the window, what the next request costs, how long the
+prompt cache has left (or what the next request rewrites once it expired), and the plan's 5-hour and 7-day usage
+with their pace when Claude Code sends them. Whatever arrives (no JSON, missing fields, a transcript that does not
+exist, a broken store), it prints one line and exits 0: a non-zero exit or a traceback would blank the line.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+DEFAULT_FORMAT = "{model} · {cost} · {context} · {next} · {cache} · {limits}"
+FIELDS = ("model", "cost", "context", "next", "cache", "limits")
+MAX_INPUT = 1 << 20
+DEFAULT_WINDOW = 200_000
+_PLACEHOLDER = re.compile(r"(\{[a-z]+\})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+COLORS = {"good": "32", "warn": "33", "bad": "31", "dim": "2", "bold": "1"}
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="tokenscope statusline",
+                                description="One status line for Claude Code (reads its JSON on stdin).")
+    p.add_argument("--format", default=DEFAULT_FORMAT,
+                   help="the line as a template of {" + "}, {".join(FIELDS) + "}; text between two fields is "
+                        f"dropped when either is empty (default: {DEFAULT_FORMAT!r})")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="ANSI colours: auto = only when stdout is a terminal and NO_COLOR is unset")
+    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
+    p.add_argument("--no-cache", action="store_true", help="read the transcript whole each time")
+    p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
+    return p
+
+
+def main(argv=None, stdin=None, stdout=None):
+    stdout = stdout or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help prints and exits 0; a bad flag must not blank the line either
+        if exc.code not in (0, None):
+            stdout.write("tokenscope: bad statusline arguments (see tokenscope statusline --help)\n")
+        return 0
+    try:
+        line = render_line(_read(stdin or sys.stdin), args)
+    except Exception as exc:  # noqa: BLE001 - never a traceback, never a non-zero exit
+        line = f"tokenscope: {exc.__class__.__name__}"
+    stdout.write(_CONTROL.sub("", line) if args.color == "never" or not _color_on(args, stdout) else line)
+    stdout.write("\n")
+    stdout.flush()
+    return 0
+
+
+def _read(stream):
+    try:
+        raw = stream.buffer.read(MAX_INPUT) if hasattr(stream, "buffer") else stream.read(MAX_INPUT)
+    except (OSError, ValueError):
+        return {}
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    from .analyzer import too_deep
+    if not raw.strip() or too_deep(raw):
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _color_on(args, stdout):
+    if args.color == "always":
+        return True
+    if args.color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _get(d, *keys):
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d
+
+
+def _num(v):
+    return v if type(v) in (int, float) and v == v and abs(v) < 1e15 else None
+
+
+def _str(v):
+    return _CONTROL.sub("", v) if isinstance(v, str) else None
+
+
+def render_line(data, args):
+    """The line for Claude Code's JSON `data` (a dict, possibly empty)."""
+    from .live import cache_left, countdown
+    from .present import money, tokens
+    now = args.now if args.now is not None else time.time()
+    color = args.color == "always" or (args.color == "auto" and _color_on(args, sys.stdout))
+
+    def paint(text, what):
+        return f"\x1b[{COLORS[what]}m{text}\x1b[0m" if color and text and what else text
+
+    status, note = _session(data, args)
+    f = dict.fromkeys(FIELDS, "")
+    f["model"] = _str(_get(data, "model", "display_name")) or (status["model"] if status else "") or ""
+    if status:
+        f["cost"] = paint(money(status["cost_usd"]), "bold") + (" + unpriced" if status["unpriced"] else "")
+    elif _num(_get(data, "cost", "total_cost_usd")) is not None:
+        f["cost"] = money(_num(_get(data, "cost", "total_cost_usd"))) + " (Claude Code's)"
+    # Context: what Claude Code says it sent last, else the transcript's last request.
+    usage = _get(data, "context_window", "current_usage")
+    ctx = None
+    if isinstance(usage, dict):
+        parts = [_num(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")]
+        if any(p is not None for p in parts):
+            ctx = int(sum(p or 0 for p in parts))
+    if ctx is None and status:
+        ctx = status["context_tokens"]
+    window = _num(_get(data, "context_window", "context_window_size")) or DEFAULT_WINDOW
+    if ctx is not None:
+        share = ctx / window if window else 0
+        f["context"] = paint(f"ctx {tokens(ctx)} ({share:.0%})", "bad" if share >= 0.8 else "warn" if share >= 0.6
+                             else "")
+    nt = status and status["next_turn"]
+    if nt:
+        f["next"] = f"next ≈ {money(nt['cost_usd'])}"
+        left = cache_left(nt, now)
+        if left is not None:
+            if left > 0:
+                f["cache"] = paint(f"cache {countdown(left)} left", "warn" if left < 60 else "good")
+            else:
+                f["cache"] = paint(f"cache expired — next rewrites {tokens(nt['context_tokens'])} ≈ "
+                                   f"{money(nt['cost_after_expiry_usd'])}", "bad")
+    f["limits"] = _limits(data, now, paint)
+    line = _fill(args.format, f)
+    if note:
+        line = (line + " · " if line else "") + paint(note, "dim")
+    return line or "tokenscope: no session data"
+
+
+def _limits(data, now, paint):
+    out = []
+    for key, label, length in (("five_hour", "5h", 5 * 3600), ("seven_day", "7d", 7 * 86400)):
+        used = _num(_get(data, "rate_limits", key, "used_percentage"))
+        if used is None:
+            continue
+        text = f"{label} {used:.0f}%"
+        resets = _num(_get(data, "rate_limits", key, "resets_at"))
+        if resets is not None and resets > now:
+            pace = min(1.0, max(0.0, 1 - (resets - now) / length))  # the window's elapsed share
+            text += f" (pace {pace:.0%})"
+            text = paint(text, "bad" if used / 100 > pace + 0.1 else "")
+        out.append(text)
+    return " · ".join(out)
+
+
+def _fill(template, fields):
+    """The template with its fields: its leading and trailing text always, the text between two fields only when
+    both are there (so a missing field leaves no dangling separator); unknown names are empty."""
+    parts = _PLACEHOLDER.split(template)
+    lits, names = parts[0::2], parts[1::2]
+    values = [fields.get(n[1:-1], "") for n in names]
+    shown = [i for i, v in enumerate(values) if v]
+    if not shown:
+        return ""
+    out = [lits[0]]
+    for k, i in enumerate(shown):
+        if k:
+            out.append(lits[shown[k - 1] + 1])
+        out.append(values[i])
+    out.append(lits[-1])
+    return "".join(out)
+
+
+def _session(data, args):
+    """(status or None, note or None) from the transcript through the store."""
+    path = _str(data.get("transcript_path"))
+    if not path:
+        return None, None
+    try:
+        if not os.path.isfile(path):
+            return None, "no transcript yet"
+        files = _session_files(path)
+    except OSError:
+        return None, "transcript unreadable"
+    from .pricing import PriceTable
+    analyzer = None
+    note = None
+    if not args.no_cache:
+        try:
+            from .cached import analyze_cached
+            from .store import Store, default_dir
+            store = Store.open(args.cache_dir or default_dir())
+            try:
+                analyzer, _outcome = analyze_cached(store, files, [], roots=(), jobs=1)
+            finally:
+                store.close()
+        except Exception:  # noqa: BLE001 - a broken or locked store: read the files instead
+            analyzer, note = None, "store unavailable"
+    if analyzer is None:
+        from .analyzer import Analyzer
+        from .jobs import feed_file
+        analyzer = Analyzer()
+        for label, p, _size in files:
+            feed_file(analyzer, label, p)
+    from .live import session_status
+    status = session_status(analyzer, PriceTable.builtin(), _str(data.get("session_id")))
+    return status, note
+
+
+def _session_files(transcript):
+    """(label, path, size) of the transcript and its subagents' files, labelled as a run over the projects folder
+    labels them (so the status line and `tokenscope` share stored states)."""
+    transcript = os.path.abspath(transcript)
+    project = os.path.dirname(transcript)
+    base = os.path.dirname(project)
+    out = [(os.path.relpath(transcript, base).replace(os.sep, "/"), transcript, os.path.getsize(transcript))]
+    stem = os.path.basename(transcript)[:-len(".jsonl")] if transcript.endswith(".jsonl") else None
+    sub = os.path.join(project, stem, "subagents") if stem else None
+    if sub and os.path.isdir(sub):
+        for folder, _dirs, names in os.walk(sub):
+            for name in sorted(names):
+                if name.endswith(".jsonl"):
+                    p = os.path.join(folder, name)
+                    try:
+                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, os.path.getsize(p)))
+                    except OSError:
+                        pass
+    return out

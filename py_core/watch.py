@@ -1,0 +1,189 @@
+"""`tokenscope watch [PATH ...]`: a terminal view that follows logs as they grow (issue 15; CLI side).
+
+Every `--interval` seconds the files are stat'ed; only those that changed are read, from their last complete line
+(cached.read_log, through the store), and the view is recomputed only then — an idle watch costs a few hundred
+stat calls a second. It shows the sessions active in the last hour (cost, context, next request, cache countdown,
+burn rate over 15 minutes), the active 5-hour block, and alerts: a session that resumed after its cache expired
+(what that wake cost), a session or agent past `--cap`, and the timer pattern. On a terminal the screen is
+redrawn; otherwise (or with `--once`) it prints plain lines. Ctrl-C ends it quietly.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+RESCAN_SECONDS = 10  # folders are listed again this often (new sessions); known files are stat'ed every tick
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="tokenscope watch", description="Follow Claude Code logs as they grow.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders (default: as for a report)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks (default 1)")
+    p.add_argument("--once", action="store_true", help="print the view once, as plain lines, and exit")
+    p.add_argument("--cap", type=float, metavar="USD", help="alert when a session or an agent costs more than USD")
+    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the store")
+    p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
+    return p
+
+
+class Follower:
+    """The per-file analyzers of the watched files, kept up to date by stat'ing them."""
+
+    def __init__(self, roots, explicit, store):
+        self.roots, self.explicit, self.store = roots, explicit, store
+        self.files = []        # (label, path, size)
+        self.parts = {}        # label -> analyzer of that file
+        self.blobs = {}        # label -> its state, to resume from
+        self.keys = {}         # label -> (dev, inode, size, mtime) when read
+        self.listed = 0.0
+        self.analyzer = None
+
+    def _list(self):
+        from .cli import _collect
+        files, _fifos, _metas, _problems = _collect(self.roots, self.explicit)
+        self.listed = time.monotonic()
+        return files
+
+    def start(self):
+        from .cached import analyze_cached, merge_in_order, read_log
+        from .jobs import default_jobs
+        self.files = self._list()
+        if self.store is not None:
+            self.analyzer, out = analyze_cached(self.store, self.files, [], roots=(), jobs=default_jobs())
+            self.parts, self.blobs = out.parts, out.blobs
+        else:
+            for label, path, _size in self.files:
+                self.parts[label], row = read_log(label, path)
+                if row is not None:
+                    self.blobs[label] = row.blob
+            self.analyzer = merge_in_order(self.parts, self.files)
+        for label, path, _size in self.files:
+            self.keys[label] = _key(path)
+
+    def poll(self):
+        """Read what changed; True when the analysis changed."""
+        from .cached import merge_in_order, read_log
+        files = self._list() if time.monotonic() - self.listed >= RESCAN_SECONDS else self.files
+        changed = False
+        rows = []
+        seen = set()
+        for label, path, _size in files:
+            seen.add(label)
+            key = _key(path)
+            if key is not None and key == self.keys.get(label):
+                continue
+            a, row = read_log(label, path, self.blobs.get(label))
+            self.parts[label] = a
+            self.keys[label] = key
+            if row is not None:
+                self.blobs[label] = row.blob
+                rows.append(row)
+            changed = True
+        for label in [lb for lb in self.parts if lb not in seen]:
+            del self.parts[label]
+            changed = True
+        if changed:
+            self.files = [(label, path, _key(path)[2] if _key(path) else 0) for label, path, _s in files]
+            self.analyzer = merge_in_order(self.parts, self.files)
+            if self.store is not None and rows:
+                try:
+                    self.store.write(rows)
+                except Exception:  # noqa: BLE001 - the view goes on without storing
+                    pass
+        return changed
+
+
+def _key(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def render(snap, now, alerts, width=80):
+    """The view as lines."""
+    from .live import cache_left, countdown
+    from .present import money, tokens
+    lines = [f"tokenscope watch · {time.strftime('%H:%M:%S', time.localtime(now))} · list-price estimate, not a bill"]
+    b = snap["block"]
+    if b:
+        left = max(0, int(b["remaining_seconds"] or 0))
+        lines.append(f"5-hour block: {money(b['cost_usd'])} so far, {left // 3600}h{left % 3600 // 60:02d}m left"
+                     + (f", ≈ {money(b['projected_cost_usd'])} by its end" if b["projected_cost_usd"] is not None
+                        else ""))
+    else:
+        lines.append("5-hour block: none active")
+    if not snap["sessions"]:
+        lines.append("No session active in the last hour.")
+    else:
+        lines.append(f"{'session':<9} {'cost':>9} {'context':>8} {'next':>8} {'cache':>8} {'$/hour':>8}")
+        for s in snap["sessions"]:
+            nt = s["next_turn"]
+            left = cache_left(nt, now)
+            cache = "-" if left is None else countdown(left) if left > 0 else "expired"
+            lines.append(f"{s['session_id'][:8]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
+                         f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}")
+            if left is not None and left <= 0 and nt:
+                lines.append(f"  next request rewrites {tokens(nt['context_tokens'])} ≈ "
+                             f"{money(nt['cost_after_expiry_usd'])}")
+    for when, text in alerts[-5:]:
+        lines.append(f"! {time.strftime('%H:%M', time.localtime(when))} {text}")
+    return [ln[:width] for ln in lines]
+
+
+def main(argv=None):
+    from .cli import _fail, _open_store
+    from .paths import default_roots
+    from .pricing import PriceTable
+    from .live import snapshot
+    args = _parser().parse_args(argv)
+    if args.interval <= 0:
+        return _fail("--interval must be more than 0")
+    explicit = bool(args.paths)
+    roots = args.paths if explicit else default_roots()
+    for p in roots:
+        if explicit and not os.path.lexists(p):
+            return _fail(f"no such file or folder: {p}")
+    store = None if args.no_cache else _open_store(args.cache_dir)
+    prices = PriceTable.builtin()
+    follower = Follower(roots, explicit, store)
+    follower.start()
+    tty = sys.stdout.isatty() and not args.once
+    alerted = set()
+    shown_alerts = []
+    snap = None
+    try:
+        while True:
+            now = args.now if args.now is not None else time.time()
+            changed = snap is None or follower.poll()
+            if changed:
+                snap = snapshot(follower.analyzer, prices, now, args.cap)
+                for a in snap["alerts"]:
+                    if a["key"] not in alerted:
+                        alerted.add(a["key"])
+                        shown_alerts.append((now, a["text"]))
+            width = _width() if tty else 200
+            lines = render(snap, now, shown_alerts, width)
+            if tty:
+                sys.stdout.write("\x1b[H\x1b[2J" + "\n".join(lines) + "\n")
+            elif changed:
+                sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        if tty:
+            sys.stdout.write("\n")
+        return 0
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _width():
+    import shutil
+    return max(40, shutil.get_terminal_size((80, 24)).columns)

@@ -1,0 +1,248 @@
+"""Live views (issue 15): 5-hour blocks, the cache countdown, the timer pattern, caps, `statusline`, `watch`.
+
+Every expected figure below is worked out by hand from Sonnet 4.5's list prices (pricing.md): input $3/M, output
+$15/M, cache read $0.30/M, 5-minute write $3.75/M, 1-hour write $6/M.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import asst, jsonl, user
+from py_core import Analyzer, build_report
+from py_core.pricing import PriceTable
+from py_core.live import snapshot
+from py_core.statusline import main as statusline
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def at(hh, mm=0, ss=0, day=10):
+    return f"2026-01-{day:02d}T{hh:02d}:{mm:02d}:{ss:02d}.000Z"
+
+
+def epoch(stamp):
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def rep(*lines, now=None, name="p/s1.jsonl"):
+    a = Analyzer().feed_bytes(name, jsonl(*lines))
+    return build_report(a, tz="UTC", now=now)
+
+
+def out_only(mid, ts, out=100_000, **kw):
+    """A request costing exactly $1.50 (100k output tokens) unless told otherwise."""
+    return asst(mid, f"r{mid}", inp=0, out=out, ts=ts, **kw)
+
+
+# (intent, request times, now, expected [(start, end, requests, cost)], active block's projection or None)
+BLOCKS = [
+    ("a block starts on the hour of its first request and holds what falls in its 5 hours",
+     [at(10, 15), at(11), at(14, 59)], None,
+     [("2026-01-10T10:00:00Z", "2026-01-10T15:00:00Z", 3, 4.5)], None),
+    ("a request at the block's end instant opens the next block",
+     [at(10, 15), at(15)], None,
+     [("2026-01-10T10:00:00Z", "2026-01-10T15:00:00Z", 1, 1.5), ("2026-01-10T15:00:00Z", "2026-01-10T20:00:00Z", 1, 1.5)],
+     None),
+    ("a gap longer than 5 hours is not a block: the next request opens one on its own hour",
+     [at(10, 15), at(14), at(19, 5)], None,
+     [("2026-01-10T10:00:00Z", "2026-01-10T15:00:00Z", 2, 3.0), ("2026-01-10T19:00:00Z", "2026-01-11T00:00:00Z", 1, 1.5)],
+     None),
+    ("the active block is projected to its end at its burn rate: $3 over 10:00-11:00, 3 hours left at noon -> $12",
+     [at(10), at(11)], epoch(at(12)),
+     [("2026-01-10T10:00:00Z", "2026-01-10T15:00:00Z", 2, 3.0)], 12.0),
+    ("a block whose last request is over 5 hours old is not active, even before its end",
+     [at(10), at(11)], epoch(at(16)),
+     [("2026-01-10T10:00:00Z", "2026-01-10T15:00:00Z", 2, 3.0)], None),
+]
+
+
+@pytest.mark.parametrize("intent,times,now,expect,projection", BLOCKS, ids=[b[0][:40] for b in BLOCKS])
+def test_five_hour_blocks(intent, times, now, expect, projection):
+    r = rep(*(out_only(f"m{i}", t) for i, t in enumerate(times)), now=now)
+    got = [(b["start"], b["end"], b["requests"], round(b["cost_usd"], 6)) for b in r["blocks"]]
+    assert got == expect, intent
+    active = [b for b in r["blocks"] if b["active"]]
+    if projection is None:
+        assert active == [] or now is None
+    else:
+        assert len(active) == 1 and active[0]["projected_cost_usd"] == projection
+        assert active[0]["burn_rate_usd_per_hour"] == 3.0 and active[0]["remaining_seconds"] == 3 * 3600
+
+
+def test_weekly_windows_follow_the_same_rule_over_seven_days():
+    """Intent: a weekly window opens at the first request's hour and holds 7 days, gaps included."""
+    r = rep(out_only("a", at(10, 30, day=1)), out_only("b", at(9, day=7)), out_only("c", at(10, 30, day=8)))
+    assert [(w["start"], w["requests"]) for w in r["weekly_windows"]] == [
+        ("2026-01-01T10:00:00Z", 2), ("2026-01-08T10:00:00Z", 1)]
+
+
+def session(one_hour=False):
+    """A cache write of 100k tokens at 09:55, then a request at 10:00 reading them: context 100k, output 1000."""
+    write = {"cw1h": 100_000} if one_hour else {"cw5m": 100_000}
+    return [asst("w", "rw", inp=0, out=1000, ts=at(9, 55), **write), asst("r", "rr", inp=0, out=1000, cr=100_000,
+                                                                          ts=at(10))]
+
+
+@pytest.mark.parametrize("one_hour,ttl,expires,after", [
+    (False, 300, "2026-01-10T10:05:00.000Z", 0.39),   # 100k x $3.75/M + 1000 x $15/M
+    (True, 3600, "2026-01-10T11:00:00.000Z", 0.615),  # 100k x $6/M + 1000 x $15/M
+])
+def test_next_turn_carries_the_cache_expiry(one_hour, ttl, expires, after):
+    """Intent: the report says when the cache expires (5 min, or 1 hour once 1-hour writes are used) and what the
+    next request costs then; the warm cost is 100k x $0.30/M + 1000 x $15/M = $0.045."""
+    nt = rep(*session(one_hour))["sessions"][0]["next_turn"]
+    assert (nt["cost_usd"], nt["cache_ttl_seconds"], nt["cache_expires_at"], nt["cost_after_expiry_usd"]) == \
+        (0.045, ttl, expires, after)
+
+
+def run_statusline(data, *args):
+    out = io.StringIO()
+    stdin = io.StringIO(data if isinstance(data, str) else json.dumps(data))
+    code = statusline(["--color", "never", *args], stdin=stdin, stdout=out)
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("one_hour,now,says", [
+    (False, at(10, 2, 30), "cache 2:30 left"),
+    (False, at(10, 6), "cache expired — next rewrites 100k ≈ $0.39"),
+    (True, at(10, 6), "cache 54:00 left"),
+    (True, at(11, 0, 1), "cache expired — next rewrites 100k ≈ $0.61"),  # $0.615 as a float: $0.61
+])
+def test_statusline_counts_the_cache_down(tmp_path, one_hour, now, says):
+    """Intent: the status line's countdown and expiry, from the transcript, at the clock's time."""
+    t = tmp_path / "proj" / "s1.jsonl"
+    t.parent.mkdir()
+    t.write_bytes(jsonl(*session(one_hour)))
+    code, line = run_statusline({"session_id": "s1", "transcript_path": str(t)}, "--now", str(epoch(now)),
+                                "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and line.count("\n") == 1
+    # Session cost: 100k x $3.75/M + 1000 x $15/M + 100k x $0.30/M + 1000 x $15/M = $0.435 (5m; the float below
+    # it prints $0.43, as everywhere: present.money), $0.66 (1h); the next request $0.045 prints $0.04.
+    assert says in line and "next ≈ $0.04 " in line
+    assert ("· $0.43 ·" if not one_hour else "· $0.66 ·") in line
+
+
+FULL = {
+    "session_id": "s1", "cwd": "/home/u/proj", "version": "2.1.30",
+    "model": {"id": "claude-sonnet-4-5", "display_name": "Sonnet 4.5"},
+    "workspace": {"current_dir": "/home/u/proj", "project_dir": "/home/u/proj"},
+    "cost": {"total_cost_usd": 0.5, "total_duration_ms": 1000},
+    "context_window": {"current_usage": {"input_tokens": 10, "output_tokens": 5, "cache_creation_input_tokens": 0,
+                                         "cache_read_input_tokens": 149_990}, "context_window_size": 200_000},
+    "rate_limits": {"five_hour": {"used_percentage": 42, "resets_at": 0}, "seven_day": {"used_percentage": 12.4,
+                                                                                      "resets_at": 0}},
+}
+
+
+@pytest.mark.parametrize("case", ["full", "minimal", "garbage", "not an object", "no transcript", "deep",
+                                  "hostile strings"])
+def test_statusline_always_prints_one_line_and_exits_0(tmp_path, case):
+    """Intent: whatever Claude Code (or anything else) sends, one line and exit 0 — never a traceback."""
+    t = tmp_path / "proj" / "s1.jsonl"
+    t.parent.mkdir()
+    t.write_bytes(jsonl(*session()))
+    now = epoch(at(10, 2))
+    full = json.loads(json.dumps(FULL))
+    full["transcript_path"] = str(t)
+    full["rate_limits"]["five_hour"]["resets_at"] = now + 3 * 3600     # 2 of 5 hours gone: pace 40%
+    full["rate_limits"]["seven_day"]["resets_at"] = now + 3.5 * 86400  # half the week gone: pace 50%
+    data = {
+        "full": full,
+        "minimal": {"session_id": "s1"},
+        "garbage": "}{ not json",
+        "not an object": "[1, 2, 3]",
+        "no transcript": {"transcript_path": str(tmp_path / "nope.jsonl"), "model": {"display_name": "Opus"}},
+        "deep": "[" * 100_000,
+        "hostile strings": {"transcript_path": 5, "model": {"display_name": "\x1b[31mred\x07"}, "rate_limits": "x",
+                            "context_window": {"current_usage": {"input_tokens": 10 ** 400}}},
+    }[case]
+    code, line = run_statusline(data if isinstance(data, str) else json.dumps(data), "--now", str(now),
+                                "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and line.count("\n") == 1 and line.strip()
+    assert "\x1b" not in line and "\x07" not in line
+    if case == "full":
+        assert line.startswith("Sonnet 4.5 · $0.43 · ctx 150k (75%) · next ≈ $0.04 · cache 3:00 left")
+        assert "5h 42% (pace 40%) · 7d 12% (pace 50%)" in line
+    if case == "no transcript":
+        assert line == "Opus · no transcript yet\n"
+
+
+def test_statusline_as_claude_code_runs_it(tmp_path):
+    """Intent: the real command (a process, stdin piped), with a template, colour forced, and a broken store."""
+    t = tmp_path / "proj" / "s1.jsonl"
+    t.parent.mkdir()
+    t.write_bytes(jsonl(*session()))
+    (tmp_path / "c").write_text("a file where the store's folder should be")
+    r = subprocess.run([sys.executable, "-m", "py_core", "statusline", "--format", "[{cost}] {next}", "--color",
+                        "always", "--cache-dir", str(tmp_path / "c"), "--now", str(epoch(at(10, 1)))],
+                       input=json.dumps({"transcript_path": str(t)}), capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == "[\x1b[1m$0.43\x1b[0m] next ≈ $0.04 · \x1b[2mstore unavailable\x1b[0m\n"
+
+
+def test_the_timer_pattern_is_named():
+    """Intent: a session woken every 20 minutes (slower than the 5-minute cache), each time rewriting its 100k
+    context ($0.375 + 1000 output x $15/M... the rewrite alone: 100k x $3.75/M = $0.375), is named with its interval
+    and the cost of each rewrite; the same wakes at irregular gaps are not a timer."""
+    lines = [user("start", uuid="p0", ts=at(9, 59))]
+    for i in range(5):
+        lines.append(asst(f"w{i}", f"r{i}", inp=0, out=1000, cw5m=100_000, ts=at(10 + (i * 20) // 60, (i * 20) % 60)))
+    r = rep(*lines)
+    timer = r["sessions"][0]["insights"]["timer_wakes"]
+    assert timer["wakes"] == 4 and timer["interval_seconds"] == 1200 and timer["rewrite_cost_usd"] == 0.375
+    assert timer["text"] == "woke 4 times, every ~20 min, each rewrite ≈ $0.38"
+    w = [w for w in r["diagnostics"]["warnings"] if w["kind"] == "timer_wakes"]
+    assert len(w) == 1 and "woke 4 times, every ~20 min" in w[0]["text"]
+    irregular = [asst(f"w{i}", f"r{i}", inp=0, out=1000, cw5m=100_000, ts=t)
+                 for i, t in enumerate([at(10), at(10, 20), at(11, 30), at(11, 40), at(14)])]
+    assert rep(*irregular)["sessions"][0]["insights"]["timer_wakes"] is None
+
+
+def test_watch_alerts_caps_wakes_and_timers():
+    """Intent: watch's snapshot: the active session with its figures, an alert per event (a wake after expiry, a
+    session and an agent past the cap, the timer), each with a key so it is announced once."""
+    lines = []
+    for i in range(4):
+        lines.append(asst(f"w{i}", f"r{i}", inp=0, out=1000, cw5m=100_000, ts=at(10 + (i * 20) // 60, (i * 20) % 60)))
+    lines.append(asst("sub", "rs", inp=0, out=200_000, ts=at(10, 59), agent="a1", sidechain=True))
+    a = Analyzer().feed_bytes("p/s1.jsonl", jsonl(*lines))
+    snap = snapshot(a, PriceTable.builtin(), epoch(at(11, 1)), cap=1.0)
+    (s,) = snap["sessions"]
+    assert s["session_id"] == "s1" and s["requests"] == 5
+    # Over the last 15 minutes: the 11:00 wake ($0.39) and the subagent's $3.00 -> $3.39 in 15 min = $13.56/hour.
+    assert s["burn_usd_per_hour"] == 13.56
+    keys = {x["key"] for x in snap["alerts"]}
+    assert keys == {"cap:s1", "cap:s1:a1", "wake:s1:4", "timer:s1:3"}
+    wake = next(x for x in snap["alerts"] if x["key"] == "wake:s1:4")
+    assert wake["text"] == "session s1 resumed after its cache expired (20 min idle): that request rewrote 100,000 " \
+                           "tokens ≈ $0.38"
+    assert snapshot(a, PriceTable.builtin(), epoch(at(12, 30)))["sessions"] == []  # idle for over an hour
+
+
+def watch_once(path, cache, now):
+    r = subprocess.run([sys.executable, "-m", "py_core", "watch", "--once", str(path), "--cache-dir", str(cache),
+                        "--now", str(now)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_watch_once_shows_a_request_appended_between_two_calls(tmp_path):
+    """Intent: `watch --once` twice, with a response appended in between: the second shows it (cost and the new
+    cache countdown), read through the store from the first run's offset."""
+    log = tmp_path / "p" / "s1.jsonl"
+    log.parent.mkdir()
+    log.write_bytes(jsonl(*session()))
+    first = watch_once(log.parent, tmp_path / "c", epoch(at(10, 1)))
+    assert "$0.43" in first and "4:00" in first
+    with open(log, "ab") as fh:
+        fh.write(jsonl(asst("n", "rn", inp=0, out=1000, cr=100_000, ts=at(10, 2))))
+    second = watch_once(log.parent, tmp_path / "c", epoch(at(10, 3)))
+    # + 100k x $0.30/M + 1000 x $15/M = $0.045 -> $0.48; the cache now lives until 10:07.
+    assert "$0.48" in second and "4:00" in second and "5-hour block: $0.48 so far" in second
