@@ -162,6 +162,42 @@ def _cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def dask_runs(projects, repeats, cores):
+    """--engine dask on a LocalCluster of `cores` workers against --jobs (issue 16), and the figures of a scaling
+    model measured here: map (analysing a batch) per MB, one merge of two batch states, the cluster's start-up."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return {"note": "dask[distributed] is not installed"}
+    base = [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--no-curve"]
+    dask_cmd = base + ["--engine", "dask", "--jobs", str(cores)]
+    jobs_cmd = base + ["--no-cache", "--jobs", str(cores)]
+    out = {"dask": statistics.median(run_cmd(dask_cmd)[0] for _ in range(repeats)),
+           "jobs": statistics.median(run_cmd(jobs_cmd)[0] for _ in range(repeats))}
+    out["identical"] = (subprocess.run(dask_cmd, cwd=ROOT, capture_output=True).stdout
+                        == subprocess.run(jobs_cmd, cwd=ROOT, capture_output=True).stdout)
+    from py_core.dask_engine import analyze_batch, list_files, merge
+    from py_core.jobs import plan
+    files, _metas, _problems = list_files([str(projects)])
+    batches = plan(files, 8)
+    t0 = time.perf_counter()
+    parts = [analyze_batch(b) for b in batches]
+    out["map_s_per_mb"] = (time.perf_counter() - t0) / (corpus_bytes(projects) / 1e6)
+    t0 = time.perf_counter()
+    m = parts[0]
+    for p in parts[1:]:
+        m = merge(m, p)
+    out["merge_s"] = (time.perf_counter() - t0) / max(1, len(parts) - 1)
+    out["batches"] = len(batches)
+    from distributed import Client, LocalCluster
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None)
+    Client(cluster).close()
+    cluster.close()
+    out["startup"] = time.perf_counter() - t0
+    return out
+
+
 def store_runs(projects, repeats, jobs):
     """The store (issue 14) on a copy of the corpus: cold (fills it), warm, and warm after 1 MB appended."""
     work = Path(tempfile.mkdtemp(prefix="tokenscope-bench-store-"))
@@ -443,6 +479,7 @@ def bench(mb, repeats, cores, install, browser):
     row["decoder"] = single["options"]["decoder"]
     row["cores"] = cores
     row["store"] = store_runs(projects, repeats, cores)
+    row["dask"] = dask_runs(projects, repeats, cores)
     if mb == 50:
         row["statusline"] = statusline_runs(projects, repeats)
     exe, note = find_ccusage(install)
@@ -504,6 +541,17 @@ def fmt_table(rows, repeats):
             lines.append(f"| {c} | page, {label}: renderer peak memory, PSS / RSS (2 s after: RSS) / longest "
                          f"main-thread task while analysing | {mb(q['mem'])} / {mb(q['mem_rss'])} "
                          f"({mb(q['mem_after_rss'])}) / {q['longest']:.0f} ms | |")
+        dk = r.get("dask")
+        if dk and "dask" in dk:
+            lines.append(f"| {c} | `--engine dask`, LocalCluster of {r['cores']} workers / `--jobs {r['cores']}` "
+                         f"(no store; no context curves) | {dk['dask']:.2f} s / {dk['jobs']:.2f} s | dask / jobs = "
+                         f"{dk['dask'] / dk['jobs']:.2f}; same report: {'yes' if dk['identical'] else '**NO**'} |")
+            lines.append(f"| {c} | Dask scaling model, measured: map (analyse a batch) per MB / one merge of two "
+                         f"batch states / cluster start-up | {dk['map_s_per_mb'] * 1000:.1f} ms per MB / "
+                         f"{dk['merge_s'] * 1000:.0f} ms / {dk['startup']:.1f} s | "
+                         f"T(V MB, W workers) ≈ start-up + V × map / W + ⌈log2 batches⌉ × merge + report |")
+        elif dk:
+            lines.append(f"| {c} | `--engine dask` | skipped: {dk['note']} | |")
         sl = r.get("statusline")
         if sl:
             lines.append(f"| {c} | `statusline` on a {sl['log_bytes'] / 1e6:.1f} MB session log, warm store, one "
@@ -519,7 +567,8 @@ def fmt_table(rows, repeats):
                          f"| {p['select']:.0f} ms task | |")
             lines.append(f"| {c} | browser JSON.parse per line (one worker) | {p['jsonparse']:.2f} s, "
                          f"{p['jsonparse_mb_s']:.0f} MB/s | |")
-        same = r["identical_cli"] and r.get("store", {}).get("identical", True) and all(r[k]["identical"] for k in ("page", "page_json", "page2") if k in r)
+        same = r["identical_cli"] and r.get("store", {}).get("identical", True) and \
+            r.get("dask", {}).get("identical", True) and all(r[k]["identical"] for k in ("page", "page_json", "page2") if k in r)
         lines.append(f"| {c} | every configuration gives the single-process report | "
                      f"{'yes' if same else '**NO**'} | |")
     return "\n".join(lines)

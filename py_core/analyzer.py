@@ -135,9 +135,9 @@ class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
     # export(): 2 = message.id identity, recovered copies, ignored values (issue 10); 3 = history, validated
-    # import (issue 14). Bump it whenever a rule changes what a line contributes: stored per-file states
+    # import (issue 14); 4 = owners (issue 16). Bump it whenever a rule changes what a line contributes: stored per-file states
     # (filestate.py, the CLI's store, the page's IndexedDB) of another version are read again, never reused.
-    STATE_VERSION = 3
+    STATE_VERSION = 4
 
     def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
@@ -162,6 +162,7 @@ class Analyzer:
         self.agent_links = {}           # agent id -> (session, tool_use id or None)
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
         self.history = set()            # sources kept from a store after their file was deleted (issue 14)
+        self.owners = {}                # source -> the label of the state file it came from (issue 16: team view)
 
     def __getstate__(self):
         """Pickled between processes (jobs.py): the decoder is a function of this process, not state."""
@@ -552,6 +553,7 @@ class Analyzer:
         self.agent_types.update(other.agent_types)
         self.decoders |= other.decoders
         self.history |= other.history
+        self.owners.update(other.owners)
         return self
 
     def export(self):
@@ -570,7 +572,7 @@ class Analyzer:
             "files": self.files, "empty_files": sorted(self.empty_files), "unreadable": self.unreadable,
             "prompts": self.prompts, "compactions": self.compactions,
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
-            "decoders": sorted(self.decoders), "history": sorted(self.history),
+            "decoders": sorted(self.decoders), "history": sorted(self.history), "owners": self.owners,
         }
 
     @classmethod
@@ -620,6 +622,7 @@ class Analyzer:
         a.agent_types = {_str(k): _str(v) for k, v in _map(d["agent_types"])}
         a.decoders = {_str(x) for x in _seq(d["decoders"])}
         a.history = {_str(x) for x in _seq(d["history"])}
+        a.owners = {_str(k): _str(v) for k, v in _map(d["owners"])}
         return a
 
     @property

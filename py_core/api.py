@@ -15,6 +15,8 @@ from . import share
 from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
 from .export import request_rows, to_csv
 from .filestate import FileState, Reader, head_of
+from .statefile import MAGIC, StateFileError, is_state, union
+from .statefile import loads as load_state_file
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
 from .report import build_report
@@ -46,15 +48,61 @@ class _Remembered:
         self.job.states[fs.label] = fs
 
 
+class _Sniffed:
+    """A source its first bytes decide (issue 16): a tokenscope state file is kept whole and its files are merged
+    when the report is asked for (one copy of a file several state files hold); anything else is read as a log."""
+
+    __slots__ = ("job", "name", "remember", "head", "inner", "buf")
+
+    def __init__(self, job, name, remember):
+        self.job, self.name, self.remember = job, name, remember
+        self.head = b""
+        self.inner = None
+        self.buf = None
+
+    def feed(self, chunk):
+        if self.inner is not None:
+            self.inner.feed(chunk)
+            return
+        if self.buf is not None:
+            self.buf.append(chunk)
+            return
+        self.head += chunk
+        if len(self.head) < len(MAGIC) and MAGIC.startswith(self.head):
+            return  # too few bytes to tell yet
+        self._decide()
+
+    def _decide(self):
+        if is_state(self.head):
+            self.buf = [self.head]
+        else:
+            self.inner = _Remembered(self.job, self.name) if self.remember else self.job.analyzer.open(self.name)
+            self.inner.feed(self.head)
+        self.head = b""
+
+    def close(self):
+        if self.inner is None and self.buf is None:
+            self._decide()
+        if self.buf is None:
+            self.inner.close()
+            return
+        try:
+            _label, entries = load_state_file(b"".join(self.buf), self.name)
+        except StateFileError as exc:
+            raise ValueError(f"bad state file {exc}") from None
+        self.job.imported.extend(entries)
+
+
 class RawJSON(str):
     """An answer that already is JSON text (a stored state): handed back as it is, not encoded again."""
 
 
 class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states")
+    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states", "imported")
 
     def __init__(self, prices):
         self.analyzer = Analyzer()
+        self.imported = []      # (source, bytes, Analyzer) of dropped state files, merged before a report
         self.states = {}        # source -> FileState of a remembered source, until the page takes it
         self.sources = {}
         self.report = None      # the whole report (context curves included), built when first asked for
@@ -128,10 +176,17 @@ def _curve(job, session_id, width=DEFAULT_WIDTH):
 
 
 def _close_sources(job):
-    """Sources still open when a report or an export is asked for end there (a last line without newline)."""
+    """Sources still open when a report or an export is asked for end there (a last line without newline); state
+    files dropped so far are merged then, one copy per file (statefile.union), a log given beside them winning."""
     for src in job.sources.values():
         src.close()
     job.sources.clear()
+    if job.imported:
+        logs = set(job.analyzer.files) | set(job.analyzer.unreadable)
+        for source, (_size, a) in union(job.imported).items():
+            if source not in logs:
+                job.analyzer.merge(a)
+        job.imported = []
 
 
 def _share(rep, url):
@@ -174,9 +229,7 @@ def op_share_report(req, _data):
 
 
 def _opened(job, req):
-    if req.get("remember"):
-        return _Remembered(job, req["source"])
-    return job.analyzer.open(req["source"])
+    return _Sniffed(job, req["source"], bool(req.get("remember")))
 
 
 def op_open(job, req, _data):

@@ -119,7 +119,8 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
     """(Analyzer, Outcome) of `files` (label, path, size) and agent `metas` (agent id, path, label) through `store`.
     `roots`: the folders analysed; stored files under them that are gone are history (unless `history` is off)."""
     # Without history only the named files' rows are needed (the status line: one session of a large store).
-    rows = store.rows() if roots else store.rows(
+    # Without a store (--save-state with --no-cache) every file is read, and kept per file all the same.
+    rows = {} if store is None else store.rows() if roots else store.rows(
         [os.path.abspath(p) for _l, p, _s in files] + [os.path.abspath(p) for _a, p, _l in metas])
     out = Outcome()
     parts = {}          # label -> analyzer of the file
@@ -175,6 +176,8 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
             meta_rows.append(Row(ap, label, "meta", st.st_dev, st.st_ino, len(data), st.st_mtime_ns, None, None, data))
 
     gone = []
+    if store is None:
+        return merged, out
     if roots:
         _history(store, rows, roots, current, stats, merged, out, gone, history)
     try:
@@ -222,6 +225,7 @@ def _history(store, rows, roots, current, stats, merged, out, gone, use):
             continue
         a.history.add(row.label)
         merged.merge(a)
+        out.parts[row.label] = a
         out.history += 1
     if dropped:
         out.notices.append(f"{dropped} stored state(s) of deleted files could not be read and were dropped")

@@ -7,11 +7,12 @@ import stat
 import sys
 
 from .version import __version__
-from .analyzer import clean_text
+from .analyzer import Analyzer, clean_text
 from .decode import decoder_name
 from .jobs import analyze_files, default_jobs, feed_stream
 from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
 from .pricing import PriceFileError, PriceTable
+from .statefile import StateFileError
 from .diagnostics import nothing_billable
 from .report import build_report
 from .timeutil import TimeZoneError, parse_day, resolve_tz
@@ -58,6 +59,18 @@ def _parser():
                    help="read every file whole and store nothing (no history either)")
     p.add_argument("--no-history", action="store_true",
                    help="leave out files deleted since they were stored (Claude Code deletes logs after 30 days)")
+    p.add_argument("--save-state", metavar="FILE",
+                   help="also write what was analysed as a state file (no prompt text) that any tokenscope merges: "
+                        "give it as a PATH, here or on another machine")
+    p.add_argument("--label", metavar="NAME", help="with --save-state: the name the state file carries (a team view "
+                                                   "shows spend per label)")
+    p.add_argument("--redact", action="store_true",
+                   help="with --save-state: project paths, session ids and file names as keyed hashes "
+                        "(key: $TOKENSCOPE_REDACT_KEY, else one kept in the store's folder)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="dask: analyse on a Dask cluster (pip install 'tokenscope[dask]'); PATH may be an fsspec URL")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler to use (default: a LocalCluster on this machine)")
     p.add_argument("--version", action="version",
                    version=f"tokenscope {__version__} (decoder: {decoder_name()})")
     return p
@@ -143,6 +156,117 @@ def _history_roots(roots, explicit):
     if not explicit:
         return list(roots)
     return [r for r in roots if r != "-" and os.path.isdir(r)]
+
+
+def _split_states(files, roots):
+    """(logs, state files) among `files`: a file named on the command line is a state file when its first bytes say
+    so (statefile.MAGIC), whatever its name (issue 16)."""
+    from .statefile import MAGIC, is_state
+    named = {os.path.abspath(r) for r in roots if r != "-" and os.path.isfile(r)}
+    logs, states = [], []
+    for f in files:
+        label, path, _size = f
+        if os.path.abspath(path) in named:
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(len(MAGIC))
+            except OSError:
+                head = b""
+            if is_state(head):
+                states.append((label, path))
+                continue
+        logs.append(f)
+    return logs, states
+
+
+def _load_states(state_files):
+    """{source: (bytes, Analyzer)}, the union of the state files (one copy of a file two machines saw)."""
+    from .statefile import StateFileError, loads, union
+    entries = []
+    for label, path in state_files:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise StateFileError(label, exc.strerror or str(exc)) from None
+        entries.extend(loads(data, label)[1])
+    return union(entries)
+
+
+def _save_state(args, analyzer, parts, states):
+    from . import statefile
+    out = {}
+    for label, a in parts.items():
+        out[label] = (a.files.get(label, (0, 0))[1], a)
+    if analyzer.agent_types:
+        # Subagent types from agent-*.meta.json (not a log of their own): one entry holds them.
+        types = Analyzer()
+        types.agent_types = dict(analyzer.agent_types)
+        out.setdefault("(agent types)", (0, types))
+    key = None
+    if args.redact:
+        key = _redact_key(args.cache_dir)
+    data = statefile.dumps(out, label=args.label, redact_key=key)
+    try:
+        with open(args.save_state, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise _Exit(_fail(f"cannot write the state file {args.save_state}: {exc.strerror or exc}"))
+
+
+def _redact_key(cache_dir):
+    """$TOKENSCOPE_REDACT_KEY, else a random key kept in the store's folder (the same hashes run after run)."""
+    env = os.environ.get("TOKENSCOPE_REDACT_KEY", "")
+    if env:
+        return env.encode("utf-8")
+    import secrets
+    from .store import default_dir
+    folder = cache_dir or default_dir()
+    path = os.path.join(folder, "redact.key")
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read()
+        if len(key) >= 16:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_hex(32).encode("ascii")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+    except OSError as exc:
+        raise _Exit(_fail(f"--redact needs a key: set TOKENSCOPE_REDACT_KEY, or make {folder} writable ({exc})"))
+    return key
+
+
+def _dask(args, roots, explicit, prices):
+    """--engine dask (issue 16): the files analysed on a Dask cluster, the report built here."""
+    try:
+        from .dask_engine import analyze
+    except ImportError as exc:
+        return _fail(f"--engine dask needs Dask: pip install 'tokenscope[dask]' ({exc})")
+    if not explicit:
+        roots = [r for r in roots if os.path.isdir(r)]
+    try:
+        analyzer = analyze(roots, args.scheduler, args.jobs)
+    except (OSError, ValueError) as exc:
+        return _fail(f"the Dask engine failed: {exc}")
+    import time
+    opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
+                project=args.project)
+    report = build_report(analyzer, prices, curve=not args.no_curve, by=args.by or "day", now=time.time(), **opts)
+    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest
+                                                   or args.project))
+    if empty:
+        return _fail(empty, 1)
+    if args.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n")
+    else:
+        from .render_text import render
+        sys.stdout.write(render(report, width=_terminal_width(args), periods=args.by is not None))
+    return 0
 
 
 def _open_store(folder):
@@ -234,19 +358,33 @@ def _main(argv):
     explicit = bool(args.paths)
     roots = args.paths if explicit else default_roots()
     for p in roots:
-        if explicit and p != "-" and not os.path.lexists(p):
+        if explicit and p != "-" and not os.path.lexists(p) and not (args.engine == "dask" and "://" in p):
             return _fail(f"no such file or folder: {p}")
+    if (args.label or args.redact) and not args.save_state:
+        return _fail("--label and --redact go with --save-state")
+    if args.label and (not args.label.strip() or "/" in args.label or len(args.label) > 200):
+        return _fail("--label must be a short name without '/'")
+    if args.engine == "dask":
+        return _dask(args, roots, explicit, prices)
     files, fifos, metas, problems = _collect(roots, explicit)
-    n_logs = len(files) + len(fifos) + ("-" in roots)
+    files, state_files = _split_states(files, roots if explicit else [])
+    try:
+        states = _load_states(state_files)
+    except StateFileError as exc:
+        return _fail(f"bad state file {exc}")
+    n_logs = len(files) + len(fifos) + ("-" in roots) + len(states)
     store = None if args.no_cache else _open_store(args.cache_dir)
     if n_logs == 0 and not problems and store is None:
         return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
 
-    if store is not None:
+    parts = {}
+    if store is not None or args.save_state:
         from .cached import analyze_cached
         analyzer, outcome = analyze_cached(store, files, metas, _history_roots(roots, explicit),
                                            args.jobs or default_jobs(), history=not args.no_history)
-        store.close()
+        parts = outcome.parts
+        if store is not None:
+            store.close()
         for line in outcome.notices:
             _fail(line)
         metas = []
@@ -254,10 +392,21 @@ def _main(argv):
             return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
     else:
         analyzer = analyze_files(files, args.jobs or default_jobs())
-    if "-" in roots:
-        feed_stream(analyzer, "<stdin>", sys.stdin.buffer)
-    for label, path in fifos:
-        _read_fifo(analyzer, label, path)
+    streams = ([("<stdin>", None)] if "-" in roots else []) + fifos
+    for label, path in streams:
+        # A stream of its own analyzer: a state file keeps each source apart (issue 16).
+        own = Analyzer()
+        if path is None:
+            feed_stream(own, label, sys.stdin.buffer)
+        else:
+            _read_fifo(own, label, path)
+        parts[label] = own
+        analyzer.merge(own)
+    logs = set(analyzer.files) | set(analyzer.unreadable)
+    for source, (size, a) in states.items():
+        if source not in logs:  # a log given beside a state that holds it: the log, read now, counts
+            analyzer.merge(a)
+            parts[source] = a
     for label, why in problems:
         analyzer.add_unreadable(label, why)
     for aid, path, _label in metas:
@@ -266,6 +415,9 @@ def _main(argv):
                 analyzer.add_agent_meta(aid, fh.read(1 << 20))
         except OSError as exc:
             analyzer.add_unreadable(os.path.basename(path), exc.strerror or str(exc))
+
+    if args.save_state:
+        _save_state(args, analyzer, parts, states)
 
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project)

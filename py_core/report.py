@@ -286,6 +286,29 @@ def _periods(days, by):
     return [dict(period=k, start=start, **_slim(g.summary())) for k, (start, g) in sorted(out.items())]
 
 
+NO_LABEL = "(no label)"
+
+
+def _team_rows(analyzer, priced):
+    """Spend per state-file label (issue 16: a team's merged states), most expensive first; [] without labels."""
+    owners = analyzer.owners
+    if not owners:
+        return []
+    groups = {}
+    sessions = {}
+    for p in priced:
+        who = owners.get(p.r.source, NO_LABEL)
+        g = groups.get(who)
+        if g is None:
+            g = groups[who] = _Agg()
+            sessions[who] = set()
+        g.add(p.r, p.costs)
+        sessions[who].add(p.r.session_id)
+    rows = [dict(label=who, sessions=len(sessions[who]), **_slim(g.summary())) for who, g in groups.items()]
+    rows.sort(key=lambda r: (-r["cost_usd"], r["label"]))
+    return rows
+
+
 def covers(report):
     """What a report covers, in one line (issue 12: the headline did not say): sessions, projects, days, files."""
     t = report["totals"]
@@ -336,6 +359,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
                      if d != "unknown"] if by == "day" else _periods(groups.days, by)),
         "top_requests": [_request_row(p) for p in _top(sel.priced)],
         "unpriced_models": _unpriced_rows(groups),
+        "team": _team_rows(analyzer, sel.priced),                                   # issue 16
         "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now),       # issue 15
         "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics

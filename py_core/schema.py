@@ -92,6 +92,7 @@ REPORT = {
     "periods": [dict(SLIM, period=S, start=S)],
     "top_requests": [REQUEST_ROW],
     "unpriced_models": [{"model": S, "requests": N, "tokens": N, "tokens_by_bucket": TOKENS}],
+    "team": [dict(SLIM, label=S, sessions=N)],
     "blocks": [WINDOW],
     "weekly_windows": [WINDOW],
     "diagnostics": DIAGNOSTICS,

@@ -20,7 +20,7 @@ def test_bench_smoke(tmp_path):
                     "PSS / RSS", "browser JSON.parse per line", "ccusage 20.0.24",
                     "processes: first run (fills the store)", "warm re-run after appending 1 MB across 10 files",
                     "store: size on disk", "the same folder dropped again", "`statusline` on a 5",
-                    "`watch` while nothing changes: CPU"):
+                    "`watch` while nothing changes: CPU", "`--engine dask`, LocalCluster", "Dask scaling model"):
         assert measure in text, measure
     assert "every configuration gives the single-process report | yes |" in text
     data = json.loads(out.with_suffix(".json").read_text())
@@ -30,3 +30,4 @@ def test_bench_smoke(tmp_path):
     assert row["cli1"]["wall"] > 0 and row["cli1_json"]["wall"] > 0
     assert row["store"]["identical"] is True and row["store"]["store_bytes"] > 0 and row["page"]["redrop"] > 0
     assert row["statusline"]["median"] > 0 and row["statusline"]["watch_idle_cpu"] >= 0
+    assert row["dask"]["identical"] is True and row["dask"]["map_s_per_mb"] > 0

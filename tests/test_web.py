@@ -783,3 +783,27 @@ def test_watch_button_says_what_to_use_without_the_api(browser, site):
     p.page.wait_for_selector("#input-error:has-text('tokenscope watch')")
     assert p.foreign_requests() == [] and p.errors == []
     p.ctx.close()
+
+
+def test_dropped_labelled_state_files_show_the_team_table(web, tmp_path):
+    """Intent: issue 16's team view: two developers' labelled state files dropped on the page give the per-label
+    table with each one's spend (Sonnet 4.5 output $15/M: 100k output tokens = $1.50) and their sum, as the CLI."""
+    states = []
+    for who, n in (("alice", 1), ("bob", 2)):
+        d = tmp_path / who / "proj"
+        d.mkdir(parents=True)
+        (d / "s.jsonl").write_bytes(jsonl(*(asst(f"{who}{i}", f"r{who}{i}", session=f"{who}-s", inp=0, out=100_000,
+                                                 ts=f"2026-01-10T10:0{i}:00.000Z") for i in range(n))))
+        path = tmp_path / f"{who}.tokenscope"
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert cli_main([str(d.parent), "--json", "--no-cache", "--save-state", str(path), "--label", who]) == 0
+        states.append(path)
+    web.drop([(p.name, p.read_bytes()) for p in states])
+    web.page.wait_for_selector('body[data-results="1"], #input-error:not(:empty)', timeout=90_000)
+    assert web.page.inner_text("#input-error") == ""
+    web.renders += 1
+    rows = web.page.locator("#team-table tbody tr")
+    assert rows.count() == 2
+    assert [r.inner_text().split("\t") for r in rows.all()] == [["bob", "1", "2", "$3.00"], ["alice", "1", "1", "$1.50"]]
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == 4.5
+    assert json.loads(web.download("#download-json"))["team"] == cli_json(*states)["team"]

@@ -19,7 +19,11 @@ const MAGIC = [
   ["gzip archive", [0x1f, 0x8b]],
 ];
 
+// A tokenscope state file (issue 16; py_core/statefile.py) is compressed, so it holds zero bytes: never "binary".
+const STATE_MAGIC = [...new TextEncoder().encode("TOKENSCOPE-STATE 1\n")];
+
 function sniff(head) {
+  if (STATE_MAGIC.every((b, i) => head[i] === b)) return null;
   for (const [kind, sig] of MAGIC) {
     if (sig.every((b, i) => head[i] === b)) return `not a Claude Code log (${kind})`;
   }

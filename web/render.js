@@ -98,6 +98,16 @@ function renderTables(report, ignored) {
     { label: "Share", num: true, get: (p) => (total ? p.cost_usd / total : null), fmt: pct },
   ], report.periods || report.days);
 
+  // The team view (issue 16): spend per state-file label, when several labels were dropped.
+  const team = report.team || [];
+  $("team-section").hidden = team.length < 2;
+  table($("team-table"), [
+    { label: "Label", get: (t) => t.label },
+    { label: "Sessions", num: true, get: (t) => t.sessions, fmt: count },
+    { label: "Requests", num: true, get: (t) => t.requests, fmt: count },
+    { label: "Cost", num: true, get: (t) => t.cost_usd, fmt: money },
+  ], team);
+
   // 5-hour blocks (issue 15): the latest first, the active one with its projection.
   const blocks = (report.blocks || []).slice(-BLOCKS_SHOWN).reverse();
   $("blocks-section").hidden = !blocks.length;
