@@ -249,10 +249,23 @@ def _dask(args, roots, explicit, prices):
         return _fail(f"--engine dask needs Dask: pip install 'tokenscope[dask]' ({exc})")
     if not explicit:
         roots = [r for r in roots if os.path.isdir(r)]
+    # State files named on the command line are merged here, as in a local run (a cluster reads logs).
+    named = [(os.path.basename(r), r, 0) for r in roots if "://" not in r and os.path.isfile(r)]
+    _logs, state_files = _split_states(named, roots)
     try:
-        analyzer = analyze(roots, args.scheduler, args.jobs)
+        states = _load_states(state_files)
+    except StateFileError as exc:
+        return _fail(f"bad state file {exc}")
+    skip = {p for _l, p in state_files}
+    try:
+        analyzer = analyze([r for r in roots if r not in skip], args.scheduler, args.jobs) if len(skip) < len(roots) \
+            else Analyzer()
     except (OSError, ValueError) as exc:
         return _fail(f"the Dask engine failed: {exc}")
+    logs = set(analyzer.files) | set(analyzer.unreadable)
+    for source, (_size, a) in states.items():
+        if source not in logs:
+            analyzer.merge(a)
     import time
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project)

@@ -31,8 +31,9 @@ def _parser():
 class Follower:
     """The per-file analyzers of the watched files, kept up to date by stat'ing them."""
 
-    def __init__(self, roots, explicit, store):
+    def __init__(self, roots, explicit, store, static=None):
         self.roots, self.explicit, self.store = roots, explicit, store
+        self.static = static or {}   # source -> analyzer of state files named (issue 16): merged, never re-read
         self.files = []        # (label, path, size)
         self.parts = {}        # label -> analyzer of that file
         self.blobs = {}        # label -> its state, to resume from
@@ -41,30 +42,39 @@ class Follower:
         self.analyzer = None
 
     def _list(self):
-        from .cli import _collect
+        from .cli import _collect, _split_states
         files, _fifos, _metas, _problems = _collect(self.roots, self.explicit)
+        files, _states = _split_states(files, self.roots if self.explicit else [])
         self.listed = time.monotonic()
         return files
 
+    def _merged(self):
+        from .cached import merge_in_order
+        a = merge_in_order(self.parts, self.files)
+        for source, sa in self.static.items():
+            if source not in self.parts:
+                a.merge(sa)
+        return a
+
     def start(self):
-        from .cached import analyze_cached, merge_in_order, read_log
+        from .cached import analyze_cached, read_log
         from .jobs import default_jobs
         self.files = self._list()
         if self.store is not None:
-            self.analyzer, out = analyze_cached(self.store, self.files, [], roots=(), jobs=default_jobs())
+            _a, out = analyze_cached(self.store, self.files, [], roots=(), jobs=default_jobs())
             self.parts, self.blobs = out.parts, out.blobs
         else:
             for label, path, _size in self.files:
                 self.parts[label], row = read_log(label, path)
                 if row is not None:
                     self.blobs[label] = row.blob
-            self.analyzer = merge_in_order(self.parts, self.files)
+        self.analyzer = self._merged()
         for label, path, _size in self.files:
             self.keys[label] = _key(path)
 
     def poll(self):
         """Read what changed; True when the analysis changed."""
-        from .cached import merge_in_order, read_log
+        from .cached import read_log
         files = self._list() if time.monotonic() - self.listed >= RESCAN_SECONDS else self.files
         changed = False
         rows = []
@@ -86,7 +96,7 @@ class Follower:
             changed = True
         if changed:
             self.files = [(label, path, _key(path)[2] if _key(path) else 0) for label, path, _s in files]
-            self.analyzer = merge_in_order(self.parts, self.files)
+            self.analyzer = self._merged()
             if self.store is not None and rows:
                 try:
                     self.store.write(rows)
@@ -147,9 +157,16 @@ def main(argv=None):
     for p in roots:
         if explicit and not os.path.lexists(p):
             return _fail(f"no such file or folder: {p}")
+    from .cli import _collect, _load_states, _split_states
+    from .statefile import StateFileError
+    try:
+        named = _collect(roots, explicit)[0] if explicit else []
+        states = _load_states(_split_states(named, roots)[1]) if explicit else {}
+    except StateFileError as exc:
+        return _fail(f"bad state file {exc}")
     store = None if args.no_cache else _open_store(args.cache_dir)
     prices = PriceTable.builtin()
-    follower = Follower(roots, explicit, store)
+    follower = Follower(roots, explicit, store, {s: a for s, (_n, a) in states.items()})
     follower.start()
     tty = sys.stdout.isatty() and not args.once
     alerted = set()

@@ -223,3 +223,26 @@ def test_dask_engine_reads_fsspec_urls(tmp_path):
     assert url.returncode == 0, url.stderr[-2000:]
     a, b = json.loads(url.stdout), json.loads(local.stdout)
     assert a["totals"] == b["totals"] and a["sessions"] == b["sessions"]
+
+
+def test_watch_and_the_dask_engine_take_state_files_too(tmp_path, capsys):
+    """Intent: "any command accepts state files as PATHs": `watch --once` shows a session a state file holds, and
+    `--engine dask` merges a named state file beside the logs it reads (each response once)."""
+    m1 = tmp_path / "m1" / "proj"
+    m1.mkdir(parents=True)
+    (m1 / "s1.jsonl").write_bytes(session_log())
+    state = save([m1.parent], tmp_path / "m1.tokenscope", capsys)
+    m2 = tmp_path / "m2" / "proj"
+    m2.mkdir(parents=True)
+    (m2 / "s2.jsonl").write_bytes(jsonl(asst("x1", "rx", session="s2", ts="2026-01-10T10:02:00.000Z")))
+    now = "1768039500"  # 2026-01-10T10:05:00Z
+    w = subprocess.run([sys.executable, "-m", "py_core", "watch", "--once", "--no-cache", str(state), "--now", now],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert w.returncode == 0 and w.stderr == "" and "s1 " in w.stdout
+    both = report([m1.parent, m2.parent], capsys)
+    d = subprocess.run([sys.executable, "-m", "py_core", str(m2.parent), str(state), "--engine", "dask", "--jobs", "1",
+                        "--json", "--tz", "UTC"], cwd=ROOT, capture_output=True, timeout=300)
+    assert d.returncode == 0, d.stderr[-2000:]
+    got = json.loads(d.stdout)
+    assert got["totals"]["requests"] == both["totals"]["requests"] == 2
+    assert got["totals"]["cost_usd"] == both["totals"]["cost_usd"]

@@ -807,3 +807,24 @@ def test_dropped_labelled_state_files_show_the_team_table(web, tmp_path):
     assert [r.inner_text().split("\t") for r in rows.all()] == [["bob", "1", "2", "$3.00"], ["alice", "1", "1", "$1.50"]]
     assert float(web.page.get_attribute("#h-cost", "data-value")) == 4.5
     assert json.loads(web.download("#download-json"))["team"] == cli_json(*states)["team"]
+
+
+def test_a_reload_offers_to_watch_the_same_folder_again(web):
+    """Intent: the watched folder's handle is remembered: after a reload the page offers to watch it again, asks
+    the browser's permission (granted here: a folder of the Origin Private File System), and watches."""
+    web.page.evaluate("""async (text) => {
+      const root = await navigator.storage.getDirectory();
+      const dir = await root.getDirectoryHandle("again", { create: true });
+      const w = await (await dir.getFileHandle("s.jsonl", { create: true })).createWritable();
+      await w.write(text); await w.close();
+      await window.tokenscopeWatch(dir);
+    }""", jsonl(asst("m1", "r1", inp=0, out=100_000)).decode())
+    web.wait_results()
+    web.page.reload()
+    web.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
+    web.page.wait_for_selector("#watch-again:has-text('Watch “again” again')")
+    web.page.click("#watch-again")
+    web.renders = 0
+    web.wait_results()
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == 1.5
+    assert web.page.get_attribute("body", "data-watching") == "again"
