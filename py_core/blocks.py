@@ -21,32 +21,46 @@ def _iso(ts):
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None):
-    """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first."""
-    timed = sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line))
+def timed(priced):
+    """The requests with a time, in time order (what `windows` takes; sort once for both kinds of window)."""
+    return sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line))
+
+
+def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None):
+    """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first.
+    `ordered`: `timed(priced)` when the caller has it already."""
     out = []
     cur = None
-    for p in timed:
-        ts = p.r.ts
-        if cur is None or ts - cur["start"] >= length or (gap_rule and ts - cur["last"] > length):
-            cur = {"start": ts - ts % HOUR, "first": ts, "last": ts, "requests": 0, "priced": 0, "pico": 0,
+    start = last = None
+    for p in (ordered if ordered is not None else timed(priced)):
+        r = p.r
+        ts = r.ts
+        if cur is None or ts - start >= length or (gap_rule and ts - last > length):
+            start = ts - ts % HOUR
+            cur = {"start": start, "first": ts, "requests": 0, "priced": 0, "pico": 0,
                    "tokens": [0, 0, 0, 0, 0], "buckets": [0, 0, 0, 0, 0, 0]}
             out.append(cur)
+        last = ts
         cur["last"] = ts
         cur["requests"] += 1
-        r = p.r
         t = cur["tokens"]
         t[0] += r.input
         t[1] += r.cw5m
         t[2] += r.cw1h
         t[3] += r.cache_read
         t[4] += r.output
-        if p.costs is not None:
+        c = p.costs
+        if c is not None:
             cur["priced"] += 1
-            cur["pico"] += sum(p.costs)
             b = cur["buckets"]
-            for i, c in enumerate(p.costs):
-                b[i] += c
+            b[0] += c[0]
+            b[1] += c[1]
+            b[2] += c[2]
+            b[3] += c[3]
+            b[4] += c[4]
+            b[5] += c[5]
+    for w in out:
+        w["pico"] = sum(w["buckets"])
     return [_row(w, length, now) for w in out]
 
 

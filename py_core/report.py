@@ -340,6 +340,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     types = agent_types(analyzer)
     groups = _roll_up(sel.priced, types)                                            # 2. roll up
     session_rows = _session_rows(analyzer, sel, groups, prices, types, curve, curve_for)  # 3. sessions
+    in_time = blocks.timed(sel.priced)
     report = {                                                                      # 4. totals and tables
         "schema_version": SCHEMA_VERSION,
         "generator": f"tokenscope {__version__}",
@@ -360,8 +361,8 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         "top_requests": [_request_row(p) for p in _top(sel.priced)],
         "unpriced_models": _unpriced_rows(groups),
         "team": _team_rows(analyzer, sel.priced),                                   # issue 16
-        "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now),       # issue 15
-        "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now),
+        "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now, in_time),  # issue 15
+        "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now, in_time),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics
     }
     if report["unpriced_models"]:
