@@ -739,7 +739,9 @@ def test_a_second_drop_of_the_same_folder_reads_nothing(web, real_dir, tmp_path)
 def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
     """Intent: issue 15's live page: a watched folder (a folder of the Origin Private File System, handed to the
     same entry the picker uses) is re-read when a log grows: the headline changes without a re-drop, the grown
-    log is read only from its last complete line, the others not at all, and nothing leaves the page."""
+    log is read only from its last complete line, the others not at all, and nothing leaves the page; on a phone
+    the live line fits the screen."""
+    web.page.set_viewport_size({"width": 375, "height": 800})
     first = jsonl(user("go", uuid="p1", ts="2026-01-10T10:00:00.000Z"),
                   asst("m1", "r1", inp=0, out=100_000, ts="2026-01-10T10:00:30.000Z"))
     other = jsonl(asst("o1", "ro", inp=0, out=100_000, session="s2", ts="2026-01-09T10:00:00.000Z"))
@@ -769,7 +771,10 @@ def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
     body = web.page.locator("body")
     assert (body.get_attribute("data-parsed"), body.get_attribute("data-appended"),
             body.get_attribute("data-unchanged")) == ("1", "1", "1")
-    assert "Next request ≈" in web.page.inner_text("#watch-text") or "next request ≈" in web.page.inner_text("#watch-text")
+    assert "next request ≈" in web.page.inner_text("#watch-text")
+    assert web.page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = web.page.locator("#watch-status").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
     web.page.click("#watch-stop")
     assert web.page.get_attribute("body", "data-watching") is None
 
@@ -787,7 +792,9 @@ def test_watch_button_says_what_to_use_without_the_api(browser, site):
 
 def test_dropped_labelled_state_files_show_the_team_table(web, tmp_path):
     """Intent: issue 16's team view: two developers' labelled state files dropped on the page give the per-label
-    table with each one's spend (Sonnet 4.5 output $15/M: 100k output tokens = $1.50) and their sum, as the CLI."""
+    table with each one's spend (Sonnet 4.5 output $15/M: 100k output tokens = $1.50) and their sum, as the CLI;
+    on a phone nothing of it is wider than the screen."""
+    web.page.set_viewport_size({"width": 375, "height": 800})
     states = []
     for who, n in (("alice", 1), ("bob", 2)):
         d = tmp_path / who / "proj"
@@ -806,6 +813,7 @@ def test_dropped_labelled_state_files_show_the_team_table(web, tmp_path):
     assert rows.count() == 2
     assert [r.inner_text().split("\t") for r in rows.all()] == [["bob", "1", "2", "$3.00"], ["alice", "1", "1", "$1.50"]]
     assert float(web.page.get_attribute("#h-cost", "data-value")) == 4.5
+    assert web.page.evaluate(OVERFLOW) == [] and web.page.evaluate("document.documentElement.scrollWidth") <= 375
     assert json.loads(web.download("#download-json"))["team"] == cli_json(*states)["team"]
 
 
