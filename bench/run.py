@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -73,12 +74,17 @@ def cli_output(projects, jobs, decoder="", cache=None):
 
 
 APPEND_FILES = 10
+_MSG_ID = re.compile(rb'"id":"msg_[^"]*"')
+
+
+def with_id(line, mid):
+    """A log line with its (first) message id replaced: a new response, as far as dedup can tell."""
+    return _MSG_ID.sub(f'"id":"{mid}"'.encode(), line, count=1)
 
 
 def append_mb(projects, seq, mb=1.0):
     """Append `mb` MB of new responses across the ten largest logs (each a copy of the file's last usage line with
     a new message id, as a session that goes on writes them)."""
-    import re
     logs = sorted(Path(projects).rglob("*.jsonl"), key=lambda p: (-p.stat().st_size, str(p)))[:APPEND_FILES]
     per_file = int(mb * 1e6 / len(logs))
     for k, path in enumerate(logs):
@@ -87,7 +93,7 @@ def append_mb(projects, seq, mb=1.0):
         out = []
         n = 0
         while sum(map(len, out)) < per_file:
-            out.append(re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_bench_{seq}_{k}_{n}"'.encode(), line, count=1) + b"\n")
+            out.append(with_id(line, f"msg_bench_{seq}_{k}_{n}") + b"\n")
             n += 1
         with open(path, "ab") as fh:
             fh.write(b"".join(out))
@@ -95,7 +101,6 @@ def append_mb(projects, seq, mb=1.0):
 
 def session_log(projects, path, mb):
     """One session's log of `mb` MB: the largest corpus log's lines again and again, each response with its own id."""
-    import re
     src = max(Path(projects).rglob("*.jsonl"), key=lambda p: p.stat().st_size)
     lines = src.read_bytes().splitlines()
     target = int(mb * 1e6)
@@ -104,7 +109,7 @@ def session_log(projects, path, mb):
         size = 0
         while size < target:
             for ln in lines:
-                ln = re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_sl_{n}"'.encode(), ln, count=1) + b"\n"
+                ln = with_id(ln, f"msg_sl_{n}") + b"\n"
                 n += 1
                 fh.write(ln)
                 size += len(ln)
@@ -114,7 +119,6 @@ def session_log(projects, path, mb):
 def statusline_runs(projects, repeats):
     """`tokenscope statusline` as Claude Code runs it (a process, its JSON on stdin) on a 50 MB session log with a
     warm store, one response appended before each run; and `watch`'s CPU while nothing changes (issue 15)."""
-    import re
     work = Path(tempfile.mkdtemp(prefix="tokenscope-bench-live-"))
     try:
         log = work / "projects" / "proj" / "session.jsonl"
@@ -136,7 +140,7 @@ def statusline_runs(projects, repeats):
         walls = []
         for i in range(max(10, repeats * 5)):
             with open(log, "ab") as fh:
-                fh.write(re.sub(rb'"id":"msg_[^"]*"', f'"id":"msg_sl_append_{i}"'.encode(), resp, count=1) + b"\n")
+                fh.write(with_id(resp, f"msg_sl_append_{i}") + b"\n")
             walls.append(once())
         floor = statistics.median(run_cmd([sys.executable, "-c", "pass"])[0] for _ in range(5))
         out = {"fill": fill, "median": statistics.median(walls), "p90": sorted(walls)[int(len(walls) * 0.9) - 1],

@@ -10,6 +10,7 @@ before its end, last request less than a window's length ago), a projection to i
 """
 
 from .priced import usd
+from .timeutil import iso
 
 BLOCK_SECONDS = 5 * 3600
 WEEK_SECONDS = 7 * 24 * 3600
@@ -17,8 +18,7 @@ HOUR = 3600
 
 
 def _iso(ts):
-    from datetime import datetime, timezone
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso(ts, "seconds")
 
 
 def timed(priced):

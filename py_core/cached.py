@@ -28,6 +28,11 @@ def _chunks(fh):
         yield chunk
 
 
+def stat_key(st):
+    """What says a file is unchanged since it was read: device, inode, size, modification time (ns)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _span(a):
     ts = [r.ts for t in (a.store.by_key, a.store.recovered) for r in t.values() if r.ts is not None]
     return (min(ts), max(ts)) if ts else (None, None)
@@ -132,7 +137,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
         row = rows.get(ap)
         if row is None or row.kind != "log" or row.label != label or st is None:
             todo.append((label, path, None, size))
-        elif (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (row.dev, row.ino, row.size, row.mtime_ns):
+        elif stat_key(st) == (row.dev, row.ino, row.size, row.mtime_ns):
             try:
                 parts[label] = FileState.from_bytes(row.blob).analyzer()
                 out.unchanged += 1
@@ -162,7 +167,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
         st = stats.get(ap) or _stat(path)
         row = rows.get(ap)
         if st is not None and row is not None and row.kind == "meta" and \
-                (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (row.dev, row.ino, row.size, row.mtime_ns):
+                stat_key(st) == (row.dev, row.ino, row.size, row.mtime_ns):
             merged.add_agent_meta(aid, row.blob)
             continue
         try:
@@ -179,7 +184,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
     if store is None:
         return merged, out
     if roots:
-        _history(store, rows, roots, current, stats, merged, out, gone, history)
+        _history(rows, roots, current, stats, merged, out, gone, history)
     try:
         store.write(new_rows + meta_rows, delete=gone)
     except Exception as exc:  # a locked or full disk: this run's report stands, the store just did not learn
@@ -196,7 +201,7 @@ def merge_in_order(parts, files):
     return merged
 
 
-def _history(store, rows, roots, current, stats, merged, out, gone, use):
+def _history(rows, roots, current, stats, merged, out, gone, use):
     """Fold the stored files under `roots` that no longer exist into `merged`, marked as history."""
     prefixes = tuple(os.path.join(os.path.abspath(r), "") for r in roots)
     labels = set(merged.files) | set(merged.unreadable)
@@ -212,8 +217,7 @@ def _history(store, rows, roots, current, stats, merged, out, gone, use):
             continue
         try:
             fs = FileState.from_bytes(row.blob)
-            a = fs.analyzer()
-        except ValueError:
+        except StateError:
             gone.append(path)  # a stored state of a deleted file that does not load: nothing to keep
             dropped += 1
             continue
@@ -222,6 +226,12 @@ def _history(store, rows, roots, current, stats, merged, out, gone, use):
             gone.append(path)  # renamed, not deleted: the file is read under its new name
             continue
         if not use or row.label in labels:
+            continue
+        try:
+            a = fs.analyzer()
+        except ValueError:
+            gone.append(path)
+            dropped += 1
             continue
         a.history.add(row.label)
         merged.merge(a)

@@ -193,7 +193,7 @@ def _load_states(state_files):
     return union(entries)
 
 
-def _save_state(args, analyzer, parts, states):
+def _save_state(args, analyzer, parts):
     from . import statefile
     out = {}
     for label, a in parts.items():
@@ -241,8 +241,8 @@ def _redact_key(cache_dir):
     return key
 
 
-def _dask(args, roots, explicit, prices):
-    """--engine dask (issue 16): the files analysed on a Dask cluster, the report built here."""
+def _dask(args, roots, explicit):
+    """--engine dask (issue 16): the analyzer of the files, analysed on a Dask cluster, or an exit code."""
     try:
         from .dask_engine import analyze
     except ImportError as exc:
@@ -257,29 +257,13 @@ def _dask(args, roots, explicit, prices):
     except StateFileError as exc:
         return _fail(f"bad state file {exc}")
     skip = {p for _l, p in state_files}
+    logs = [r for r in roots if r not in skip]
     try:
-        analyzer = analyze([r for r in roots if r not in skip], args.scheduler, args.jobs) if len(skip) < len(roots) \
-            else Analyzer()
+        analyzer = analyze(logs, args.scheduler, args.jobs) if logs else Analyzer()
     except (OSError, ValueError) as exc:
         return _fail(f"the Dask engine failed: {exc}")
-    logs = set(analyzer.files) | set(analyzer.unreadable)
-    for source, (_size, a) in states.items():
-        if source not in logs:
-            analyzer.merge(a)
-    import time
-    opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
-                project=args.project)
-    report = build_report(analyzer, prices, curve=not args.no_curve, by=args.by or "day", now=time.time(), **opts)
-    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest
-                                                   or args.project))
-    if empty:
-        return _fail(empty, 1)
-    if args.json:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n")
-    else:
-        from .render_text import render
-        sys.stdout.write(render(report, width=_terminal_width(args), periods=args.by is not None))
-    return 0
+    _merge_states(analyzer, states)
+    return analyzer
 
 
 def _open_store(folder):
@@ -377,8 +361,16 @@ def _main(argv):
         return _fail("--label and --redact go with --save-state")
     if args.label and (not args.label.strip() or "/" in args.label or len(args.label) > 200):
         return _fail("--label must be a short name without '/'")
-    if args.engine == "dask":
-        return _dask(args, roots, explicit, prices)
+    if args.engine == "dask" and args.save_state:
+        return _fail("--save-state goes with the local engine (a Dask run keeps no per-file states)")
+    analyzer = (_dask(args, roots, explicit) if args.engine == "dask" else _local(args, roots, explicit))
+    if isinstance(analyzer, int):
+        return analyzer  # an exit code: the failure was said
+    return _output(args, analyzer, prices)
+
+
+def _local(args, roots, explicit):
+    """The analyzer of the roots, read here (through the store unless --no-cache), or an exit code."""
     files, fifos, metas, problems = _collect(roots, explicit)
     files, state_files = _split_states(files, roots if explicit else [])
     try:
@@ -415,11 +407,7 @@ def _main(argv):
             _read_fifo(own, label, path)
         parts[label] = own
         analyzer.merge(own)
-    logs = set(analyzer.files) | set(analyzer.unreadable)
-    for source, (size, a) in states.items():
-        if source not in logs:  # a log given beside a state that holds it: the log, read now, counts
-            analyzer.merge(a)
-            parts[source] = a
+    parts.update(_merge_states(analyzer, states))
     for label, why in problems:
         analyzer.add_unreadable(label, why)
     for aid, path, _label in metas:
@@ -428,13 +416,28 @@ def _main(argv):
                 analyzer.add_agent_meta(aid, fh.read(1 << 20))
         except OSError as exc:
             analyzer.add_unreadable(os.path.basename(path), exc.strerror or str(exc))
-
     if args.save_state:
-        _save_state(args, analyzer, parts, states)
+        _save_state(args, analyzer, parts)
+    return analyzer
 
+
+def _merge_states(analyzer, states):
+    """Merge state files' sources ({source: (bytes, Analyzer)}) into `analyzer`, except those a log of this run
+    already is (the log, read now, counts); returns the merged ones, by source."""
+    logs = set(analyzer.files) | set(analyzer.unreadable)
+    merged = {}
+    for source, (_size, a) in states.items():
+        if source not in logs:
+            analyzer.merge(a)
+            merged[source] = a
+    return merged
+
+
+def _output(args, analyzer, prices):
+    """The report of `analyzer` in the format asked for; 1 when nothing is billable."""
+    import time
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project)
-    import time
     report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day",
                           now=time.time(), **opts)
     empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest

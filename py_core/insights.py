@@ -67,6 +67,12 @@ class Turn:
         self.context = inp + w5 + w1 + read  # read by every simulation: computed once
 
 
+def turns_of(main):
+    """The Turns of a session's main-thread priced requests (unpriced ones cannot be re-priced: left out)."""
+    return [Turn(p.r.ts, p.r.timestamp, p.r.input, p.r.cw5m, p.r.cw1h, p.r.cache_read, p.r.output, p.rates)
+            for p in main if p.rates is not None]
+
+
 def _simulate(turns, cap=None, resets=()):
     """Pico-dollars saved when the context is capped (compacted past `cap`) or reset before turn indices."""
     saving = 0

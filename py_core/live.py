@@ -7,15 +7,12 @@ after that rewrites the whole context at the cache-write price instead. The repo
 (`cache_expires_at`), never a countdown: views count down from their own clock, so a report stays the same report.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .priced import usd, utc_day
+from .timeutil import iso as _iso
 
 TTL_5M, TTL_1H = 300, 3600
-
-
-def _iso(ts):
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def next_turn(main, prices):
@@ -137,8 +134,7 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
                     alerts.append({"key": f"cap:{sid}:{agent}",
                                    "text": f"agent {agent[:12]} of session {short} crossed ${cap:,.2f}: "
                                            f"${usd(a_pico):,.2f}"})
-        turns = [insights.Turn(p.r.ts, p.r.timestamp, p.r.input, p.r.cw5m, p.r.cw1h, p.r.cache_read, p.r.output,
-                               p.rates) for p in main if p.rates is not None]
+        turns = insights.turns_of(main)
         misses = insights.idle_cache_misses(turns)["misses"]
         if misses and misses[-1]["turn"] == len(turns):
             m = misses[-1]

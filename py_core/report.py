@@ -8,12 +8,13 @@ the result does not depend on the order requests were merged in.
 
 import heapq
 import statistics
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from . import blocks, insights, live, present
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
 from .priced import agent_types, priced_requests, project_of, usd
 from .pricing import PriceTable
+from .timeutil import iso as _iso
 from .timeutil import tz_label
 from .version import __version__
 
@@ -108,10 +109,6 @@ def _group_rows(groups, key, prices=None):
         rows.append(row)
     rows.sort(key=lambda x: (-x["cost_usd"], x[key]))
     return rows
-
-
-def _iso(ts):
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _top_key(p):
@@ -405,8 +402,7 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve):
     agents.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
     main_n = len(main)
     # Unpriced turns cannot be re-priced: the insights follow the priced main-thread turns.
-    turns = [insights.Turn(p.r.ts, p.r.timestamp, p.r.input, p.r.cw5m, p.r.cw1h, p.r.cache_read, p.r.output, p.rates)
-             for p in main if p.rates is not None]
+    turns = insights.turns_of(main)
     row = {
         "session_id": sid,
         "project": project_of([p.r for p in priced]),

@@ -53,7 +53,7 @@ def dumps(parts, label=None, redact_key=None):
         size, a = parts[source]
         state = a.export()
         if redact_key is not None:
-            state = _redact(state, redact_key)
+            state = _redact(_plain(a), redact_key)
             source = _hash_source(redact_key, source)
         files.append({"source": source, "bytes": size, "state": state})
     doc = {"format": FORMAT, "v": Analyzer.STATE_VERSION, "label": label, "redacted": redact_key is not None,
@@ -81,34 +81,44 @@ def _hash_source(key, source):
     return "/".join(out)
 
 
-def _redact(state, key):
-    """A copy of an Analyzer export with project paths, session ids and labels hashed (see the module doc)."""
-    src = lambda s: _hash_source(key, s)  # noqa: E731
-    sid = lambda s: _h(key, "s", s)  # noqa: E731
-    d = dict(state)
-    reqs = []
+def _rename_sources(state, rename):
+    """Every source name in a plain-JSON Analyzer export renamed by `rename`, in place: requests, the per-source
+    tables, and prompt or compaction keys made from a source (`<source>:<line>`, when a line has no uuid). Returns
+    the set of renamed sources."""
+    old = set(state["files"]) | {r[16] for t in ("requests", "recovered") for r in state[t]}
     for table in ("requests", "recovered"):
-        rows = []
         for r in state[table]:
-            r = list(r)
-            r[2] = sid(r[2]) if isinstance(r[2], str) else r[2]           # session_id
-            r[16] = src(r[16]) if isinstance(r[16], str) else r[16]       # source
-            r[19] = _h(key, "p", r[19]) if isinstance(r[19], str) else r[19]  # cwd
-            rows.append(r)
-        d[table] = rows
-        reqs.append(rows)
-    keyed = lambda m: {src(k): v for k, v in m.items()}  # noqa: E731
-    d["malformed"] = keyed(state["malformed"])
-    d["invalid_utf8"] = keyed(state["invalid_utf8"])
-    d["files"] = keyed(state["files"])
-    d["unreadable"] = {src(k): v for k, v in state["unreadable"].items()}
-    d["empty_files"] = [src(x) for x in state["empty_files"]]
-    d["history"] = [src(x) for x in state["history"]]
-    d["prompts"] = {_h(key, "u", k): [sid(v[0]), v[1]] for k, v in state["prompts"].items()}
-    d["compactions"] = {_h(key, "u", k): [v[0], v[1], sid(v[2])] + list(v[3:]) for k, v in state["compactions"].items()}
-    d["agent_links"] = {k: [sid(v[0]), v[1]] for k, v in state["agent_links"].items()}
-    d["owners"] = {src(k): v for k, v in state.get("owners", {}).items()}
-    return d
+            r[16] = rename(r[16])
+    for k in ("malformed", "invalid_utf8", "files", "unreadable", "owners"):
+        state[k] = {rename(src): v for src, v in state[k].items()}
+    for k in ("empty_files", "history"):
+        state[k] = [rename(src) for src in state[k]]
+
+    def key(k):
+        head, _, tail = k.rpartition(":")
+        return f"{rename(head)}:{tail}" if tail.isdigit() and head in old else k
+    for k in ("prompts", "compactions"):
+        state[k] = {key(k2): v for k2, v in state[k].items()}
+    return {rename(src) for src in old}
+
+
+def _plain(a):
+    """An analyzer's export as plain JSON values (lists, not tuples), to edit."""
+    return json.loads(json.dumps(a.export()))
+
+
+def _redact(state, key):
+    """A plain-JSON Analyzer export with project paths, session ids and labels hashed, in place (module doc)."""
+    sid = lambda s: _h(key, "s", s)  # noqa: E731
+    _rename_sources(state, lambda src: _hash_source(key, src))
+    for table in ("requests", "recovered"):
+        for r in state[table]:
+            r[2] = sid(r[2])                                           # session_id
+            r[19] = _h(key, "p", r[19]) if r[19] is not None else None  # cwd
+    state["prompts"] = {_h(key, "u", k): [sid(v[0]), v[1]] for k, v in state["prompts"].items()}
+    state["compactions"] = {_h(key, "u", k): [v[0], v[1], sid(v[2])] + v[3:] for k, v in state["compactions"].items()}
+    state["agent_links"] = {k: [sid(v[0]), v[1]] for k, v in state["agent_links"].items()}
+    return state
 
 
 # -- reading --------------------------------------------------------------------------------------------------
@@ -169,23 +179,9 @@ def loads(data, name):
 
 def _relabel(a, label):
     """The analyzer with every source read as `<label>/<source>`, and owned by `label` (the team table)."""
-    state = json.loads(json.dumps(a.export()))  # plain lists to edit
-    pre = lambda s: f"{label}/{s}"  # noqa: E731
-    for table in ("requests", "recovered"):
-        for r in state[table]:
-            r[16] = pre(r[16])
-    for k in ("malformed", "invalid_utf8", "files", "unreadable"):
-        state[k] = {pre(s): v for s, v in state[k].items()}
-    state["empty_files"] = [pre(s) for s in state["empty_files"]]
-    state["history"] = [pre(s) for s in state["history"]]
-    sources = set(state["files"]) | {r[16] for t in ("requests", "recovered") for r in state[t]}
-
-    def key(k):  # a prompt or compaction without a uuid is keyed "<source>:<line>"
-        head, _, tail = k.rpartition(":")
-        return pre(k) if tail.isdigit() and pre(head) in sources else k
-    state["prompts"] = {key(k): v for k, v in state["prompts"].items()}
-    state["compactions"] = {key(k): v for k, v in state["compactions"].items()}
-    state["owners"] = {s: label for s in sources}
+    state = _plain(a)
+    sources = _rename_sources(state, lambda src: f"{label}/{src}")
+    state["owners"] = {src: label for src in sources}
     return Analyzer.from_export(state)
 
 

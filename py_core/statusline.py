@@ -48,6 +48,8 @@ def main(argv=None, stdin=None, stdout=None):
         return 0
     try:
         line = render_line(_read(stdin or sys.stdin), args)
+    except KeyboardInterrupt:
+        return 0  # stopped while reading: nothing to show, and no traceback
     except Exception as exc:  # noqa: BLE001 - never a traceback, never a non-zero exit
         line = f"tokenscope: {exc.__class__.__name__}"
     stdout.write(_CONTROL.sub("", line) if args.color == "never" or not _color_on(args, stdout) else line)

@@ -74,3 +74,8 @@ def parse_day(value):
         v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
     date.fromisoformat(v)  # validates
     return v
+
+
+def iso(ts, timespec="milliseconds"):
+    """Epoch seconds as the report's UTC stamp, `2026-01-10T10:00:00.000Z`."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")

@@ -79,9 +79,11 @@ class Follower:
         changed = False
         rows = []
         seen = set()
+        sized = []
         for label, path, _size in files:
             seen.add(label)
             key = _key(path)
+            sized.append((label, path, key[2] if key else 0))
             if key is not None and key == self.keys.get(label):
                 continue
             a, row = read_log(label, path, self.blobs.get(label))
@@ -95,7 +97,7 @@ class Follower:
             del self.parts[label]
             changed = True
         if changed:
-            self.files = [(label, path, _key(path)[2] if _key(path) else 0) for label, path, _s in files]
+            self.files = sized
             self.analyzer = self._merged()
             if self.store is not None and rows:
                 try:
@@ -106,11 +108,11 @@ class Follower:
 
 
 def _key(path):
+    from .cached import stat_key
     try:
-        st = os.stat(path)
+        return stat_key(os.stat(path))
     except OSError:
         return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def render(snap, now, alerts, width=80):

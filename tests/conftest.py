@@ -81,8 +81,11 @@ def real_dir():
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+    import tempfile
     import time
     time.tzset()  # the local zone the CLI defaults to follows TZ now, not only in later subprocesses
+    # Module- and session-scoped fixtures run outside `_own_store` below: they too keep off the real ~/.cache.
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tokenscope-test-cache-")
 
 
 @pytest.fixture(autouse=True)

@@ -246,3 +246,11 @@ def test_watch_and_the_dask_engine_take_state_files_too(tmp_path, capsys):
     got = json.loads(d.stdout)
     assert got["totals"]["requests"] == both["totals"]["requests"] == 2
     assert got["totals"]["cost_usd"] == both["totals"]["cost_usd"]
+
+
+def test_save_state_is_the_local_engines(tmp_path, capsys):
+    """Intent: --save-state with --engine dask is one line and exit 2 (a Dask run keeps no per-file states)."""
+    _good, logs = hostile(tmp_path)
+    code, out, err = run([logs, "--engine", "dask", "--save-state", tmp_path / "x.state"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--save-state" in err
+    assert not (tmp_path / "x.state").exists()

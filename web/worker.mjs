@@ -267,6 +267,12 @@ async function parsePart(id, q) {
     const text = handle(JSON.stringify({ op: "take_state", job, source: name }));
     if (!text.startsWith('{"error"')) keep.push([name, { size: file.size, lastModified: file.lastModified, state: text }]);
   };
+  // A file the store held but cannot serve is read here, whole (the reader was never given it).
+  const readHere = async (name, file) => {
+    call({ op: "file", job, source: name, remember: true }, new Uint8Array(await file.arrayBuffer()));
+    remember(name, file);
+    parsed += 1;
+  };
   if (!reader) startReader();
   try {
     q.reading = true;
@@ -281,14 +287,8 @@ async function parsePart(id, q) {
         const out = JSON.parse(handle(`{"op":"load_state","job":${JSON.stringify(job)},"source":${JSON.stringify(name)},` +
                                       `"state":${files[i].stored}}`));
         if (out.error) throw new Error(out.error);
-        if (!out.ok) {
-          // Another version's or a damaged state: read the file here (the reader was never given it).
-          call({ op: "file", job, source: name, remember: true }, new Uint8Array(await files[i].file.arrayBuffer()));
-          remember(name, files[i].file);
-          parsed += 1;
-        } else {
-          unchanged += 1;
-        }
+        if (out.ok) unchanged += 1;
+        else await readHere(name, files[i].file); // another version's or a damaged state
         done += files[i].file.size;
         continue;
       }
@@ -298,9 +298,7 @@ async function parsePart(id, q) {
           parsed += 1;
           appended += 1;
         } else {
-          call({ op: "file", job, source: name, remember: true }, new Uint8Array(await files[i].file.arrayBuffer()));
-          remember(name, files[i].file);
-          parsed += 1;
+          await readHere(name, files[i].file); // it did not only grow
         }
         done += files[i].file.size;
         continue;
