@@ -246,3 +246,38 @@ def test_watch_once_shows_a_request_appended_between_two_calls(tmp_path):
     second = watch_once(log.parent, tmp_path / "c", epoch(at(10, 3)))
     # + 100k x $0.30/M + 1000 x $15/M = $0.045 -> $0.48; the cache now lives until 10:07.
     assert "$0.48" in second and "4:00" in second and "5-hour block: $0.48 so far" in second
+
+
+def test_blocks_and_cache_expiry_on_the_real_logs(real_dir):
+    """Intent: the rules hold on logs never written for them: every priced request falls in exactly one 5-hour
+    block (block costs and requests sum to the totals), blocks start on the hour, last 5 hours and never overlap,
+    each holds its first and last request; every session's cache expiry is its last main-thread request plus the
+    cache's life (1 hour exactly when the session wrote 1-hour cache)."""
+    from py_core.cli import main as cli_main
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli_main([str(real_dir), "--json", "--tz", "UTC", "--no-cache"]) == 0
+    r = json.loads(out.getvalue())
+    blocks = r["blocks"]
+    assert sum(b["requests"] for b in blocks) == r["totals"]["requests"]
+    assert round(sum(b["cost_usd"] for b in blocks), 6) == round(r["totals"]["cost_usd"], 6)
+    for a, b in zip(blocks, blocks[1:]):
+        assert a["end"] <= b["start"]
+    for b in blocks:
+        start, end = epoch(b["start"]), epoch(b["end"])
+        assert start % 3600 == 0 and end - start == 5 * 3600
+        assert start <= epoch(b["first_timestamp"]) <= epoch(b["last_timestamp"]) < end
+    checked = 0
+    for s in r["sessions"]:
+        nt = s["next_turn"]
+        if not nt or not nt["cache_expires_at"]:
+            continue
+        last_main = s["context_curve"][-1]["timestamp"]
+        # 1 hour only where the session wrote 1-hour cache (by its main thread: a subagent's alone leaves 5 min).
+        assert nt["cache_ttl_seconds"] == 300 if not s["tokens"]["cache_write_1h"] else \
+            nt["cache_ttl_seconds"] in (300, 3600)
+        assert abs(epoch(nt["cache_expires_at"]) - epoch(last_main) - nt["cache_ttl_seconds"]) < 0.002
+        assert nt["cost_after_expiry_usd"] >= nt["cost_usd"]
+        checked += 1
+    assert checked > 30
