@@ -13,8 +13,9 @@ from collections import Counter
 from .decode import fast_decoder
 from .dedup import RequestStore
 from .labels import label_parts
-from .lines import LineSplitter
+from .lines import MAX_LINE, TOO_LONG, LineSplitter
 from .records import Request, parse_ts
+from .text import clean_text
 
 # Line types Claude Code is known to write (claude-code-jsonl.md). Anything else is
 # normal (new types keep appearing) and only counted under diagnostics.
@@ -77,12 +78,6 @@ def too_deep(text, limit=MAX_DEPTH):
         elif c == "}" or c == "]":
             depth -= 1
     return False
-
-
-def clean_text(s):
-    """Log text as valid Unicode: a lone surrogate (a `\\ud800` escape in a log, an undecodable byte in a
-    file name) becomes U+FFFD, so every output is valid UTF-8 (issue 10)."""
-    return s if s.isascii() else _SURROGATE.sub("\ufffd", s)
 
 
 def _str_or_none(v):
@@ -219,6 +214,9 @@ class Analyzer:
     def _line(self, src, n, buf, s, e):
         """Line n of `src` is buf[s:e] (LineSplitter.spans); it is copied out only if it gets parsed."""
         if s == e or (buf[s] in _SPACE and buf[s:e].isspace()):
+            if buf is TOO_LONG:  # lines.MAX_LINE: skipped unread (issue 20)
+                self._bad(src, n, f"longer than {MAX_LINE >> 20} MiB: skipped")
+                return
             self.kinds["blank"] += 1
             return
         if self.fast:

@@ -12,10 +12,11 @@ import json
 import time
 
 from . import share
-from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
+from .analyzer import MAX_DEPTH, Analyzer, too_deep
+from .text import clean_text
 from .export import request_rows, to_csv
 from .filestate import FileState, Reader, head_of
-from .statefile import MAGIC, StateFileError, is_state, union
+from .statefile import MAGIC, StateFileError, is_state, merge_into, union
 from .statefile import loads as load_state_file
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
@@ -182,10 +183,7 @@ def _close_sources(job):
         src.close()
     job.sources.clear()
     if job.imported:
-        logs = set(job.analyzer.files) | set(job.analyzer.unreadable)
-        for source, (_size, a) in union(job.imported).items():
-            if source not in logs:
-                job.analyzer.merge(a)
+        merge_into(job.analyzer, union(job.imported))
         job.imported = []
 
 

@@ -10,12 +10,11 @@ warm run's report is the cold run's, byte for byte (tests/test_store.py).
 """
 
 import os
-import pickle
 
 from .analyzer import Analyzer
 from .filestate import FileState, StateError, head_of
-from .jobs import CHUNK, feed_file, plan
-from .store import Row
+from .jobs import CHUNK, feed_file, map_batches, plan
+from .store import Row, StoreError
 
 META_MAX = 1 << 20
 
@@ -29,8 +28,25 @@ def _chunks(fh):
 
 
 def stat_key(st):
-    """What says a file is unchanged since it was read: device, inode, size, modification time (ns)."""
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    """What says a file is unchanged since it was read: device, inode, size, modification and change times (ns).
+    The change time catches a file rewritten with its modification time put back (issue 20)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def row_key(row):
+    return (row.dev, row.ino, row.size, row.mtime_ns, row.ctime_ns)
+
+
+MARK_BYTES = 4096
+
+
+def mark_of(fh, offset):
+    """The fingerprint of the bytes just before `offset` (up to MARK_BYTES): a grown file is resumed only when they
+    are still the ones stored (issue 20)."""
+    import hashlib
+    start = max(0, offset - MARK_BYTES)
+    fh.seek(start)
+    return hashlib.sha256(fh.read(offset - start)).hexdigest()
 
 
 def _span(a):
@@ -38,8 +54,9 @@ def _span(a):
     return (min(ts), max(ts)) if ts else (None, None)
 
 
-def read_log(label, path, blob=None):
-    """(analyzer of the whole file, Row to store or None) for one log; `blob` the stored state to resume from."""
+def read_log(label, path, blob=None, mark=None):
+    """(analyzer of the whole file, Row to store or None) for one log; `blob` the stored state to resume from, `mark`
+    the fingerprint of the bytes before its offset."""
     try:
         st = os.stat(path)
         with open(path, "rb") as fh:
@@ -56,7 +73,7 @@ def read_log(label, path, blob=None):
                 if resume.offset:
                     fh.seek(resume.offset - 1)
                     before = fh.read(1)
-                if resume.can_resume(st.st_size, head, before):
+                if resume.can_resume(st.st_size, head, before) and (not mark or mark_of(fh, resume.offset) == mark):
                     fh.seek(resume.offset)
                     try:
                         fs, a = FileState.read(label, _chunks(fh), resume=resume)
@@ -66,6 +83,7 @@ def read_log(label, path, blob=None):
                     fh.seek(0)
             if fs is None:
                 fs, a = FileState.read(label, _chunks(fh))
+            mark = mark_of(fh, fs.offset)
     except OSError:
         # Cannot be stat'ed, opened or read to the end: read as without a store, which names why in the report
         # (and keeps the lines read before an error); nothing is stored for it.
@@ -74,33 +92,17 @@ def read_log(label, path, blob=None):
         return a, None
     oldest, newest = _span(a)
     return a, Row(os.path.abspath(path), fs.label, "log", st.st_dev, st.st_ino, fs.size, st.st_mtime_ns,
-                  oldest, newest, fs.to_bytes())
+                  st.st_ctime_ns, oldest, newest, mark, fs.to_bytes())
 
 
-def _work(batch):
-    return pickle.dumps([(label,) + read_log(label, path, blob) for label, (path, blob) in batch],
-                        protocol=pickle.HIGHEST_PROTOCOL)
+def _read_batch(batch):
+    return [(label,) + read_log(label, path, blob, mark) for label, (path, blob, mark) in batch]
 
 
 def _read_all(todo, jobs):
-    """{label: (analyzer, row)} for (label, path, blob, bytes to read), in up to `jobs` processes."""
-    batches = plan([(label, (path, blob), cost) for label, path, blob, cost in todo], jobs)
-    out = {}
-    if len(batches) <= 1:
-        for label, (path, blob) in (batches[0] if batches else []):
-            out[label] = read_log(label, path, blob)
-        return out
-    import multiprocessing as mp
-    from .jobs import _ignore_interrupt
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(len(batches) - 1, initializer=_ignore_interrupt) as pool:
-        pending = pool.map_async(_work, batches[1:], chunksize=1)
-        for label, (path, blob) in batches[0]:
-            out[label] = read_log(label, path, blob)
-        for p in pending.get():
-            for label, a, row in pickle.loads(p):
-                out[label] = (a, row)
-    return out
+    """{label: (analyzer, row)} for (label, path, blob, mark, bytes to read), in up to `jobs` processes."""
+    batches = plan([(label, (path, blob, mark), cost) for label, path, blob, mark, cost in todo], jobs)
+    return {label: (a, row) for got in map_batches(_read_batch, batches) for label, a, row in got}
 
 
 def _stat(path):
@@ -117,17 +119,28 @@ class Outcome:
         self.unchanged = self.resumed = self.read = self.history = 0
         self.notices = []
         self.parts = {}     # label -> the analyzer of that file alone (watch keeps them to re-merge)
-        self.blobs = {}     # label -> its stored state (watch resumes from it)
+        self.rows = {}      # path -> its Row as stored now (watch resumes from them)
 
 
-def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
+def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=None):
     """(Analyzer, Outcome) of `files` (label, path, size) and agent `metas` (agent id, path, label) through `store`.
-    `roots`: the folders analysed; stored files under them that are gone are history (unless `history` is off)."""
+    `roots`: the folders analysed; stored files under them that are gone are history (unless `history` is off).
+    `known`: rows (path -> Row) to use instead of the store's (watch keeps its own: the one store loop, issue 20)."""
     # Without history only the named files' rows are needed (the status line: one session of a large store).
     # Without a store (--save-state with --no-cache) every file is read, and kept per file all the same.
-    rows = {} if store is None else store.rows() if roots else store.rows(
-        [os.path.abspath(p) for _l, p, _s in files] + [os.path.abspath(p) for _a, p, _l in metas])
     out = Outcome()
+    if known is not None:
+        rows = known
+    else:
+        try:
+            rows = {} if store is None else store.rows() if roots else store.rows(
+                [os.path.abspath(p) for _l, p, _s in files] + [os.path.abspath(p) for _a, p, _l in metas])
+        except StoreError as exc:  # busy: this run reads every file and leaves the store as it is
+            out.notices.append(f"not using the store: {exc}")
+            rows, store = {}, None
+        if store is not None and store.notice:
+            out.notices.append(store.notice)
+            store.notice = None
     parts = {}          # label -> analyzer of the file
     todo = []           # (label, path, stored blob or None, bytes to read)
     stats = {}
@@ -136,24 +149,28 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
         st = stats[ap] = _stat(path)
         row = rows.get(ap)
         if row is None or row.kind != "log" or row.label != label or st is None:
-            todo.append((label, path, None, size))
-        elif stat_key(st) == (row.dev, row.ino, row.size, row.mtime_ns):
+            todo.append((label, path, None, None, size))
+        elif stat_key(st) == row_key(row):
             try:
                 parts[label] = FileState.from_bytes(row.blob).analyzer()
                 out.unchanged += 1
-                out.blobs[label] = row.blob
+                out.rows[ap] = row
             except ValueError:  # StateError, or a state whose contents do not check out: read it again
-                todo.append((label, path, None, size))
+                todo.append((label, path, None, None, size))
+        elif st.st_size <= row.size:
+            # Touched but not grown (a log is only ever appended to): rewritten in place, perhaps with the same size
+            # and its modification time put back (issue 20) — read whole, never resumed into a stale figure.
+            todo.append((label, path, None, None, size))
         else:
-            todo.append((label, path, row.blob, max(0, size - row.size) if size >= row.size else size))
+            todo.append((label, path, row.blob, row.mark, max(0, size - row.size)))
     read = _read_all(todo, jobs)
     new_rows = []
     for label, (a, row) in read.items():
         parts[label] = a
         if row is not None:
             new_rows.append(row)
-            out.blobs[label] = row.blob
-    out.read = sum(1 for _l, _p, blob, _c in todo if blob is None)
+            out.rows[row.path] = row
+    out.read = sum(1 for _l, _p, blob, _m, _c in todo if blob is None)
     out.resumed = len(todo) - out.read
 
     merged = merge_in_order(parts, files)
@@ -166,8 +183,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
         current.add(ap)
         st = stats.get(ap) or _stat(path)
         row = rows.get(ap)
-        if st is not None and row is not None and row.kind == "meta" and \
-                stat_key(st) == (row.dev, row.ino, row.size, row.mtime_ns):
+        if st is not None and row is not None and row.kind == "meta" and stat_key(st) == row_key(row):
             merged.add_agent_meta(aid, row.blob)
             continue
         try:
@@ -178,7 +194,8 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True):
             continue
         merged.add_agent_meta(aid, data)
         if st is not None:
-            meta_rows.append(Row(ap, label, "meta", st.st_dev, st.st_ino, len(data), st.st_mtime_ns, None, None, data))
+            meta_rows.append(Row(ap, label, "meta", st.st_dev, st.st_ino, len(data), st.st_mtime_ns, st.st_ctime_ns,
+                                 None, None, "", data))
 
     gone = []
     if store is None:

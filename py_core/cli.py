@@ -7,17 +7,13 @@ import stat
 import sys
 
 from .version import __version__
-from .analyzer import Analyzer, clean_text
 from .decode import decoder_name
-from .jobs import analyze_files, default_jobs, feed_stream
-from .paths import agent_id_from_meta_name, default_roots, discover, unique_labels
-from .pricing import PriceFileError, PriceTable
-from .statefile import StateFileError
-from .diagnostics import nothing_billable
-from .report import build_report
+from .jobs import default_jobs
+from . import loader
+from .loader import USER_PRICE_FILE, LoadError
+from .paths import default_roots
+from .text import clean_text
 from .timeutil import TimeZoneError, parse_day, resolve_tz
-
-USER_PRICE_FILE = ".tokenscope.json"
 
 
 def _parser():
@@ -76,207 +72,9 @@ def _parser():
     return p
 
 
-def load_prices(files, cwd=None):
-    """The built-in table, then ./.tokenscope.json, then each --prices FILE, in that order."""
-    table = PriceTable.builtin()
-    candidates = []
-    local = os.path.join(cwd or os.getcwd(), USER_PRICE_FILE)
-    if os.path.isfile(local):
-        candidates.append(local)
-    candidates.extend(files)
-    for f in candidates:
-        try:
-            with open(f, "rb") as fh:
-                data = json.loads(fh.read())
-        except OSError as exc:
-            raise PriceFileError(f, "(file)", exc.strerror or str(exc)) from exc
-        except (ValueError, RecursionError) as exc:
-            raise PriceFileError(f, "(file)", f"not valid JSON: {exc}") from exc
-        table = table.with_overrides(data, f)
-    return table
-
-
 def _fail(msg, code=2):
     print(f"tokenscope: {clean_text(str(msg))}", file=sys.stderr)
     return code
-
-
-def _read_fifo(analyzer, label, path):
-    """A FIFO named on the command line (`tokenscope <(cat log)`) is read like stdin. Opened without blocking,
-    so a FIFO nobody writes to is an empty input, not a hang (issue 10)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        analyzer.add_unreadable(label, exc.strerror or str(exc))
-        return
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as fh:
-        feed_stream(analyzer, label, fh)
-
-
-def _collect(roots, explicit):
-    """(files, fifos, metas, problems, stdin) for the roots: files (label, path, size) to analyse, FIFOs named
-    on the command line, agent meta files (agent id, path), (label, reason) of what cannot be read."""
-    files, fifos, metas, problems = [], [], [], []
-    several = explicit and len(roots) > 1
-    found = []
-    for root in roots:
-        if root == "-":
-            continue
-        try:
-            st = os.stat(root)
-        except OSError:
-            st = None
-        if st is not None and explicit and stat.S_ISFIFO(st.st_mode):
-            fifos.append((os.path.basename(root) or root, root))
-            continue
-        if st is None and not explicit:
-            continue
-        prefix = os.path.basename(os.path.normpath(root)) if st is not None and stat.S_ISDIR(st.st_mode) and several \
-            else ""
-        got, bad = discover(root)
-        for label, path in got:
-            found.append((f"{prefix}/{label}" if prefix else label, path))
-        problems.extend((f"{prefix}/{label}" if prefix else label, why) for label, why in bad)
-    for label, path in unique_labels(found):
-        aid = agent_id_from_meta_name(label)
-        if aid is not None:
-            metas.append((aid, path, label))
-            continue
-        try:
-            files.append((label, path, os.path.getsize(path)))
-        except OSError as exc:
-            problems.append((label, exc.strerror or str(exc)))
-    return files, fifos, metas, problems
-
-
-def _history_roots(roots, explicit):
-    """The folders whose deleted files count as history: every default root (even one Claude Code's cleanup has
-    emptied or removed), and the folders named on the command line. A named file never pulls in history."""
-    if not explicit:
-        return list(roots)
-    return [r for r in roots if r != "-" and os.path.isdir(r)]
-
-
-def _split_states(files, roots):
-    """(logs, state files) among `files`: a file named on the command line is a state file when its first bytes say
-    so (statefile.MAGIC), whatever its name (issue 16)."""
-    from .statefile import MAGIC, is_state
-    named = {os.path.abspath(r) for r in roots if r != "-" and os.path.isfile(r)}
-    logs, states = [], []
-    for f in files:
-        label, path, _size = f
-        if os.path.abspath(path) in named:
-            try:
-                with open(path, "rb") as fh:
-                    head = fh.read(len(MAGIC))
-            except OSError:
-                head = b""
-            if is_state(head):
-                states.append((label, path))
-                continue
-        logs.append(f)
-    return logs, states
-
-
-def _load_states(state_files):
-    """{source: (bytes, Analyzer)}, the union of the state files (one copy of a file two machines saw)."""
-    from .statefile import StateFileError, loads, union
-    entries = []
-    for label, path in state_files:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise StateFileError(label, exc.strerror or str(exc)) from None
-        entries.extend(loads(data, label)[1])
-    return union(entries)
-
-
-def _save_state(args, analyzer, parts):
-    from . import statefile
-    out = {}
-    for label, a in parts.items():
-        out[label] = (a.files.get(label, (0, 0))[1], a)
-    if analyzer.agent_types:
-        # Subagent types from agent-*.meta.json (not a log of their own): one entry holds them.
-        types = Analyzer()
-        types.agent_types = dict(analyzer.agent_types)
-        out.setdefault("(agent types)", (0, types))
-    key = None
-    if args.redact:
-        key = _redact_key(args.cache_dir)
-    data = statefile.dumps(out, label=args.label, redact_key=key)
-    try:
-        with open(args.save_state, "wb") as fh:
-            fh.write(data)
-    except OSError as exc:
-        raise _Exit(_fail(f"cannot write the state file {args.save_state}: {exc.strerror or exc}"))
-
-
-def _redact_key(cache_dir):
-    """$TOKENSCOPE_REDACT_KEY, else a random key kept in the store's folder (the same hashes run after run)."""
-    env = os.environ.get("TOKENSCOPE_REDACT_KEY", "")
-    if env:
-        return env.encode("utf-8")
-    import secrets
-    from .store import default_dir
-    folder = cache_dir or default_dir()
-    path = os.path.join(folder, "redact.key")
-    try:
-        with open(path, "rb") as fh:
-            key = fh.read()
-        if len(key) >= 16:
-            return key
-    except OSError:
-        pass
-    key = secrets.token_hex(32).encode("ascii")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-    except OSError as exc:
-        raise _Exit(_fail(f"--redact needs a key: set TOKENSCOPE_REDACT_KEY, or make {folder} writable ({exc})"))
-    return key
-
-
-def _dask(args, roots, explicit):
-    """--engine dask (issue 16): the analyzer of the files, analysed on a Dask cluster, or an exit code."""
-    try:
-        from .dask_engine import analyze
-    except ImportError as exc:
-        return _fail(f"--engine dask needs Dask: pip install 'tokenscope[dask]' ({exc})")
-    if not explicit:
-        roots = [r for r in roots if os.path.isdir(r)]
-    # State files named on the command line are merged here, as in a local run (a cluster reads logs).
-    named = [(os.path.basename(r), r, 0) for r in roots if "://" not in r and os.path.isfile(r)]
-    _logs, state_files = _split_states(named, roots)
-    try:
-        states = _load_states(state_files)
-    except StateFileError as exc:
-        return _fail(f"bad state file {exc}")
-    skip = {p for _l, p in state_files}
-    logs = [r for r in roots if r not in skip]
-    try:
-        analyzer = analyze(logs, args.scheduler, args.jobs) if logs else Analyzer()
-    except (OSError, ValueError) as exc:
-        return _fail(f"the Dask engine failed: {exc}")
-    _merge_states(analyzer, states)
-    return analyzer
-
-
-def _open_store(folder):
-    """The store, or None (with one line on stderr) when it cannot be used: the report is then made without it."""
-    from .store import Store, StoreError, default_dir
-    try:
-        store = Store.open(folder or default_dir())
-    except StoreError as exc:
-        _fail(f"not using the store: {exc}")
-        return None
-    if store.notice:
-        _fail(store.notice)
-    return store
 
 
 def _write(path, text, what):
@@ -307,6 +105,8 @@ def main(argv=None):
         return _main(argv)
     except _Exit as e:
         return e.code
+    except LoadError as e:
+        return _fail(str(e), e.code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
@@ -347,10 +147,7 @@ def _main(argv):
         return _fail("--jobs must be at least 1")
     if args.paths.count("-") > 1:
         return _fail("standard input ('-') can be read only once")
-    try:
-        prices = load_prices(args.prices)
-    except PriceFileError as exc:
-        return _fail(f"bad price file: {exc}")
+    prices = loader.load_prices(args.prices)
 
     explicit = bool(args.paths)
     roots = args.paths if explicit else default_roots()
@@ -363,79 +160,36 @@ def _main(argv):
         return _fail("--label must be a short name without '/'")
     if args.engine == "dask" and args.save_state:
         return _fail("--save-state goes with the local engine (a Dask run keeps no per-file states)")
-    analyzer = (_dask(args, roots, explicit) if args.engine == "dask" else _local(args, roots, explicit))
-    if isinstance(analyzer, int):
-        return analyzer  # an exit code: the failure was said
+    if args.engine == "dask":
+        analyzer = loader.load_dask(roots, explicit, args.scheduler, args.jobs)
+    else:
+        analyzer = _local(args, roots, explicit)
     return _output(args, analyzer, prices)
 
 
 def _local(args, roots, explicit):
-    """The analyzer of the roots, read here (through the store unless --no-cache), or an exit code."""
-    files, fifos, metas, problems = _collect(roots, explicit)
-    files, state_files = _split_states(files, roots if explicit else [])
+    """The analyzer of the roots, read here (through the store unless --no-cache)."""
+    notices = []
+    store = None if args.no_cache else loader.open_store(args.cache_dir, notices)
     try:
-        states = _load_states(state_files)
-    except StateFileError as exc:
-        return _fail(f"bad state file {exc}")
-    n_logs = len(files) + len(fifos) + ("-" in roots) + len(states)
-    store = None if args.no_cache else _open_store(args.cache_dir)
-    if n_logs == 0 and not problems and store is None:
-        return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
-
-    parts = {}
-    if store is not None or args.save_state:
-        from .cached import analyze_cached
-        analyzer, outcome = analyze_cached(store, files, metas, _history_roots(roots, explicit),
-                                           args.jobs or default_jobs(), history=not args.no_history)
-        parts = outcome.parts
+        got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
+                          keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, notices=notices)
+    finally:
         if store is not None:
             store.close()
-        for line in outcome.notices:
+        for line in notices:
             _fail(line)
-        metas = []
-        if n_logs == 0 and not problems and not analyzer.history:
-            return _fail("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
-    else:
-        analyzer = analyze_files(files, args.jobs or default_jobs())
-    streams = ([("<stdin>", None)] if "-" in roots else []) + fifos
-    for label, path in streams:
-        # A stream of its own analyzer: a state file keeps each source apart (issue 16).
-        own = Analyzer()
-        if path is None:
-            feed_stream(own, label, sys.stdin.buffer)
-        else:
-            _read_fifo(own, label, path)
-        parts[label] = own
-        analyzer.merge(own)
-    parts.update(_merge_states(analyzer, states))
-    for label, why in problems:
-        analyzer.add_unreadable(label, why)
-    for aid, path, _label in metas:
-        try:
-            with open(path, "rb") as fh:
-                analyzer.add_agent_meta(aid, fh.read(1 << 20))
-        except OSError as exc:
-            analyzer.add_unreadable(os.path.basename(path), exc.strerror or str(exc))
     if args.save_state:
-        _save_state(args, analyzer, parts)
-    return analyzer
-
-
-def _merge_states(analyzer, states):
-    """Merge state files' sources ({source: (bytes, Analyzer)}) into `analyzer`, except those a log of this run
-    already is (the log, read now, counts); returns the merged ones, by source."""
-    logs = set(analyzer.files) | set(analyzer.unreadable)
-    merged = {}
-    for source, (_size, a) in states.items():
-        if source not in logs:
-            analyzer.merge(a)
-            merged[source] = a
-    return merged
+        key = loader.redact_key(args.cache_dir) if args.redact else None
+        loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key)
+    return got.analyzer
 
 
 def _output(args, analyzer, prices):
     """The report of `analyzer` in the format asked for; 1 when nothing is billable."""
     import time
+    from .diagnostics import nothing_billable
+    from .report import build_report
     opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project)
     report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day",

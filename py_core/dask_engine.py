@@ -12,6 +12,7 @@ import os
 
 from .analyzer import Analyzer
 from .jobs import feed_stream, plan
+from .loader import META_MAX, label_prefix
 from .paths import agent_id_from_meta_name, discover, unique_labels
 
 BATCHES_PER_WORKER = 4   # more batches than workers: a slow batch does not hold the others up
@@ -21,17 +22,18 @@ def _is_url(root):
     return "://" in root
 
 
-def list_files(roots):
+def list_files(roots, explicit=True):
     """(files [(label, url, size)], metas [(agent id, url, label)], problems [(label, why)]) under `roots`, labelled
-    as the local CLI labels them (relative to each root; prefixed with the root's name when several are given)."""
+    exactly as the local engine labels them (loader.label_prefix: relative to each root; prefixed with the root's
+    name when several are named on the command line, never for the default roots)."""
     import fsspec
     found, problems = [], []
-    several = len(roots) > 1
+    several = explicit and len(roots) > 1
     for root in roots:
         if _is_url(root):
             fs, path = fsspec.core.url_to_fs(root)
             if fs.isdir(path):
-                prefix = os.path.basename(path.rstrip("/")) + "/" if several else ""
+                prefix = label_prefix(path, True, several)
                 base = path.rstrip("/") + "/"
                 for p in sorted(fs.find(path)):
                     name = p.rsplit("/", 1)[-1]
@@ -41,8 +43,7 @@ def list_files(roots):
                 found.append((path.rsplit("/", 1)[-1], root))
             continue
         got, bad = discover(root)
-        is_dir = os.path.isdir(root)
-        prefix = os.path.basename(os.path.normpath(root)) + "/" if several and is_dir else ""
+        prefix = label_prefix(root, os.path.isdir(root), several)
         found.extend((prefix + label, os.path.abspath(path)) for label, path in got)
         problems.extend((prefix + label, why) for label, why in bad)
     files, metas = [], []
@@ -95,10 +96,10 @@ def merge(a, b):
     return a.merge(b)
 
 
-def analyze(roots, scheduler=None, workers=None):
+def analyze(roots, scheduler=None, workers=None, explicit=True):
     """One Analyzer of every file under `roots`, analysed on the cluster at `scheduler` (else a LocalCluster)."""
     from distributed import Client, LocalCluster
-    files, metas, problems = list_files(roots)
+    files, metas, problems = list_files(roots, explicit)
     cluster = None
     if scheduler:
         client = Client(scheduler)
@@ -125,7 +126,7 @@ def analyze(roots, scheduler=None, workers=None):
     for aid, url, label in metas:
         try:
             with _open(url) as fh:
-                a.add_agent_meta(aid, fh.read(1 << 20))
+                a.add_agent_meta(aid, fh.read(META_MAX))
         except OSError as exc:
             a.add_unreadable(label, exc.strerror or str(exc))
     return a

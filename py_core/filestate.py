@@ -11,7 +11,10 @@ only the label the file was analysed under (labels feed dedup's tie-breaks and t
 
     {"format": 1, "v": <Analyzer.STATE_VERSION>, "label": str, "size": bytes seen, "offset": bytes of complete
      lines, "lines": their count, "head": [n, sha256 hex of the first n bytes], "tail": base64 of the bytes after
-     `offset`, "state": Analyzer.export() of the complete lines}
+     `offset`, ["skip": true,] "state": Analyzer.export() of the complete lines}
+
+`skip` (issue 20): the file ends inside a line longer than lines.MAX_LINE; `offset` is then the file's end (the
+line's bytes are decided: skipped), `tail` is empty, and a later read goes on skipping until that line ends.
 """
 
 import base64
@@ -37,9 +40,10 @@ def head_of(data):
 
 
 class FileState:
-    __slots__ = ("label", "size", "offset", "lines", "head", "tail", "state")
+    __slots__ = ("label", "size", "offset", "lines", "head", "tail", "state", "skip")
 
-    def __init__(self, label, size, offset, lines, head, tail, state):
+    def __init__(self, label, size, offset, lines, head, tail, state, skip=False):
+        self.skip = skip
         self.label = label
         self.size = size
         self.offset = offset
@@ -66,7 +70,7 @@ class FileState:
     def analyzer(self):
         """The analyzer of the whole file as it was: the complete lines' state plus the unfinished last line."""
         a = self.analyzer_before_tail()
-        src = a.open(self.label, (self.offset, self.lines))
+        src = a.open(self.label, (self.offset, self.lines, self.skip))
         src.feed(self.tail)
         src.close()
         return a
@@ -78,7 +82,7 @@ class FileState:
         size) from the same beginning, and a line ended where the stored lines did."""
         if size < self.size or head != self.head:
             return False
-        return self.offset == 0 or before_offset == b"\n"
+        return self.offset == 0 or self.skip or before_offset == b"\n"
 
     # -- the stored value ---------------------------------------------------------------------------------
     def to_json(self):
@@ -87,7 +91,7 @@ class FileState:
         head = json.dumps({
             "format": FORMAT, "v": Analyzer.STATE_VERSION, "label": self.label, "size": self.size,
             "offset": self.offset, "lines": self.lines, "head": self.head,
-            "tail": base64.b64encode(self.tail).decode("ascii"),
+            "tail": base64.b64encode(self.tail).decode("ascii"), **({"skip": True} if self.skip else {}),
         }, ensure_ascii=False, separators=(",", ":"))
         return head[:-1] + ',"state":' + state + "}"
 
@@ -111,14 +115,16 @@ class FileState:
             label, size, offset, lines, head = d["label"], d["size"], d["offset"], d["lines"], d["head"]
             tail = base64.b64decode(d["tail"], validate=True)
             state = d["state"]
+            skip = d.get("skip", False)
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"malformed ({exc})") from None
         ok = (type(label) is str and all(type(x) is int and x >= 0 for x in (size, offset, lines))
               and offset + len(tail) == size and type(head) is list and len(head) == 2 and type(head[0]) is int
-              and type(head[1]) is str and isinstance(state, dict) and state.get("v") == Analyzer.STATE_VERSION)
+              and type(head[1]) is str and isinstance(state, dict) and state.get("v") == Analyzer.STATE_VERSION
+              and type(skip) is bool and not (skip and tail))
         if not ok:
             raise StateError("malformed")
-        return cls(label, size, offset, lines, head, tail, state)
+        return cls(label, size, offset, lines, head, tail, state, skip)
 
     @classmethod
     def from_bytes(cls, blob):
@@ -151,7 +157,7 @@ class Reader:
     def __init__(self, label, resume=None, analyzer=None):
         if resume is not None:
             self.analyzer = resume.analyzer_before_tail()
-            self.src = self.analyzer.open(label, (resume.offset, resume.lines))
+            self.src = self.analyzer.open(label, (resume.offset, resume.lines, resume.skip))
             self.head = resume.head
         else:
             self.analyzer = analyzer if analyzer is not None else Analyzer()
@@ -167,7 +173,7 @@ class Reader:
     def finish(self):
         sp = self.src.splitter
         fs = FileState(self.src.name, sp.bytes_read, sp.complete_bytes, sp.lines, self.head or head_of(self.first),
-                       sp.pending, None)
+                       sp.pending, None, sp.skipping)
         # Exported before the last line is framed: `close` adds it (and the file's totals) to the analyzer.
         fs.state = json.dumps(self.analyzer.export(), ensure_ascii=False, separators=(",", ":"))
         self.src.close()

@@ -43,11 +43,16 @@ def feed_file(analyzer, label, path):
         feed_stream(analyzer, label, fh)
 
 
-def _work(batch):
+def _read_batch(batch):
     a = Analyzer()
     for label, path in batch:
         feed_file(a, label, path)
-    return pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)
+    return a
+
+
+def _pickled(arg):
+    fn, batch = arg
+    return pickle.dumps(fn(batch), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _ignore_interrupt():
@@ -69,25 +74,29 @@ def plan(files, jobs):
     return [b[1] for b in bins if b[1]]
 
 
-def analyze_files(files, jobs):
-    """An Analyzer holding every file; `files` are (label, path, size)."""
-    batches = plan(files, jobs)
+def map_batches(fn, batches):
+    """[fn(batch) for batch in batches]: the first batch in this process, the others in a pool of processes at the
+    same time (their results pickled back). The one process pool of the CLI (issue 20): `fn` is a module-level
+    function (pickled by name)."""
     if len(batches) <= 1:
-        a = Analyzer()
-        for label, path in (batches[0] if batches else []):
-            feed_file(a, label, path)
-        return a
+        return [fn(b) for b in batches]
     import multiprocessing as mp
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    # The parent takes the first batch itself rather than wait idle: one process and one
-    # pickle round trip fewer.
+    # The parent takes the first batch itself rather than wait idle: one process and one pickle round trip fewer.
     with ctx.Pool(len(batches) - 1, initializer=_ignore_interrupt) as pool:
-        pending = pool.map_async(_work, batches[1:], chunksize=1)
-        merged = Analyzer()
-        for label, path in batches[0]:
-            feed_file(merged, label, path)
-        for p in pending.get():
-            merged.merge(pickle.loads(p))
+        pending = pool.map_async(_pickled, [(fn, b) for b in batches[1:]], chunksize=1)
+        first = fn(batches[0])
+        return [first] + [pickle.loads(p) for p in pending.get()]
+
+
+def analyze_files(files, jobs):
+    """An Analyzer holding every file; `files` are (label, path, size)."""
+    parts = map_batches(_read_batch, plan(files, jobs))
+    if not parts:
+        return Analyzer()
+    merged = parts[0]
+    for a in parts[1:]:
+        merged.merge(a)
     return merged
 
 

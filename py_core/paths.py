@@ -8,7 +8,7 @@ anything silently.
 import os
 import stat
 
-from .analyzer import clean_text
+from .text import clean_text
 
 META_SUFFIX = ".meta.json"
 
@@ -118,7 +118,7 @@ def discover(path):
 def unique_labels(files):
     """Labels that name each file once (issue 10: two files with one base name were one file in the report).
 
-    `files` are (label, path). A label is made printable (py_core.analyzer.clean_text); labels that collide are
+    `files` are (label, path). A label is made printable (py_core.text.clean_text); labels that collide are
     lengthened with the files' parent folders until they differ, and files that still collide (names that differ
     only in undecodable bytes) get ` [2]`, ` [3]`... in the order of their raw path bytes — never in argument
     order, so the report is the same whatever order the paths were given in. The same file reached twice

@@ -23,7 +23,8 @@ import hmac
 import json
 import zlib
 
-from .analyzer import MAX_DEPTH, Analyzer, clean_text, too_deep
+from .analyzer import MAX_DEPTH, Analyzer, too_deep
+from .text import clean_text
 from .version import __version__
 
 MAGIC = b"TOKENSCOPE-STATE 1\n"
@@ -194,3 +195,17 @@ def union(entries):
         if cur is None or size > cur[0]:
             best[source] = (size, a)
     return best
+
+
+def merge_into(analyzer, states, skip=()):
+    """Merge the sources of state files ({source: (bytes, Analyzer)}, as `union` gives them) into `analyzer`, except
+    those a log of this run already is — a log read now beats a state file's copy of it (issue 16) — and those in
+    `skip`. The one place of that rule (issue 20: the CLI, watch and the page's api all call it). Returns the
+    merged analyzers, by source."""
+    logs = set(analyzer.files) | set(analyzer.unreadable) | set(skip)
+    merged = {}
+    for source, (_size, a) in states.items():
+        if source not in logs:
+            analyzer.merge(a)
+            merged[source] = a
+    return merged

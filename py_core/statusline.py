@@ -32,6 +32,8 @@ def _parser():
                         f"dropped when either is empty (default: {DEFAULT_FORMAT!r})")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="ANSI colours: auto = only when stdout is a terminal and NO_COLOR is unset")
+    p.add_argument("--prices", metavar="FILE", action="append", default=[],
+                   help="extra or overriding prices, as for a report (the session folder's .tokenscope.json too)")
     p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
     p.add_argument("--no-cache", action="store_true", help="read the transcript whole each time")
     p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
@@ -189,20 +191,26 @@ def _session(data, args):
     path = _str(data.get("transcript_path"))
     if not path:
         return None, None
+    from . import loader
     try:
         if not os.path.isfile(path):
             return None, "no transcript yet"
-        files = _session_files(path)
+        files = loader.session_files(path)
     except OSError:
         return None, "transcript unreadable"
-    from .pricing import PriceTable
+    # The prices of a report run in the session's folder: ./.tokenscope.json there, then --prices (issue 20).
+    cwd = _str(_get(data, "workspace", "current_dir")) or _str(data.get("cwd"))
+    try:
+        prices = loader.load_prices(args.prices, cwd if cwd and os.path.isdir(cwd) else None)
+    except loader.LoadError:
+        return None, "bad price file (run tokenscope to see why)"
     analyzer = None
     note = None
     if not args.no_cache:
         try:
             from .cached import analyze_cached
             from .store import Store, default_dir
-            store = Store.open(args.cache_dir or default_dir())
+            store = Store.open(args.cache_dir or default_dir(), busy=1.0)
             try:
                 analyzer, _outcome = analyze_cached(store, files, [], roots=(), jobs=1)
             finally:
@@ -210,32 +218,8 @@ def _session(data, args):
         except Exception:  # noqa: BLE001 - a broken or locked store: read the files instead
             analyzer, note = None, "store unavailable"
     if analyzer is None:
-        from .analyzer import Analyzer
-        from .jobs import feed_file
-        analyzer = Analyzer()
-        for label, p, _size in files:
-            feed_file(analyzer, label, p)
+        from .jobs import analyze_files
+        analyzer = analyze_files(files, 1)
     from .live import session_status
-    status = session_status(analyzer, PriceTable.builtin(), _str(data.get("session_id")))
+    status = session_status(analyzer, prices, _str(data.get("session_id")))
     return status, note
-
-
-def _session_files(transcript):
-    """(label, path, size) of the transcript and its subagents' files, labelled as a run over the projects folder
-    labels them (so the status line and `tokenscope` share stored states)."""
-    transcript = os.path.abspath(transcript)
-    project = os.path.dirname(transcript)
-    base = os.path.dirname(project)
-    out = [(os.path.relpath(transcript, base).replace(os.sep, "/"), transcript, os.path.getsize(transcript))]
-    stem = os.path.basename(transcript)[:-len(".jsonl")] if transcript.endswith(".jsonl") else None
-    sub = os.path.join(project, stem, "subagents") if stem else None
-    if sub and os.path.isdir(sub):
-        for folder, _dirs, names in os.walk(sub):
-            for name in sorted(names):
-                if name.endswith(".jsonl"):
-                    p = os.path.join(folder, name)
-                    try:
-                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, os.path.getsize(p)))
-                    except OSError:
-                        pass
-    return out

@@ -7,8 +7,13 @@ keeps its type in history.
 
 Several processes may use one store at once (`--jobs` writes from the parent only; two terminals; the status
 line): every write is one transaction, so a reader sees a whole row or none, and a row only ever describes a
-state its file really had. A store made by another version of tokenscope, or one SQLite cannot read, is rebuilt
-with a one-line notice; a row that does not load is dropped and its file read again — never a wrong number.
+state its file really had. A store made by another version of tokenscope is rebuilt with a one-line notice; a row
+that does not load is dropped and its file read again — never a wrong number.
+
+The store never loses data (issue 20): one held by another process longer than BUSY_SECONDS is not used for this
+run (`StoreBusy`; the run reads the files) and never deleted; one that is damaged, foreign or of an unexpected shape
+is moved aside as `store.sqlite3.broken-<UTC time>` with one line and a new one made. It is created 0600 in a 0700
+folder: it holds project paths.
 """
 
 import os
@@ -18,13 +23,17 @@ from collections import namedtuple
 
 from .analyzer import Analyzer
 
-SCHEMA = 1
+SCHEMA = 2  # 2: ctime_ns and mark (issue 20: a rewrite with its mtime put back; the bytes before the offset)
 FILE_NAME = "store.sqlite3"
 # What a row's state depends on: the table's shape and the analyzer's rules (Analyzer.STATE_VERSION).
 VERSION = f"{SCHEMA}.{Analyzer.STATE_VERSION}"
+BUSY_SECONDS = 10.0  # wait this long for another process's write, then go on without the store
 
-Row = namedtuple("Row", "path label kind dev ino size mtime_ns oldest newest blob")
-_COLUMNS = "path, label, kind, dev, ino, size, mtime_ns, oldest, newest, blob"
+Row = namedtuple("Row", "path label kind dev ino size mtime_ns ctime_ns oldest newest mark blob")
+_COLUMNS = "path, label, kind, dev, ino, size, mtime_ns, ctime_ns, oldest, newest, mark, blob"
+_TYPES = {"path": "TEXT", "label": "TEXT", "kind": "TEXT", "dev": "INTEGER", "ino": "INTEGER", "size": "INTEGER",
+          "mtime_ns": "INTEGER", "ctime_ns": "INTEGER", "oldest": "REAL", "newest": "REAL", "mark": "TEXT",
+          "blob": "BLOB", "stored": "REAL"}
 
 
 def default_dir(env=None, home=None):
@@ -38,6 +47,42 @@ class StoreError(Exception):
     """The store cannot be used at all (a folder that cannot be created, a file that cannot be replaced)."""
 
 
+class StoreBusy(StoreError):
+    """Another process held the store longer than BUSY_SECONDS: this run goes on without it (nothing is deleted)."""
+
+
+def _busy(exc):
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _why(exc):
+    """A store error in words a user can act on (issue 21: not "cannot rollback - no transaction is active")."""
+    text = str(exc)
+    if "disk is full" in text or "database or disk is full" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return "its folder is read-only"
+    return text
+
+
+def _aside(path):
+    """Move a damaged or foreign store (and its -wal/-shm) aside: `<path>.broken-<UTC time>`; returns the name."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    dest = f"{path}.broken-{stamp}"
+    n = 1
+    while os.path.lexists(dest):
+        n += 1
+        dest = f"{path}.broken-{stamp}-{n}"
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.replace(path + suffix, dest + suffix)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot move the damaged store {path} aside: {_why(exc)}") from None
+    return dest
+
+
 class Store:
     def __init__(self, conn, path, notice=None):
         self.conn = conn
@@ -46,35 +91,45 @@ class Store:
 
     # -- opening ----------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder):
-        """The store in `folder` (created if absent). Raises StoreError when it cannot be had."""
+    def open(cls, folder, busy=None):
+        """The store in `folder` (created if absent). Raises StoreBusy when another process holds it longer than
+        `busy` seconds, StoreError when it cannot be had; a damaged or foreign one is moved aside and remade."""
         try:
             os.makedirs(folder, mode=0o700, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {folder}: {exc.strerror or exc}") from None
         path = os.path.join(folder, FILE_NAME)
+        busy = BUSY_SECONDS if busy is None else busy
         try:
-            return cls._open(path)
+            return cls._open(path, busy)
         except sqlite3.DatabaseError as exc:
+            if _busy(exc):
+                raise StoreBusy(f"{path} is busy (another tokenscope is writing it)") from None
+            if isinstance(exc, sqlite3.OperationalError) and ("readonly" in str(exc) or "unable to open" in str(exc)
+                                                              or "disk is full" in str(exc)):
+                raise StoreError(f"cannot use {path}: {_why(exc)}") from None
             why = f"unreadable ({exc})"
-        notice = f"the store {path} was {why}; rebuilt"
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.unlink(path + suffix)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise StoreError(f"cannot replace {path}: {exc.strerror or exc}") from None
+        return cls._remade(path, busy, why)
+
+    @classmethod
+    def _remade(cls, path, busy, why):
+        dest = _aside(path)
         try:
-            store = cls._open(path)
+            store = cls._open(path, busy)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot use {path}: {exc}") from None
-        store.notice = notice
+            raise StoreError(f"cannot use {path}: {_why(exc)}") from None
+        store.notice = f"the store {path} was {why}; rebuilt (the old one moved aside as {os.path.basename(dest)})"
         return store
 
     @classmethod
-    def _open(cls, path):
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    def _open(cls, path, busy=BUSY_SECONDS):
+        if not os.path.exists(path):
+            # 0600 from the start (SQLite gives its -wal and -shm files the same mode): it names project paths.
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise StoreError(f"cannot create {path}: {_why(exc)}") from None
+        conn = sqlite3.connect(path, timeout=busy, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -85,19 +140,24 @@ class Store:
                 notice = None
                 if got is None or got[0] != VERSION:
                     if got is not None:
-                        notice = (f"the store {path} was made by another version of tokenscope ({got[0]}, now "
-                                  f"{VERSION}); rebuilt: deleted files it held are no longer in the history")
+                        notice = (f"the store {path} was made by another version of tokenscope ({str(got[0])[:40]}, "
+                                  f"now {VERSION}); rebuilt: deleted files it held are no longer in the history")
                     conn.execute("DROP TABLE IF EXISTS files")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (VERSION,))
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, "
-                    "dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, oldest REAL, newest REAL, "
-                    "blob BLOB NOT NULL, stored REAL)")
-                # A file that is not a store at all (or a damaged one) fails here rather than mid-run.
+                    "dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, oldest REAL, "
+                    "newest REAL, mark TEXT, blob BLOB NOT NULL, stored REAL)")
+                # The table's shape as expected (a hostile or foreign store fails here, not mid-run) ...
+                shape = {r[1]: (r[2] or "").upper() for r in conn.execute("PRAGMA table_info(files)")}
+                if shape != _TYPES:
+                    raise sqlite3.DatabaseError("its table has an unexpected shape")
+                # ... and a file that is not a store at all (or a damaged one) fails here rather than mid-run.
                 conn.execute("SELECT count(*) FROM files").fetchone()
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         except BaseException:
             conn.close()
@@ -111,32 +171,60 @@ class Store:
     def rows(self, paths=None):
         """Every row (or those of `paths`), path -> Row (one SELECT: one consistent snapshot, whatever other
         processes write)."""
-        if paths is None:
-            cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files")
-        else:
-            paths = list(paths)
-            cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path IN ({','.join('?' * len(paths))})",
-                                    paths) if paths else []
-        return {r[0]: Row(*r) for r in cur}
+        try:
+            if paths is None:
+                cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files")
+            else:
+                paths = list(paths)
+                cur = self.conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path IN ({','.join('?' * len(paths))})",
+                                        paths) if paths else []
+            return {r[0]: _row(r) for r in cur}
+        except sqlite3.DatabaseError as exc:
+            if _busy(exc):
+                raise StoreBusy(f"{self.path} is busy (another tokenscope is writing it)") from None
+            # A damaged page in mid-file (issue 20): this run reads the files; the store is moved aside and remade.
+            self._replace(f"damaged ({exc})")
+            return {}
+
+    def _replace(self, why):
+        self.conn.close()
+        fresh = Store._remade(self.path, BUSY_SECONDS, why)
+        self.conn = fresh.conn
+        self.notice = fresh.notice
 
     # -- writing: each call one transaction -------------------------------------------------------------------
     def write(self, rows, delete=()):
+        """Store `rows` and forget the paths in `delete`, in one transaction. Raises StoreError in words (a full
+        disk, a read-only folder, a busy store): the caller's report stands, the store just did not learn."""
         if not rows and not delete:
             return
         now = time.time()
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
         try:
-            c.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in delete])
-            c.executemany(f"INSERT OR REPLACE INTO files ({_COLUMNS}, stored) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                          [tuple(r) + (now,) for r in rows])
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in delete])
+                c.executemany(f"INSERT OR REPLACE INTO files ({_COLUMNS}, stored) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              [tuple(r) + (now,) for r in rows])
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                    c.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_why(exc)) from None
 
     def clear(self, before=None):
         """Forget every row, or those whose newest request is before epoch second `before`; returns how many."""
+        try:
+            return self._clear(before)
+        except sqlite3.DatabaseError as exc:
+            if _busy(exc):
+                raise StoreBusy(f"{self.path} is busy (another tokenscope is writing it)") from None
+            self._replace(f"damaged ({exc})")  # `cache clear` works on any store (issue 20)
+            return 0
+
+    def _clear(self, before):
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
@@ -151,9 +239,19 @@ class Store:
         c.execute("VACUUM")
         return n
 
+
     def info(self):
         """{path, bytes (on disk, with the write-ahead log), files, logs, gone (files no longer on disk), oldest,
         newest (epoch seconds of the earliest and latest request held)}."""
+        try:
+            return self._info()
+        except sqlite3.DatabaseError as exc:
+            if _busy(exc):
+                raise StoreBusy(f"{self.path} is busy (another tokenscope is writing it)") from None
+            self._replace(f"damaged ({exc})")
+            return self._info()
+
+    def _info(self):
         c = self.conn
         logs, oldest, newest = c.execute(
             "SELECT count(*), min(oldest), max(newest) FROM files WHERE kind = 'log'").fetchone()
@@ -167,3 +265,12 @@ class Store:
                 pass
         return {"path": self.path, "bytes": size, "files": files, "logs": logs, "gone": gone,
                 "oldest": oldest, "newest": newest}
+
+
+def _row(r):
+    """A row as read, its types checked (a hostile store is never trusted: a wrong type is a damaged store)."""
+    row = Row(*r)
+    if not (type(row.path) is str and type(row.label) is str and type(row.blob) is bytes
+            and all(type(v) is int for v in (row.dev, row.ino, row.size, row.mtime_ns, row.ctime_ns))):
+        raise sqlite3.DatabaseError(f"a row of unexpected types ({str(row.path)[:80]})")
+    return row

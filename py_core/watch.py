@@ -22,6 +22,8 @@ def _parser():
     p.add_argument("--interval", type=float, default=1.0, help="seconds between looks (default 1)")
     p.add_argument("--once", action="store_true", help="print the view once, as plain lines, and exit")
     p.add_argument("--cap", type=float, metavar="USD", help="alert when a session or an agent costs more than USD")
+    p.add_argument("--prices", metavar="FILE", action="append", default=[],
+                   help="extra or overriding prices, as for a report (./.tokenscope.json is read too)")
     p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
     p.add_argument("--no-cache", action="store_true", help="do not use the store")
     p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
@@ -29,69 +31,71 @@ def _parser():
 
 
 class Follower:
-    """The per-file analyzers of the watched files, kept up to date by stat'ing them."""
+    """The per-file analyzers of the watched files, kept up to date by stat'ing them; read through the loader's
+    store loop (cached.analyze_cached), with the rows it gave to resume from when there is no store."""
 
     def __init__(self, roots, explicit, store, static=None):
         self.roots, self.explicit, self.store = roots, explicit, store
-        self.static = static or {}   # source -> analyzer of state files named (issue 16): merged, never re-read
+        self.static = static or {}   # source -> (bytes, analyzer) of state files named (issue 16): never re-read
         self.files = []        # (label, path, size)
         self.parts = {}        # label -> analyzer of that file
-        self.blobs = {}        # label -> its state, to resume from
-        self.keys = {}         # label -> (dev, inode, size, mtime) when read
+        self.rows = {}         # path -> its Row as last read (resumed from)
+        self.keys = {}         # label -> stat key when read
         self.listed = 0.0
         self.analyzer = None
+        self.notices = []
 
     def _list(self):
-        from .cli import _collect, _split_states
-        files, _fifos, _metas, _problems = _collect(self.roots, self.explicit)
-        files, _states = _split_states(files, self.roots if self.explicit else [])
+        from .loader import collect, split_states
+        found = collect(self.roots, self.explicit)
+        files, _states = split_states(found.files, self.roots if self.explicit else [])
         self.listed = time.monotonic()
         return files
 
     def _merged(self):
         from .cached import merge_in_order
+        from .statefile import merge_into
         a = merge_in_order(self.parts, self.files)
-        for source, sa in self.static.items():
-            if source not in self.parts:
-                a.merge(sa)
+        merge_into(a, self.static, skip=self.parts)
         return a
 
+    def _read(self, files, jobs=1):
+        from .cached import analyze_cached
+        _a, out = analyze_cached(self.store, files, [], roots=(), jobs=jobs,
+                                 known=None if self.store is not None and not self.rows else self.rows)
+        self.parts.update(out.parts)
+        self.rows.update(out.rows)
+        self.notices.extend(out.notices)
+
     def start(self):
-        from .cached import analyze_cached, read_log
         from .jobs import default_jobs
         self.files = self._list()
-        if self.store is not None:
-            _a, out = analyze_cached(self.store, self.files, [], roots=(), jobs=default_jobs())
-            self.parts, self.blobs = out.parts, out.blobs
-        else:
-            for label, path, _size in self.files:
-                self.parts[label], row = read_log(label, path)
-                if row is not None:
-                    self.blobs[label] = row.blob
+        self._read(self.files, default_jobs())
         self.analyzer = self._merged()
         for label, path, _size in self.files:
             self.keys[label] = _key(path)
 
     def poll(self):
         """Read what changed; True when the analysis changed."""
-        from .cached import read_log
         files = self._list() if time.monotonic() - self.listed >= RESCAN_SECONDS else self.files
         changed = False
-        rows = []
+        todo = []
         seen = set()
         sized = []
         for label, path, _size in files:
-            seen.add(label)
             key = _key(path)
-            sized.append((label, path, key[2] if key else 0))
-            if key is not None and key == self.keys.get(label):
+            if key is None:
+                # Deleted (or unreadable) since it was listed: gone from the view once, not re-read every tick.
+                changed |= self.parts.pop(label, None) is not None
+                self.keys[label] = None
                 continue
-            a, row = read_log(label, path, self.blobs.get(label))
-            self.parts[label] = a
-            self.keys[label] = key
-            if row is not None:
-                self.blobs[label] = row.blob
-                rows.append(row)
+            seen.add(label)
+            sized.append((label, path, key[2]))
+            if key != self.keys.get(label):
+                todo.append((label, path, key[2]))
+                self.keys[label] = key
+        if todo:
+            self._read(todo)
             changed = True
         for label in [lb for lb in self.parts if lb not in seen]:
             del self.parts[label]
@@ -99,11 +103,6 @@ class Follower:
         if changed:
             self.files = sized
             self.analyzer = self._merged()
-            if self.store is not None and rows:
-                try:
-                    self.store.write(rows)
-                except Exception:  # noqa: BLE001 - the view goes on without storing
-                    pass
         return changed
 
 
@@ -147,10 +146,9 @@ def render(snap, now, alerts, width=80):
 
 
 def main(argv=None):
-    from .cli import _fail, _open_store
-    from .paths import default_roots
-    from .pricing import PriceTable
+    from . import loader
     from .live import snapshot
+    from .paths import default_roots
     args = _parser().parse_args(argv)
     if args.interval <= 0:
         return _fail("--interval must be more than 0")
@@ -159,16 +157,16 @@ def main(argv=None):
     for p in roots:
         if explicit and not os.path.lexists(p):
             return _fail(f"no such file or folder: {p}")
-    from .cli import _collect, _load_states, _split_states
-    from .statefile import StateFileError
+    notices = []
     try:
-        named = _collect(roots, explicit)[0] if explicit else []
-        states = _load_states(_split_states(named, roots)[1]) if explicit else {}
-    except StateFileError as exc:
-        return _fail(f"bad state file {exc}")
-    store = None if args.no_cache else _open_store(args.cache_dir)
-    prices = PriceTable.builtin()
-    follower = Follower(roots, explicit, store, {s: a for s, (_n, a) in states.items()})
+        prices = loader.load_prices(args.prices)  # the same prices as a report (issue 20)
+        states = loader.named_states(roots, explicit)
+    except loader.LoadError as exc:
+        return _fail(str(exc), exc.code)
+    store = None if args.no_cache else loader.open_store(args.cache_dir, notices)
+    for line in notices:
+        _fail(line)
+    follower = Follower(roots, explicit, store, states)
     follower.start()
     tty = sys.stdout.isatty() and not args.once
     alerted = set()
@@ -201,6 +199,12 @@ def main(argv=None):
     finally:
         if store is not None:
             store.close()
+
+
+def _fail(msg, code=2):
+    from .text import clean_text
+    print(f"tokenscope: {clean_text(str(msg))}", file=sys.stderr)
+    return code
 
 
 def _width():

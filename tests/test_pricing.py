@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from py_core.cli import load_prices, main
+from py_core.cli import main
+from py_core.loader import LoadError, load_prices
 from py_core.pricing import PriceFileError, PriceTable, normalise_model
 from tests.conftest import analyze, asst, jsonl
 
@@ -158,7 +159,7 @@ def test_malformed_price_file_names_file_and_field(tmp_path, content, field):
     """Intent: a bad price file is a clear error naming the file and the field, not a traceback."""
     f = tmp_path / "p.json"
     f.write_text(content)
-    with pytest.raises(PriceFileError) as e:
+    with pytest.raises(LoadError) as e:
         load_prices([str(f)], cwd=str(tmp_path))
     assert str(f) in str(e.value) and field in str(e.value)
 

@@ -169,8 +169,8 @@ def test_an_unchanged_file_is_not_opened_and_a_grown_one_is_read_from_its_last_l
     assert not [p for p in seen if str(p).endswith(".jsonl")]
     append(root)
     store = Store.open(str(cache))
-    from py_core.cli import _collect
-    files, _f, metas, _p = _collect([str(root)], True)
+    from py_core.loader import collect
+    files, _f, metas, _p = collect([str(root)], True)
     _a, outcome = analyze_cached(store, files, metas, [str(root)])
     assert (outcome.unchanged, outcome.resumed, outcome.read) == (2, 1, 0)
 
