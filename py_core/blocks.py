@@ -26,9 +26,10 @@ def timed(priced):
     return sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line))
 
 
-def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None):
+def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None, raw=None):
     """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first.
-    `ordered`: `timed(priced)` when the caller has it already."""
+    `ordered`: `timed(priced)` when the caller has it already. `raw`: a list to which each window's
+    [start, first, last, pico] is added — what `reclock` needs to redo the clock's fields at another time."""
     out = []
     cur = None
     start = last = None
@@ -61,7 +62,34 @@ def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None)
             b[5] += c[5]
     for w in out:
         w["pico"] = sum(w["buckets"])
+        if raw is not None:
+            raw.append([w["start"], w["first"], w["last"], w["pico"]])
     return [_row(w, length, now) for w in out]
+
+
+def _clocked(start, first, last, pico, length, now):
+    """The fields of a window that depend on the clock: is it active at `now`, time left, projection to its end."""
+    end = start + length
+    span = last - first
+    burn = pico / (span / HOUR) if span > 0 else None
+    active = now is not None and start <= now < end and now - last < length
+    projection = None
+    if active and burn is not None:
+        projection = usd(pico + burn * (end - now) / HOUR)
+    return {"active": active, "remaining_seconds": round(end - now) if active else None,
+            "projected_cost_usd": projection}
+
+
+def reclock(rows, raw, length, now):
+    """Redo the clock's fields of `rows` (windows() rows, with the `raw` it gave) at `now` (issue 20: a stored report
+    shown again). True when any row changed."""
+    changed = False
+    for row, (start, first, last, pico) in zip(rows, raw):
+        c = _clocked(start, first, last, pico, length, now)
+        if any(row[k] != v for k, v in c.items()):
+            row.update(c)
+            changed = True
+    return changed
 
 
 def _row(w, length, now):
@@ -69,10 +97,6 @@ def _row(w, length, now):
     span = w["last"] - w["first"]
     # Burn rate over the active span; a window of one request (or one instant) has none.
     burn = w["pico"] / (span / HOUR) if span > 0 else None
-    active = now is not None and w["start"] <= now < end and now - w["last"] < length
-    projection = None
-    if active and burn is not None:
-        projection = usd(w["pico"] + burn * (end - now) / HOUR)
     inp, w5, w1, read, out = w["tokens"]
     c_in, c_w5, c_w1, c_read, c_out, c_web = w["buckets"]
     return {
@@ -84,7 +108,5 @@ def _row(w, length, now):
         "cost_by_bucket_usd": {"input": usd(c_in), "output": usd(c_out), "cache_write": usd(c_w5 + c_w1),
                                "cache_read": usd(c_read), "web_search": usd(c_web)},
         "burn_rate_usd_per_hour": usd(burn) if burn is not None else None,
-        "active": active,
-        "remaining_seconds": round(end - now) if active else None,
-        "projected_cost_usd": projection,
+        **_clocked(w["start"], w["first"], w["last"], w["pico"], length, now),
     }

@@ -13,10 +13,10 @@ import os
 
 from .analyzer import Analyzer
 from .filestate import FileState, StateError, head_of
+from .paths import META_MAX
 from .jobs import CHUNK, feed_file, map_batches, plan
 from .store import Row, StoreError
 
-META_MAX = 1 << 20
 
 
 def _chunks(fh):

@@ -3,8 +3,8 @@
 import argparse
 import json
 import os
-import stat
 import sys
+import time
 
 from .version import __version__
 from .decode import decoder_name
@@ -162,46 +162,80 @@ def _main(argv):
         return _fail("--save-state goes with the local engine (a Dask run keeps no per-file states)")
     if args.engine == "dask":
         analyzer = loader.load_dask(roots, explicit, args.scheduler, args.jobs)
-    else:
-        analyzer = _local(args, roots, explicit)
-    return _output(args, analyzer, prices)
+        report = _report(args, analyzer, prices, time.time())
+        return _output(args, report, None, analyzer, prices)
+    return _local(args, roots, explicit, prices)
 
 
-def _local(args, roots, explicit):
-    """The analyzer of the roots, read here (through the store unless --no-cache)."""
+def _local(args, roots, explicit, prices):
+    """The report of the roots, read here: through the store unless --no-cache, where a report kept for the same
+    options and inputs is shown as it is (answers.py; issue 20)."""
+    now = time.time()
     notices = []
     store = None if args.no_cache else loader.open_store(args.cache_dir, notices)
     try:
+        found = loader.collect(roots, explicit)
+        logs, state_files = loader.split_states(found.files, roots if explicit else [])
+        found = found._replace(files=logs)
+        key = None
+        if store is not None and not (args.csv or args.save_state) and "-" not in roots and not found.fifos:
+            from . import answers
+            prefixes = () if args.no_history else tuple(
+                os.path.join(os.path.abspath(r), "") for r in loader.history_roots(roots, explicit))
+            key = answers.key_of(found, state_files, roots, _key_options(args), loader.price_files(args.prices),
+                                 prefixes, store)
+            hit = answers.kept(store, key, now) if key else None
+            if hit is not None:
+                return _output(args, hit[0], hit[1], None, prices)
         got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
-                          keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, notices=notices)
+                          keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, found=found,
+                          states=loader.load_states(state_files), notices=notices)
+        if args.save_state:
+            key_bytes = loader.redact_key(args.cache_dir) if args.redact else None
+            loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes)
+        clock = {}
+        report = _report(args, got.analyzer, prices, now, clock)
+        text = None
+        if key:
+            text = answers.keep(store, key, report, clock)
+        return _output(args, report, text, got.analyzer, prices)
     finally:
         if store is not None:
             store.close()
         for line in notices:
             _fail(line)
-    if args.save_state:
-        key = loader.redact_key(args.cache_dir) if args.redact else None
-        loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key)
-    return got.analyzer
 
 
-def _output(args, analyzer, prices):
-    """The report of `analyzer` in the format asked for; 1 when nothing is billable."""
-    import time
-    from .diagnostics import nothing_billable
+def _key_options(args):
+    """What a report depends on besides its inputs (answers.key_of): its options, the decoder, the local zone."""
+    return dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
+                project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html),
+                decoder=decoder_name(), zone=[os.environ.get("TZ"), time.tzname, time.timezone, time.altzone])
+
+
+def _filtered(args):
+    return bool(args.since or args.until or args.session or args.latest or args.project)
+
+
+def _report(args, analyzer, prices, now, clock=None):
     from .report import build_report
-    opts = dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
-                project=args.project)
-    report = build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day",
-                          now=time.time(), **opts)
-    empty = nothing_billable(report, filtered=bool(args.since or args.until or args.session or args.latest
-                                                   or args.project))
+    return build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", now=now,
+                        clock=clock, tz=args.tz, since=args.since, until=args.until, session=args.session,
+                        latest=args.latest, project=args.project)
+
+
+def _output(args, report, text, analyzer, prices):
+    """The report in the format asked for; 1 when nothing is billable. `text`: the report's JSON when it is at hand
+    (a kept report); `analyzer`: for --csv (one row per request)."""
+    from .diagnostics import nothing_billable
+    empty = nothing_billable(report, filtered=_filtered(args))
     if empty:
         return _fail(empty, 1)
     out = sys.stdout
     if args.csv:
         from .export import request_rows, to_csv
-        out.write(to_csv(request_rows(analyzer, prices, **opts)))
+        out.write(to_csv(request_rows(analyzer, prices, tz=args.tz, since=args.since, until=args.until,
+                                      session=args.session, latest=args.latest, project=args.project)))
         return 0
     if args.html:
         from .render_html import render as render_html
@@ -209,6 +243,7 @@ def _output(args, analyzer, prices):
         if args.no_curve:
             for s in report["sessions"]:
                 s["context_curve"] = []
+            text = None
     if args.share:
         from . import share
         summary = share.summarize(report)
@@ -218,7 +253,7 @@ def _output(args, analyzer, prices):
         return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
-        out.write(json.dumps(report, ensure_ascii=False, separators=(",", ":")))
+        out.write(text if text is not None else json.dumps(report, ensure_ascii=False, separators=(",", ":")))
         out.write("\n")
     else:
         from .render_text import render

@@ -12,8 +12,7 @@ import os
 
 from .analyzer import Analyzer
 from .jobs import feed_stream, plan
-from .loader import META_MAX, label_prefix
-from .paths import agent_id_from_meta_name, discover, unique_labels
+from .paths import META_MAX, agent_id_from_meta_name, discover, label_prefix, unique_labels
 
 BATCHES_PER_WORKER = 4   # more batches than workers: a slow batch does not hold the others up
 
@@ -24,7 +23,7 @@ def _is_url(root):
 
 def list_files(roots, explicit=True):
     """(files [(label, url, size)], metas [(agent id, url, label)], problems [(label, why)]) under `roots`, labelled
-    exactly as the local engine labels them (loader.label_prefix: relative to each root; prefixed with the root's
+    exactly as the local engine labels them (paths.label_prefix: relative to each root; prefixed with the root's
     name when several are named on the command line, never for the default roots)."""
     import fsspec
     found, problems = [], []

@@ -11,10 +11,10 @@ import os
 import stat
 from collections import namedtuple
 
+from .paths import META_MAX
 from .text import clean_text
 
 USER_PRICE_FILE = ".tokenscope.json"
-META_MAX = 1 << 20
 
 Found = namedtuple("Found", "files fifos metas problems")
 Found.__doc__ = """What discovery found: files (label, path, size) to analyse, FIFOs (label, path) named on the
@@ -58,18 +58,9 @@ def load_prices(files=(), cwd=None):
 
 
 # -- discovery ----------------------------------------------------------------------------------------------------
-def label_prefix(root, is_dir, several):
-    """The prefix of the labels of the files under `root`: the root folder's name when several roots were named on
-    the command line (so two folders' `a/b.jsonl` stay apart), else none. The default roots are never prefixed.
-    One rule for the local and the Dask engine (issue 20)."""
-    if not (several and is_dir):
-        return ""
-    return os.path.basename(os.path.normpath(root.rstrip("/"))) + "/"
-
-
 def collect(roots, explicit):
     """Found for the roots (`explicit`: named on the command line, else the default roots)."""
-    from .paths import agent_id_from_meta_name, discover, unique_labels
+    from .paths import agent_id_from_meta_name, discover, label_prefix, unique_labels
     files, fifos, metas, problems = [], [], [], []
     several = explicit and len(roots) > 1
     found = []

@@ -11,6 +11,7 @@ import stat
 from .text import clean_text
 
 META_SUFFIX = ".meta.json"
+META_MAX = 1 << 20  # bytes of an agent meta file read (it holds one small JSON object)
 
 
 def default_roots(env=None, home=None):
@@ -157,3 +158,12 @@ def unique_labels(files):
             counts[c] = counts.get(c, 0) + 1
             labels[i] = c if counts[c] == 1 else f"{c} [{counts[c]}]"
     return [(labels[i], items[i][1]) for i in range(len(items))]
+
+
+def label_prefix(root, is_dir, several):
+    """The prefix of the labels of the files under `root`: the root folder's name when several roots were named on
+    the command line (so two folders' `a/b.jsonl` stay apart), else none. The default roots are never prefixed.
+    One rule for the local and the Dask engine (issue 20)."""
+    if not (several and is_dir):
+        return ""
+    return os.path.basename(os.path.normpath(root.rstrip("/"))) + "/"

@@ -321,14 +321,15 @@ def covers(report):
 
 
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None, by="day", project=None, now=None):
+                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None):
     """The report of everything fed to `analyzer` (filters applied after global dedup).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
     ("top": the most expensive) — what a page draws from, in one pass. `by` (day, week, month) sets the periods
     the spend-over-time table and chart use; `project` keeps one project's sessions. `now` (epoch seconds; the
     shells pass their clock) marks the active 5-hour block and weekly window and projects them to their end; without
-    it no window is active, and the report depends on the logs alone.
+    it no window is active, and the report depends on the logs alone. `clock`: a dict that receives what
+    `blocks.reclock` needs to redo those fields at another time ({"blocks": raw, "weekly_windows": raw}).
     """
     if by not in ("day", "week", "month"):
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
@@ -358,8 +359,10 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         "top_requests": [_request_row(p) for p in _top(sel.priced)],
         "unpriced_models": _unpriced_rows(groups),
         "team": _team_rows(analyzer, sel.priced),                                   # issue 16
-        "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now, in_time),  # issue 15
-        "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now, in_time),
+        "blocks": blocks.windows(sel.priced, blocks.BLOCK_SECONDS, True, now, in_time,     # issue 15
+                                 None if clock is None else clock.setdefault("blocks", [])),
+        "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now, in_time,
+                                         None if clock is None else clock.setdefault("weekly_windows", [])),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics
     }
     if report["unpriced_models"]:

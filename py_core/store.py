@@ -27,7 +27,8 @@ SCHEMA = 2  # 2: ctime_ns and mark (issue 20: a rewrite with its mtime put back;
 FILE_NAME = "store.sqlite3"
 # What a row's state depends on: the table's shape and the analyzer's rules (Analyzer.STATE_VERSION).
 VERSION = f"{SCHEMA}.{Analyzer.STATE_VERSION}"
-BUSY_SECONDS = 10.0  # wait this long for another process's write, then go on without the store
+BUSY_SECONDS = 10.0
+KEEP_REPORTS = 8     # reports kept (one per set of options and inputs), the latest  # wait this long for another process's write, then go on without the store
 
 Row = namedtuple("Row", "path label kind dev ino size mtime_ns ctime_ns oldest newest mark blob")
 _COLUMNS = "path, label, kind, dev, ino, size, mtime_ns, ctime_ns, oldest, newest, mark, blob"
@@ -143,11 +144,15 @@ class Store:
                         notice = (f"the store {path} was made by another version of tokenscope ({str(got[0])[:40]}, "
                                   f"now {VERSION}); rebuilt: deleted files it held are no longer in the history")
                     conn.execute("DROP TABLE IF EXISTS files")
+                    conn.execute("DROP TABLE IF EXISTS reports")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (VERSION,))
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, "
                     "dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, oldest REAL, "
                     "newest REAL, mark TEXT, blob BLOB NOT NULL, stored REAL)")
+                # Reports kept for the runs' options and inputs (answers.py): returned when nothing changed.
+                conn.execute("CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, report BLOB NOT NULL, "
+                             "clock TEXT NOT NULL, stored REAL)")
                 # The table's shape as expected (a hostile or foreign store fails here, not mid-run) ...
                 shape = {r[1]: (r[2] or "").upper() for r in conn.execute("PRAGMA table_info(files)")}
                 if shape != _TYPES:
@@ -192,6 +197,40 @@ class Store:
         self.conn = fresh.conn
         self.notice = fresh.notice
 
+    def stored_paths(self):
+        """{path: when its row was stored}: what a kept report's history part depends on."""
+        try:
+            return dict(self.conn.execute("SELECT path, stored FROM files"))
+        except sqlite3.DatabaseError:
+            return None
+
+    def report(self, key):
+        """(compressed report JSON, clock JSON) kept under `key`, or None."""
+        try:
+            got = self.conn.execute("SELECT report, clock FROM reports WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        if got is None or type(got[0]) is not bytes or type(got[1]) is not str:
+            return None
+        return got
+
+    def keep_report(self, key, blob, clock, keep=KEEP_REPORTS):
+        """Keep a report under `key`, and only the `keep` latest."""
+        c = self.conn
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)", (key, blob, clock, time.time()))
+                c.execute("DELETE FROM reports WHERE key NOT IN (SELECT key FROM reports ORDER BY stored DESC "
+                          "LIMIT ?)", (keep,))
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_why(exc)) from None
+
     # -- writing: each call one transaction -------------------------------------------------------------------
     def write(self, rows, delete=()):
         """Store `rows` and forget the paths in `delete`, in one transaction. Raises StoreError in words (a full
@@ -228,6 +267,7 @@ class Store:
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
+            c.execute("DELETE FROM reports")
             if before is None:
                 n = c.execute("DELETE FROM files").rowcount
             else:
