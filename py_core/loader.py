@@ -125,7 +125,7 @@ def session_files(transcript):
 def split_states(files, roots):
     """(logs, state files) among `files`: a file named on the command line is a state file when its first bytes say
     so (statefile.MAGIC), whatever its name (issue 16)."""
-    from .statefile import MAGIC, is_state
+    from .statefile import MAGIC, is_state, newer_state
     named = {os.path.abspath(r) for r in roots if r != "-" and "://" not in r and os.path.isfile(r)}
     logs, states = [], []
     for f in files:
@@ -139,6 +139,10 @@ def split_states(files, roots):
             if is_state(head):
                 states.append((label, path))
                 continue
+            fmt = newer_state(head)
+            if fmt is not None:
+                raise LoadError(f"bad state file {label}: made by a newer tokenscope (format {fmt}); update "
+                                "tokenscope to read it")
         logs.append(f)
     return logs, states
 

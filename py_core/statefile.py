@@ -44,6 +44,15 @@ def is_state(head):
     return bytes(head[:len(MAGIC)]) == MAGIC
 
 
+def newer_state(head):
+    """Do these first bytes open a state file of another format than this tokenscope's (issue 21: it was read as a
+    log, 392 malformed lines and exit 0)? Its format's name, else None."""
+    head = bytes(head[:len(MAGIC)])
+    if head.startswith(b"TOKENSCOPE-STATE ") and head != MAGIC:
+        return head[len(b"TOKENSCOPE-STATE "):].split(b"\n")[0].decode("ascii", "replace")[:8]
+    return None
+
+
 # -- writing --------------------------------------------------------------------------------------------------
 def dumps(parts, label=None, redact_key=None):
     """The bytes of a state file holding `parts` ({source: (bytes, Analyzer)} of whole files)."""

@@ -8,6 +8,7 @@ Every chart is drawn for the width it is given (issue 12: at 375 px a 640-wide c
 past reading): layouts adapt (a one-column legend, fewer labels, a narrower label column) and text stays 11-13 px.
 """
 
+import re
 from datetime import date, timedelta
 from html import escape
 
@@ -20,8 +21,13 @@ _tok = present.tokens
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# Characters XML 1.0 forbids: one of them in a log string made a chart invalid XML, drawn blank (issue 21).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def esc(s):
-    return escape(str(s), quote=True)
+    """Text for an SVG/XML attribute or element: escaped, and characters XML cannot hold replaced by U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", str(s)), quote=True)
 
 
 def _n(x):

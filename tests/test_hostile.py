@@ -11,7 +11,7 @@ import pytest
 
 from py_core import Analyzer, api, build_report
 from py_core.cli import main
-from tests.conftest import analyze, asst, jsonl
+from tests.conftest import analyze, asst, jsonl, user
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = asst("m-good", "r-good", out=100, inp=10)  # the request every hostile log also holds
@@ -393,3 +393,30 @@ def test_ignored_values_do_not_depend_on_which_copy_comes_first():
     first = analyze(jsonl(bad, good), tz="UTC")["diagnostics"]["ignored_usage_values"]
     second = analyze(jsonl(good, bad), tz="UTC")["diagnostics"]["ignored_usage_values"]
     assert first == second == {"count": 1, "by_field": {"server_tool_use.web_search_requests": 1}}
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[2J", "\x0b\x0c", "\ufffe", "\x08"])
+def test_control_characters_in_log_strings_leave_every_svg_valid_xml(bad):
+    """Intent (issue 21): a control character in a model, project or session id made the charts invalid XML, drawn
+    blank on the page and in --html; every chart must parse as XML whatever the log's strings hold."""
+    import xml.etree.ElementTree as ET
+    from py_core.svg import charts, context_curve
+    text = jsonl(user("go", session=f"s{bad}1", cwd=f"/home/u/pro{bad}ject"), asst("m0", "r0", session=f"s{bad}1", cwd=f"/home/u/pro{bad}ject", out=5),
+                 asst("m1", "r1", session=f"s{bad}1", model=f"claude-x{bad}", out=50, cr=1000),
+                 asst("m2", "r2", session=f"s{bad}1", model=f"claude-x{bad}", out=60, cr=3000,
+                      ts="2026-01-10T10:05:00.000Z"))
+    rep = build_report(Analyzer().feed_bytes(f"p{bad}/s.jsonl", text), tz="UTC")
+    svgs = [v for v in charts(rep).values() if v.startswith("<svg")] + [context_curve(rep["sessions"][0])]
+    assert len(svgs) >= 5
+    for svg in svgs:
+        if svg:
+            ET.fromstring(svg)
+
+
+def test_a_state_file_of_a_newer_format_is_refused_not_read_as_a_log(tmp_path, capsys):
+    """Intent (issue 21): `TOKENSCOPE-STATE 2` was read as a log (exit 0, hundreds of malformed lines)."""
+    f = tmp_path / "team.state"
+    f.write_bytes(b"TOKENSCOPE-STATE 2\n" + os.urandom(2000))
+    code = main([str(f), "--no-cache", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "made by a newer tokenscope" in err and err.count("\n") == 1
