@@ -303,9 +303,11 @@ def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False,
     from .jobs import analyze_files, feed_stream
     notices = [] if notices is None else notices
     found = found or collect(roots, explicit)
-    files, state_files = split_states(found.files, roots if explicit else [])
-    if states is None:
+    if states is None:  # else the caller split them already (the CLI: it keys kept reports on them)
+        files, state_files = split_states(found.files, roots if explicit else [])
         states = load_states(state_files)
+    else:
+        files = found.files
     n_logs = len(files) + len(found.fifos) + ("-" in roots) + len(states)
     if n_logs == 0 and not found.problems and store is None:
         raise no_logs(roots)
