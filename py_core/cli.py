@@ -12,7 +12,7 @@ from .jobs import default_jobs
 from . import loader
 from .loader import USER_PRICE_FILE, LoadError
 from .paths import default_roots
-from .text import clean_text
+from .text import fail, json_for_terminal
 from .timeutil import TimeZoneError, parse_day, resolve_tz
 
 
@@ -72,18 +72,13 @@ def _parser():
     return p
 
 
-def _fail(msg, code=2):
-    print(f"tokenscope: {clean_text(str(msg))}", file=sys.stderr)
-    return code
-
-
 def _write(path, text, what):
     """Write an output file; a path that cannot be written is a bad argument (exit 2), never a traceback."""
     try:
         with open(path, "w", encoding="utf-8", errors="replace") as fh:
             fh.write(text)
     except OSError as exc:
-        raise _Exit(_fail(f"cannot write {what} {path}: {exc.strerror or exc}"))
+        raise _Exit(fail(f"cannot write {what} {path}: {exc.strerror or exc}"))
 
 
 class _Exit(Exception):
@@ -106,9 +101,9 @@ def main(argv=None):
     except _Exit as e:
         return e.code
     except LoadError as e:
-        return _fail(str(e), e.code)
+        return fail(str(e), e.code)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return fail("interrupted", 130)
     except BrokenPipeError:
         # `tokenscope | head`: the reader left; nothing more to say.
         try:
@@ -119,7 +114,7 @@ def main(argv=None):
     except Exception as exc:  # a bug of ours: still no traceback for the user, but what to report
         if os.environ.get("TOKENSCOPE_DEBUG"):
             raise
-        return _fail(f"internal error ({exc.__class__.__name__}: {exc}); please report it "
+        return fail(f"internal error ({exc.__class__.__name__}: {exc}); please report it "
                      "(TOKENSCOPE_DEBUG=1 shows the traceback)", 3)
 
 
@@ -140,26 +135,26 @@ def _main(argv):
             if d:
                 parse_day(d)
     except TimeZoneError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except ValueError:
-        return _fail("dates must look like YYYY-MM-DD")
+        return fail("dates must look like YYYY-MM-DD")
     if args.jobs is not None and args.jobs < 1:
-        return _fail("--jobs must be at least 1")
+        return fail("--jobs must be at least 1")
     if args.paths.count("-") > 1:
-        return _fail("standard input ('-') can be read only once")
+        return fail("standard input ('-') can be read only once")
     prices = loader.load_prices(args.prices)
 
     explicit = bool(args.paths)
     roots = args.paths if explicit else default_roots()
     for p in roots:
         if explicit and p != "-" and not os.path.lexists(p) and not (args.engine == "dask" and "://" in p):
-            return _fail(f"no such file or folder: {p}")
+            return fail(f"no such file or folder: {p}")
     if (args.label or args.redact) and not args.save_state:
-        return _fail("--label and --redact go with --save-state")
+        return fail("--label and --redact go with --save-state")
     if args.label and (not args.label.strip() or "/" in args.label or len(args.label) > 200):
-        return _fail("--label must be a short name without '/'")
+        return fail("--label must be a short name without '/'")
     if args.engine == "dask" and args.save_state:
-        return _fail("--save-state goes with the local engine (a Dask run keeps no per-file states)")
+        return fail("--save-state goes with the local engine (a Dask run keeps no per-file states)")
     if args.engine == "dask":
         analyzer = loader.load_dask(roots, explicit, args.scheduler, args.jobs)
         report = _report(args, analyzer, prices, time.time())
@@ -192,7 +187,7 @@ def _local(args, roots, explicit, prices):
                           states=loader.load_states(state_files), notices=notices)
         if args.save_state:
             key_bytes = loader.redact_key(args.cache_dir) if args.redact else None
-            loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes)
+            loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes, got.found.files)
         clock = {}
         report = _report(args, got.analyzer, prices, now, clock)
         text = None
@@ -203,7 +198,7 @@ def _local(args, roots, explicit, prices):
         if store is not None:
             store.close()
         for line in notices:
-            _fail(line)
+            fail(line)
 
 
 def _key_options(args):
@@ -230,7 +225,7 @@ def _output(args, report, text, analyzer, prices):
     from .diagnostics import nothing_billable
     empty = nothing_billable(report, filtered=_filtered(args))
     if empty:
-        return _fail(empty, 1)
+        return fail(empty, 1)
     out = sys.stdout
     if args.csv:
         from .export import request_rows, to_csv
@@ -253,7 +248,8 @@ def _output(args, report, text, analyzer, prices):
         return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
-        out.write(text if text is not None else json.dumps(report, ensure_ascii=False, separators=(",", ":")))
+        out.write(json_for_terminal(text if text is not None else
+                                    json.dumps(report, ensure_ascii=False, separators=(",", ":"))))
         out.write("\n")
     else:
         from .render_text import render
@@ -285,18 +281,18 @@ def _cache(argv):
     before = None
     if args.before:
         if args.action != "clear":
-            return _fail("--before goes with clear")
+            return fail("--before goes with clear")
         try:
             d = parse_day(args.before)
         except ValueError:
-            return _fail("dates must look like YYYY-MM-DD")
+            return fail("dates must look like YYYY-MM-DD")
         before = datetime.fromisoformat(d).replace(tzinfo=timezone.utc).timestamp()
     try:
         store = Store.open(args.cache_dir or default_dir())
     except StoreError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if store.notice:
-        _fail(store.notice)
+        fail(store.notice)
     try:
         if args.action == "clear":
             n = store.clear(before)

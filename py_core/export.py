@@ -5,6 +5,7 @@ import io
 
 from .priced import agent_types, priced_requests, project_of, usd
 from .pricing import PriceTable
+from .text import for_terminal
 
 CSV_FIELDS = (
     "timestamp", "date", "session_id", "project", "agent", "agent_type", "model", "priced_as",
@@ -22,9 +23,11 @@ def _cell(v):
         # report rounds money to 10 decimals, so 10 places lose nothing.
         text = f"{v:.10f}".rstrip("0").rstrip(".")
         return "0" if text in ("", "-0") else text
-    # Log text is untrusted: a leading = + - @ would run as a formula in a spreadsheet.
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
+    if isinstance(v, str):
+        # Log text is untrusted: no control character reaches a terminal the CSV is printed to (issue 21), and a
+        # leading = + - @ would run as a formula in a spreadsheet.
+        v = for_terminal(v)
+        return "'" + v if v[:1] in ("=", "+", "-", "@") else v
     return v
 
 

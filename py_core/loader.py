@@ -218,10 +218,19 @@ def write_atomic(path, data):
         raise
 
 
-def save_state(path, analyzer, parts, label=None, key=None):
-    """Write what was analysed (`parts`: source -> its own analyzer) as a state file at `path` (issue 16)."""
+def save_state(path, analyzer, parts, label=None, key=None, files=()):
+    """Write what was analysed (`parts`: source -> its own analyzer) as a state file at `path` (issue 16), each log
+    of `files` (discovery's (label, path, size)) with its fingerprint (issue 21)."""
     from . import statefile
     from .analyzer import Analyzer
+    fps = {}
+    for label_, file_path, _size in files:
+        if label_ in parts:
+            try:
+                with open(file_path, "rb") as fh:
+                    fps[label_] = statefile.fingerprint(label_, fh.read(statefile.FP_BYTES))
+            except OSError:
+                pass  # gone since it was read: its name identifies it, as a stream's does
     out = {}
     for source, a in parts.items():
         out[source] = (a.files.get(source, (0, 0))[1], a)
@@ -230,7 +239,7 @@ def save_state(path, analyzer, parts, label=None, key=None):
         types = Analyzer()
         types.agent_types = dict(analyzer.agent_types)
         out.setdefault("(agent types)", (0, types))
-    data = statefile.dumps(out, label=label, redact_key=key)
+    data = statefile.dumps(out, label=label, redact_key=key, fingerprints=fps)
     try:
         write_atomic(path, data)
     except OSError as exc:

@@ -1,11 +1,10 @@
 """The terminal report: key numbers, the cost split as a text bar, sessions by cost, warnings."""
 
-import re
 import textwrap
 
 from . import present
+from .text import for_terminal
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 BAR_WIDTH = 40
 # bucket, label, bar glyph: present.BUCKETS, labels in lower case after the first word's capital
 SEGMENTS = tuple((b.key, b.label[0].lower() + b.label[1:], b.glyph) for b in present.BUCKETS)
@@ -16,7 +15,7 @@ tokens = present.tokens
 
 def clean(text, width=None):
     """Log text is untrusted: no escape sequences reach the terminal."""
-    s = _CONTROL.sub("?", str(text))
+    s = for_terminal(text)
     if width and len(s) > width:
         s = "…" + s[-(width - 1):]
     return s
@@ -142,7 +141,9 @@ def render(report, width=80, max_sessions=15, periods=False):
         f"{d['billed_requests']:,} billed requests from {d['usage_lines']:,} usage lines "
         f"({d['duplicate_lines_collapsed']:,} duplicate lines collapsed, "
         f"{d['synthetic_lines_skipped']:,} synthetic skipped). Times in {clean(report['options']['time_zone'])}.")
-    return "\n".join(out) + "\n"
+    # Every line once more through the one sanitiser (issue 21): no log string reaches the terminal unescaped even
+    # where a field was not wrapped in `clean`.
+    return "\n".join(for_terminal(line) for line in out) + "\n"
 
 
 BLOCKS_SHOWN = 5

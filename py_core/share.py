@@ -10,6 +10,7 @@ import re
 from html import escape
 
 from . import present
+from .text import for_terminal
 
 VERSION = "s1"
 # Model family codes, from the price table's canonical ids (claude-opus-4-7 -> o4.7, claude-3-5-haiku -> h3.5).
@@ -182,7 +183,7 @@ def markdown(summary, link=None):
     if link:
         lines.append("")
         lines.append(f"[Open the card]({link})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(for_terminal(line) for line in lines) + "\n"  # the one sanitiser (issue 21)
 
 
 FOOTER_CHARS = 78  # 12 px text across the card's 544 px: a line of model families wraps before this

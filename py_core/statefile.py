@@ -54,21 +54,40 @@ def newer_state(head):
 
 
 # -- writing --------------------------------------------------------------------------------------------------
-def dumps(parts, label=None, redact_key=None):
-    """The bytes of a state file holding `parts` ({source: (bytes, Analyzer)} of whole files)."""
+def dumps(parts, label=None, redact_key=None, fingerprints=None):
+    """The bytes of a state file holding `parts` ({source: (bytes, Analyzer)} of whole files). `fingerprints`
+    ({source: hex}, see `fingerprint`) let another state file's copy of the same log be recognised whatever its
+    name or redaction key (issue 21)."""
+    fingerprints = fingerprints or {}
     if label is not None:
         label = clean_text(str(label))[:MAX_LABEL]
     files = []
     for source in sorted(parts):
         size, a = parts[source]
         state = a.export()
+        fp = fingerprints.get(source)
         if redact_key is not None:
             state = _redact(_plain(a), redact_key)
             source = _hash_source(redact_key, source)
-        files.append({"source": source, "bytes": size, "state": state})
+        files.append({"source": source, "bytes": size, "state": state, **({"fp": fp} if fp else {})})
     doc = {"format": FORMAT, "v": Analyzer.STATE_VERSION, "label": label, "redacted": redact_key is not None,
            "generator": f"tokenscope {__version__}", "files": files}
     return MAGIC + zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+FP_BYTES = 1 << 16
+
+
+def fingerprint(source, head):
+    """A log's identity that reveals nothing of it (issue 21): the SHA-256 of its name (before any redaction or
+    label) and its first line (at most 64 kB). The first line holds a random uuid and a timestamp, so the name
+    cannot be guessed from it; two entries share it when they are copies of one log at one place, however long
+    each copy has grown — the rule of the same name (two real logs can share a first line: those stay two files,
+    as they are when read). None for an empty head."""
+    line = bytes(head[:FP_BYTES]).split(b"\n", 1)[0]
+    if not line.strip():
+        return None
+    return hashlib.sha256(source.encode("utf-8", "replace") + b"\0" + line).hexdigest()[:32]
 
 
 def _h(key, kind, value):
@@ -82,8 +101,10 @@ def _hash_source(key, source):
     out = []
     for i, p in enumerate(parts):
         last = i == len(parts) - 1
-        if p in ("subagents", "workflows") or (last and p.startswith("agent-")):
+        if p in ("subagents", "workflows"):
             out.append(p)
+        elif last and p.startswith("agent-") and p.endswith(".jsonl"):
+            out.append("agent-" + (p[6:-6] if _uuidish(p[6:-6]) else _h(key, "i", p[6:-6])) + ".jsonl")
         elif last and p.endswith(".jsonl"):
             out.append(_h(key, "s", p[:-6]) + ".jsonl")
         else:
@@ -117,18 +138,51 @@ def _plain(a):
     return json.loads(json.dumps(a.export()))
 
 
+# Claude Code's own subagent types and compaction triggers: not personal, shown as they are when redacted.
+BUILTIN_AGENT_TYPES = frozenset({"general-purpose", "Explore", "Plan", "statusline-setup", "output-style-setup",
+                                 "claude-code-guide"})
+TRIGGERS = frozenset({"auto", "manual"})
+
+
 def _redact(state, key):
-    """A plain-JSON Analyzer export with project paths, session ids and labels hashed, in place (module doc)."""
+    """A plain-JSON Analyzer export with every free-form string from a log hashed or dropped, in place (module doc;
+    issue 21): project paths, session ids, source names, custom subagent types (a Task input, an agent meta file),
+    compaction triggers other than Claude Code's own, line types nobody knows, and timestamps that did not parse
+    (they are dropped: a parsed one is a time, not text). Prompt and compaction uuids stay: random ids, like message
+    ids, and what lets two people's states of one log count a prompt once whatever their keys."""
     sid = lambda s: _h(key, "s", s)  # noqa: E731
-    _rename_sources(state, lambda src: _hash_source(key, src))
+    kind = lambda t: t if t in BUILTIN_AGENT_TYPES else _h(key, "t", t)  # noqa: E731
+    rid = lambda i: i if not i or _uuidish(i) else _h(key, "i", i)  # noqa: E731 - agent and tool ids
+    renamed = _rename_sources(state, lambda src: _hash_source(key, src))
     for table in ("requests", "recovered"):
         for r in state[table]:
             r[2] = sid(r[2])                                           # session_id
             r[19] = _h(key, "p", r[19]) if r[19] is not None else None  # cwd
-    state["prompts"] = {_h(key, "u", k): [sid(v[0]), v[1]] for k, v in state["prompts"].items()}
-    state["compactions"] = {_h(key, "u", k): [v[0], v[1], sid(v[2])] + v[3:] for k, v in state["compactions"].items()}
-    state["agent_links"] = {k: [sid(v[0]), v[1]] for k, v in state["agent_links"].items()}
+            r[3] = rid(r[3])                                           # agent_id
+            if r[0] is None:
+                r[1] = None                                            # an unparseable timestamp's text
+
+    def uid(k):  # a key made from a source (`<source>:<line>`) is renamed already; a uuid stays
+        return k if k.rpartition(":")[0] in renamed else (k if _uuidish(k) else _h(key, "u", k))
+    state["prompts"] = {uid(k): [sid(v[0]), v[1]] for k, v in state["prompts"].items()}
+    state["compactions"] = {uid(k): [v[0], v[1] if v[0] is not None else None, sid(v[2]), rid(v[3]),
+                                     v[4] if v[4] is None or v[4] in TRIGGERS else _h(key, "c", v[4])] + v[5:]
+                            for k, v in state["compactions"].items()}
+    state["agent_links"] = {rid(k): [sid(v[0]), rid(v[1]) if v[1] else v[1]] for k, v in state["agent_links"].items()}
+    state["task_types"] = {rid(k): kind(v) for k, v in state["task_types"].items()}
+    state["agent_types"] = {rid(k): kind(v) for k, v in state["agent_types"].items()}
+    unknown = set(state["unknown_types"])
+    state["unknown_types"] = {_h(key, "k", t): n for t, n in state["unknown_types"].items()}
+    state["kinds"] = {("type:" + _h(key, "k", k[5:]) if k.startswith("type:") and k[5:] in unknown else k): n
+                      for k, n in state["kinds"].items()}
     return state
+
+
+def _uuidish(k):
+    """A random id as Claude Code writes them (a uuid, an agent's hex id, a `toolu_…` id): no personal text, kept
+    so that copies under different keys still match. Anything else (a hand-made id holding words) is hashed."""
+    return 6 <= len(k) <= 64 and k.isascii() and k.replace("-", "").replace("_", "").isalnum() \
+        and sum(c.isdigit() for c in k) >= 3
 
 
 # -- reading --------------------------------------------------------------------------------------------------
@@ -171,8 +225,10 @@ def loads(data, name):
     out = []
     seen = set()
     for i, f in enumerate(files):
+        fp = f.get("fp") if type(f) is dict else None
         if type(f) is not dict or type(f.get("source")) is not str or type(f.get("bytes")) is not int \
-                or not 0 <= f["bytes"] <= 1 << 50 or f["source"] in seen:
+                or not 0 <= f["bytes"] <= 1 << 50 or f["source"] in seen \
+                or (fp is not None and (type(fp) is not str or len(fp) != 32 or fp.strip("0123456789abcdef"))):
             raise StateFileError(name, f"file entry {i} is malformed")
         seen.add(f["source"])
         try:
@@ -183,7 +239,7 @@ def loads(data, name):
         if label is not None:
             a = _relabel(a, label)
             source = f"{label}/{source}"
-        out.append((source, f["bytes"], a))
+        out.append((source, f["bytes"], a, fp))
     return (clean_text(label) if label else None), out
 
 
@@ -196,14 +252,22 @@ def _relabel(a, label):
 
 
 def union(entries):
-    """One (bytes, Analyzer) per source from [(source, bytes, Analyzer)] of several state files: the same file seen
-    on two machines counts once — the copy with more bytes (a log only grows), the first on a tie."""
+    """One (bytes, Analyzer) per log from [(source, bytes, Analyzer, fingerprint or None)] of several state files:
+    the same file seen on two machines counts once — the copy with more bytes (a log only grows), the first on a
+    tie. The same file is the same source name, or the same fingerprint whatever the names (two people's redacted
+    states with different keys; issue 21)."""
     best = {}
-    for source, size, a in entries:
-        cur = best.get(source)
+    for source, size, a, fp in entries:
+        k = ("fp", fp) if fp else ("source", source)
+        cur = best.get(k)
+        if cur is None or size > cur[1]:
+            best[k] = (source, size, a)
+    out = {}
+    for source, size, a in best.values():
+        cur = out.get(source)
         if cur is None or size > cur[0]:
-            best[source] = (size, a)
-    return best
+            out[source] = (size, a)
+    return out
 
 
 def merge_into(analyzer, states, skip=()):

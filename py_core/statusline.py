@@ -100,8 +100,15 @@ def _num(v):
     return v if type(v) in (int, float) and v == v and abs(v) < 1e15 else None
 
 
+def _raw(v):
+    """A string used as a key or a path (never shown): as given."""
+    return v if isinstance(v, str) else None
+
+
 def _str(v):
-    return _CONTROL.sub("", v) if isinstance(v, str) else None
+    """A string from Claude Code's JSON, through the one sanitiser (issue 21); None for anything else."""
+    from .text import for_terminal
+    return for_terminal(v) if isinstance(v, str) else None
 
 
 def render_line(data, args):
@@ -116,7 +123,8 @@ def render_line(data, args):
 
     status, note = _session(data, args)
     f = dict.fromkeys(FIELDS, "")
-    f["model"] = _str(_get(data, "model", "display_name")) or (status["model"] if status else "") or ""
+    # The model name may come from the transcript: through the sanitiser before any colour is added (issue 21).
+    f["model"] = _str(_get(data, "model", "display_name")) or _str(status and status["model"]) or ""
     if status:
         f["cost"] = paint(money(status["cost_usd"]), "bold") + (" + unpriced" if status["unpriced"] else "")
     elif _num(_get(data, "cost", "total_cost_usd")) is not None:
@@ -188,7 +196,7 @@ def _fill(template, fields):
 
 def _session(data, args):
     """(status or None, note or None) from the transcript through the store."""
-    path = _str(data.get("transcript_path"))
+    path = _raw(data.get("transcript_path"))
     if not path:
         return None, None
     from . import loader
@@ -199,7 +207,7 @@ def _session(data, args):
     except OSError:
         return None, "transcript unreadable"
     # The prices of a report run in the session's folder: ./.tokenscope.json there, then --prices (issue 20).
-    cwd = _str(_get(data, "workspace", "current_dir")) or _str(data.get("cwd"))
+    cwd = _raw(_get(data, "workspace", "current_dir")) or _raw(data.get("cwd"))
     try:
         prices = loader.load_prices(args.prices, cwd if cwd and os.path.isdir(cwd) else None)
     except loader.LoadError:
@@ -221,5 +229,5 @@ def _session(data, args):
         from .jobs import analyze_files
         analyzer = analyze_files(files, 1)
     from .live import session_status
-    status = session_status(analyzer, prices, _str(data.get("session_id")))
+    status = session_status(analyzer, prices, _raw(data.get("session_id")))
     return status, note

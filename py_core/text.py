@@ -1,16 +1,48 @@
 """Untrusted text made safe to show (issues 10 and 21): one place, imported by every view and shell.
 
 Everything from a log, a state file or a store is untrusted. `clean_text` makes it valid Unicode (a lone surrogate
-becomes U+FFFD, so every output is valid UTF-8). This module imports only `re`, so the status line's path can use
-it without the analyzer.
+becomes U+FFFD, so every output is valid UTF-8). `for_terminal` is the one sanitiser of every text view — the
+terminal report, watch, the status line, CSV, Markdown and error lines (issue 21): no control character (ESC, BEL,
+NUL, backspace, a newline, C1) and no bidirectional override survives, so nothing from a log can move the cursor,
+set a title, clear the screen, split a line or reorder what a reader sees. This module imports only `re`, so the
+status line's path can use it without the analyzer.
 """
 
 import re
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# C0, DEL, C1, and the bidi marks/overrides/isolates ("Trojan Source", CVE-2021-42574).
+_TERMINAL = dict.fromkeys((*range(0x20), *range(0x7f, 0xa0), 0x200e, 0x200f, 0x061c, *range(0x202a, 0x202f),
+                           *range(0x2066, 0x206a)), "?")
 
 
 def clean_text(s):
     """Log text as valid Unicode: a lone surrogate (a `\\ud800` escape in a log, an undecodable byte in a
     file name) becomes U+FFFD, so every output is valid UTF-8 (issue 10)."""
     return s if s.isascii() else _SURROGATE.sub("\ufffd", s)
+
+
+def for_terminal(s):
+    """Text for a terminal, a CSV cell or a Markdown line: valid Unicode with every control character and bidi
+    override shown as `?` (issue 21). Views add their own escapes (colours) after this, never before."""
+    s = clean_text(str(s))
+    return s.translate(_TERMINAL)
+
+
+def fail(msg, code=2):
+    """A shell's error: one line on stderr, through the sanitiser (a file name from a folder listing is untrusted
+    too), and the exit code to return."""
+    import sys
+    print(f"tokenscope: {for_terminal(msg)}", file=sys.stderr)
+    return code
+
+
+_JSON_TERMINAL = {c: f"\\u{c:04x}" for c in (*range(0x7f, 0xa0), 0x200e, 0x200f, 0x061c, *range(0x202a, 0x202f),
+                                             *range(0x2066, 0x206a))}
+
+
+def json_for_terminal(text):
+    """`json.dumps(..., ensure_ascii=False)` output with C1 controls and bidi overrides as `\\uXXXX` escapes: still
+    the same JSON (these characters can only occur inside strings), and a terminal it is printed to reads no CSI
+    (U+009B) from a log (issue 21). C0 controls are escaped by json.dumps itself."""
+    return text.translate(_JSON_TERMINAL)

@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from .text import fail, for_terminal
+
 RESCAN_SECONDS = 10  # folders are listed again this often (new sessions); known files are stat'ed every tick
 
 
@@ -142,7 +144,8 @@ def render(snap, now, alerts, width=80):
                              f"{money(nt['cost_after_expiry_usd'])}")
     for when, text in alerts[-5:]:
         lines.append(f"! {time.strftime('%H:%M', time.localtime(when))} {text}")
-    return [ln[:width] for ln in lines]
+    # Session ids, agent ids and alert texts come from logs: through the one sanitiser (issue 21).
+    return [for_terminal(ln)[:width] for ln in lines]
 
 
 def main(argv=None):
@@ -151,21 +154,21 @@ def main(argv=None):
     from .paths import default_roots
     args = _parser().parse_args(argv)
     if args.interval <= 0:
-        return _fail("--interval must be more than 0")
+        return fail("--interval must be more than 0")
     explicit = bool(args.paths)
     roots = args.paths if explicit else default_roots()
     for p in roots:
         if explicit and not os.path.lexists(p):
-            return _fail(f"no such file or folder: {p}")
+            return fail(f"no such file or folder: {p}")
     notices = []
     try:
         prices = loader.load_prices(args.prices)  # the same prices as a report (issue 20)
         states = loader.named_states(roots, explicit)
     except loader.LoadError as exc:
-        return _fail(str(exc), exc.code)
+        return fail(str(exc), exc.code)
     store = None if args.no_cache else loader.open_store(args.cache_dir, notices)
     for line in notices:
-        _fail(line)
+        fail(line)
     follower = Follower(roots, explicit, store, states)
     follower.start()
     tty = sys.stdout.isatty() and not args.once
@@ -199,12 +202,6 @@ def main(argv=None):
     finally:
         if store is not None:
             store.close()
-
-
-def _fail(msg, code=2):
-    from .text import clean_text
-    print(f"tokenscope: {clean_text(str(msg))}", file=sys.stderr)
-    return code
 
 
 def _width():

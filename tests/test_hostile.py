@@ -420,3 +420,83 @@ def test_a_state_file_of_a_newer_format_is_refused_not_read_as_a_log(tmp_path, c
     code = main([str(f), "--no-cache", "--json"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "made by a newer tokenscope" in err and err.count("\n") == 1
+
+
+# ---- issue 21: nothing from a log drives a terminal -----------------------------------------------------------
+
+# Each: an OSC title + BEL, a clear-screen, a newline followed by a marker, NUL, backspace, an 8-bit CSI (U+009B)
+# and a right-to-left override. Folder names cannot hold NUL: those use the rest.
+EVIL = "\x1b]0;pwn\x07\x1b[2J\nINJECTED\x00\x08\x9b31m\u202e"
+EVIL_NAME = EVIL.replace("\x00", "")
+_FORBIDDEN = {*map(chr, range(0x20)), *map(chr, range(0x7f, 0xa0)), "\u202e"} - {"\n"}
+
+
+def _evil_folder(tmp_path, stamp):
+    """A projects folder where every log string a view shows holds EVIL: session and agent ids, models, the
+    project path (cwd and folder name), the file name, a Task's subagent type and an agent meta file's type."""
+    sid = "sess" + EVIL
+    proj = tmp_path / ("-home-u-p" + EVIL_NAME)
+    sub = proj / "s1" / "subagents"
+    sub.mkdir(parents=True)
+    cwd = "/home/u/p" + EVIL
+    task = {"type": "tool_use", "id": "toolu_1", "name": "Task",
+            "input": {"subagent_type": "kind" + EVIL, "prompt": "go", "description": "d"}}
+    (proj / ("s1" + EVIL_NAME + ".jsonl")).write_bytes(jsonl(
+        user("go", session=sid, cwd=cwd, ts=stamp(-120)),
+        asst("m1", "r1", session=sid, cwd=cwd, model="claude-x" + EVIL, out=50, cr=1000, ts=stamp(-60)),
+        asst("m2", "r2", session=sid, cwd=cwd, out=60, cr=3000, ts=stamp(-30), content=[task])))
+    (sub / "agent-a1.jsonl").write_bytes(jsonl(
+        asst("m3", "r3", session=sid, cwd=cwd, sidechain=True, agent="a1" + EVIL, out=70, cr=500, ts=stamp(-20))))
+    (sub / "agent-a1.meta.json").write_text(json.dumps({"agentType": "meta" + EVIL}))
+    return proj
+
+
+def _assert_inert(out, where):
+    text = out.decode("utf-8") if isinstance(out, bytes) else out
+    bad = sorted({hex(ord(c)) for c in text if c in _FORBIDDEN})
+    assert not bad, f"{where}: {bad}"
+    assert not any(line.startswith("INJECTED") for line in text.split("\n")), f"{where}: a log string split a line"
+
+
+def _stamp_from(now):
+    import datetime as dt
+    return lambda s: dt.datetime.fromtimestamp(now + s, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@pytest.mark.parametrize("args", [[], ["--wide"], ["--csv"], ["--json"], ["--share"], ["--by", "day"]], ids=lambda a: " ".join(a) or "terminal")
+def test_no_view_writes_a_control_character_from_a_log(tmp_path, args):
+    """Intent (issue 21): escapes, newlines, NUL, backspace, C1 and bidi controls in every log string (ids, models,
+    paths, agent types) never reach the bytes a view writes — stdout and stderr, as a separate process."""
+    import time
+    now = time.time()
+    proj = _evil_folder(tmp_path, _stamp_from(now))
+    res = cli([str(proj), "--no-cache", *args])
+    assert res.returncode == 0, res.stderr
+    assert b"pwn" in res.stdout or b"kind" in res.stdout or b"claude-x" in res.stdout or args == ["--share"]
+    _assert_inert(res.stdout, "stdout")
+    _assert_inert(res.stderr, "stderr")
+
+
+def test_watch_and_the_status_line_write_no_control_character_from_a_log(tmp_path):
+    """Intent (issue 21): `watch` printed session and agent ids raw; the status line printed a model holding escapes
+    and a newline raw with --color always. The status line's own colours are the only escapes it writes."""
+    import re as _re
+    import time
+    now = time.time()
+    proj = _evil_folder(tmp_path, _stamp_from(now))
+    res = subprocess.run([sys.executable, "-m", "py_core", "watch", str(proj), "--once", "--no-cache",
+                          "--cap", "0.000001"], cwd=ROOT, capture_output=True, timeout=60)
+    assert res.returncode == 0 and b"sess" in res.stdout, res.stderr
+    _assert_inert(res.stdout, "watch")
+    _assert_inert(res.stderr, "watch stderr")
+    log = next(proj.glob("s1*.jsonl"))
+    for display in ("Opus" + EVIL, None):
+        payload = {"transcript_path": str(log), "session_id": "sess" + EVIL, "cwd": str(tmp_path)}
+        if display:
+            payload["model"] = {"display_name": display}
+        res = subprocess.run([sys.executable, "-m", "py_core", "statusline", "--color", "always", "--no-cache"],
+                             cwd=ROOT, input=json.dumps(payload).encode(), capture_output=True, timeout=60)
+        line = res.stdout.decode()
+        assert res.returncode == 0 and line.endswith("\n") and line.count("\n") == 1, line
+        assert "$" in line, line
+        _assert_inert(_re.sub(r"\x1b\[[0-9;]*m", "", line[:-1]), "statusline")

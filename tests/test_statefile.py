@@ -254,3 +254,74 @@ def test_save_state_is_the_local_engines(tmp_path, capsys):
     code, out, err = run([logs, "--engine", "dask", "--save-state", tmp_path / "x.state"], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and "--save-state" in err
     assert not (tmp_path / "x.state").exists()
+
+
+def test_redact_hides_every_free_form_string_in_the_state_and_what_is_built_from_it(tmp_path, capsys, monkeypatch):
+    """Intent (issue 21): --redact kept custom subagent types (a Task input), agent meta types, compaction trigger
+    text, unparseable timestamps — a sentinel in every free-form field of a log (ids, paths, types, triggers, times,
+    line types) is in neither the raw state nor any view of it; Claude Code's own types and triggers stay."""
+    monkeypatch.setenv("TOKENSCOPE_REDACT_KEY", "k1")
+    s = SENTINEL
+    proj = tmp_path / "root" / f"{s}-proj"
+    sub = proj / f"{s}-sess" / "subagents"
+    sub.mkdir(parents=True)
+    sid, cwd = f"{s}-sess", f"/home/{s}/p"
+    task = {"type": "tool_use", "id": f"toolu_{s}", "name": "Task",
+            "input": {"subagent_type": f"{s}-type", "prompt": f"{s} prompt", "description": s}}
+    builtin = {"type": "tool_use", "id": "toolu_01AbC234", "name": "Task",
+               "input": {"subagent_type": "Explore", "prompt": "look"}}
+    compact = {"type": "system", "subtype": "compact_boundary", "uuid": f"{s}-cuuid", "sessionId": sid, "cwd": cwd,
+               "timestamp": "2026-01-10T10:02:00.000Z", "compactMetadata": {"trigger": f"{s}-trigger",
+                                                                              "preTokens": 5000}}
+    auto = dict(compact, uuid="c0ffee00-1234-4abc-8def-000000000001", compactMetadata={"trigger": "auto"})
+    (proj / f"{s}-sess.jsonl").write_bytes(jsonl(
+        user("hi", uuid=f"{s}-uuid", session=sid, cwd=cwd),
+        asst("m1", "r1", session=sid, cwd=cwd, content=[task, builtin]),
+        asst("m2", "r2", session=sid, cwd=cwd, ts=f"{s}-time"),
+        {"type": f"{s}-linetype", "sessionId": sid}, compact, auto))
+    (sub / f"agent-{s}.jsonl").write_bytes(jsonl(asst("m3", "r3", session=sid, cwd=cwd, sidechain=True,
+                                                      agent=f"{s}-agent", ts="2026-01-10T10:03:00.000Z")))
+    (sub / f"agent-{s}.meta.json").write_text(json.dumps({"agentType": f"{s}-meta", "toolUseId": f"toolu_{s}"}))
+    state = save([tmp_path / "root"], tmp_path / "r.state", capsys, "--redact")
+    raw = zlib.decompress(state.read_bytes()[len(MAGIC):]).decode()
+    assert s.lower() not in raw.lower()
+    assert '"Explore"' in raw and '"auto"' in raw  # Claude Code's own words are not personal
+    plain = report([tmp_path / "root"], capsys)
+    for args in (["--json"], [], ["--csv"], ["--share"], ["--wide", "--by", "day"]):
+        code, out, err = run([state, "--no-cache", "--tz", "UTC", *args], capsys)
+        assert code == 0 and s.lower() not in (out + err).lower(), args
+    red = report([state], capsys)
+    for k in ("cost_usd", "requests", "sessions", "user_prompts", "tokens"):
+        assert red["totals"][k] == plain["totals"][k]
+    assert len(red["sessions"][0]["compactions"]) == len(plain["sessions"][0]["compactions"]) == 2
+
+
+def test_two_keys_over_overlapping_logs_merge_to_the_single_report(tmp_path, capsys, monkeypatch):
+    """Intent (issue 21): two people's redacted states of overlapping logs, made with different keys, counted
+    shared prompts and files twice; a file is recognised across keys by a fingerprint of its content (the longer
+    copy kept) and a prompt by its random uuid, so the merge is the report of the logs themselves."""
+    def log(sid, n):
+        return [user(f"q{i}", uuid=f"{sid}-0000-4000-8000-{i:012d}", session=sid,
+                     ts=f"2026-01-10T1{i}:00:00.000Z") for i in range(n)] + \
+               [asst(f"msg_{sid}{i}", f"req_{sid}{i}", session=sid, out=100 + i, cr=1000 * i,
+                     ts=f"2026-01-10T1{i}:00:30.000Z") for i in range(n)]
+    logs = {"s1": log("11111111", 2), "s2": log("22222222", 4), "s3": log("33333333", 3)}
+    whole, a, b = (tmp_path / x / "proj" for x in ("whole", "a", "b"))
+    for d in (whole, a, b):
+        d.mkdir(parents=True)
+    for name, objs in logs.items():
+        (whole / f"{name}.jsonl").write_bytes(jsonl(*objs))
+    (a / "s1.jsonl").write_bytes(jsonl(*logs["s1"]))
+    (a / "s2.jsonl").write_bytes(jsonl(*logs["s2"][:3]))   # an older, shorter copy
+    (b / "s2.jsonl").write_bytes(jsonl(*logs["s2"]))
+    (b / "s3.jsonl").write_bytes(jsonl(*logs["s3"]))
+    monkeypatch.setenv("TOKENSCOPE_REDACT_KEY", "alice's key")
+    sa = save([a.parent], tmp_path / "a.state", capsys, "--redact")
+    monkeypatch.setenv("TOKENSCOPE_REDACT_KEY", "bob's key")
+    sb = save([b.parent], tmp_path / "b.state", capsys, "--redact")
+    single = report([whole.parent], capsys)
+    for order in ((sa, sb), (sb, sa)):
+        merged = report(list(order), capsys)
+        for k in ("cost_usd", "requests", "sessions", "user_prompts", "tokens"):
+            assert merged["totals"][k] == single["totals"][k], k
+        assert merged["diagnostics"]["files"] == single["diagnostics"]["files"] == 3
