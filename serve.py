@@ -50,6 +50,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         path = self.translate_path(self.path)
+        if "\0" in path:  # `GET /%00`: realpath raises on a NUL; no file has one (issue 21)
+            self.send_error(404, "Not found")
+            return None
         root = os.path.realpath(self.directory)
         real = os.path.realpath(path)
         if real != root and not real.startswith(root + os.sep):

@@ -149,12 +149,14 @@ def split_states(files, roots):
 
 def load_states(state_files):
     """{source: (bytes, Analyzer)}, the union of the state files (one copy of a file two machines saw)."""
-    from .statefile import StateFileError, loads, union
+    from .statefile import MAX_INFLATED, StateFileError, loads, union
     entries = []
     for label, path in state_files:
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                data = fh.read(MAX_INFLATED + 1)  # compressed, it is smaller than its cap inflated
+            if len(data) > MAX_INFLATED:
+                raise StateFileError(label, f"too large (more than {MAX_INFLATED >> 20} MiB)")
             entries.extend(loads(data, label)[1])
         except OSError as exc:
             raise LoadError(f"bad state file {StateFileError(label, exc.strerror or str(exc))}") from None

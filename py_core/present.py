@@ -147,3 +147,12 @@ def vocab_js():
 if __name__ == "__main__":
     import sys
     sys.stdout.write(vocab_js())
+
+
+def ordinal(n):
+    """1st, 2nd, 3rd, 11th, 42nd… (web/format.js: `ordinal`); a fraction keeps "th"."""
+    if n != int(n):
+        return f"{n:g}th"
+    i = int(n)
+    suffix = "th" if 11 <= abs(i) % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(abs(i) % 10, "th")
+    return f"{i}{suffix}"

@@ -118,8 +118,9 @@ def render(report, width=80, max_sessions=15, periods=False):
                 f"{r0['later_turns']} later requests: {money(r0['resident_cost_usd'])}", "  ")
         if len(sessions) > 1:
             pc = si["percentile"]
-            say(f"Among your {len(sessions)} sessions it is at the {pc['cost']:g}th percentile for cost, "
-                f"{pc['peak_context']:g}th for peak context, {pc['turns']:g}th for requests", "  ")
+            say(f"Among your {len(sessions)} sessions it is at the {present.ordinal(pc['cost'])} percentile for "
+                f"cost, {present.ordinal(pc['peak_context'])} for peak context, {present.ordinal(pc['turns'])} for "
+                "requests", "  ")
         m = ins["idle_cache_misses"]
         say(f"{m['count']} cache miss(es) after idle cost {money(m['extra_cost_usd'])} more than cache hits would "
             "have", "  ")

@@ -29,7 +29,10 @@ from .version import __version__
 
 MAGIC = b"TOKENSCOPE-STATE 1\n"
 FORMAT = 1
-MAX_INFLATED = 1 << 30   # a state file inflating past this is refused (a zip bomb); also a 32-bit size in wasm
+# A state file inflating past this is refused (a zip bomb; issue 21: a 1 GiB bomb cost 19 s and 2.1 GB). A state
+# holds ~250 bytes per request: 256 MiB is a million requests, far past any one person's history.
+MAX_INFLATED = 256 << 20
+INFLATE_CHUNK = 8 << 20
 MAX_LABEL = 200
 
 
@@ -193,13 +196,7 @@ def loads(data, name):
     if not is_state(data):
         raise StateFileError(name, "not a tokenscope state file")
     try:
-        d = zlib.decompressobj()
-        text = d.decompress(data[len(MAGIC):], MAX_INFLATED)
-        if d.unconsumed_tail:
-            raise StateFileError(name, "too large once decompressed")
-        if not d.eof:
-            raise StateFileError(name, "truncated")
-        text = text.decode("utf-8")
+        text = _inflate(data[len(MAGIC):], name).decode("utf-8")
     except zlib.error as exc:
         raise StateFileError(name, f"damaged ({exc})") from None
     except UnicodeDecodeError:
@@ -249,6 +246,25 @@ def _relabel(a, label):
     sources = _rename_sources(state, lambda src: f"{label}/{src}")
     state["owners"] = {src: label for src in sources}
     return Analyzer.from_export(state)
+
+
+def _inflate(data, name):
+    """zlib data inflated in bounded chunks: refused as soon as it passes MAX_INFLATED, so a bomb costs at most
+    that much memory and the time to inflate it (issue 21)."""
+    d = zlib.decompressobj()
+    out, size, pending = [], 0, data
+    while True:
+        chunk = d.decompress(pending, INFLATE_CHUNK)
+        size += len(chunk)
+        if size > MAX_INFLATED:
+            raise StateFileError(name, f"too large once decompressed (more than {MAX_INFLATED >> 20} MiB)")
+        out.append(chunk)
+        pending = d.unconsumed_tail
+        if d.eof or (not pending and len(chunk) < INFLATE_CHUNK):
+            break
+    if not d.eof:
+        raise StateFileError(name, "truncated")
+    return b"".join(out)
 
 
 def union(entries):

@@ -96,8 +96,14 @@ def _get(d, *keys):
     return d
 
 
-def _num(v):
-    return v if type(v) in (int, float) and v == v and abs(v) < 1e15 else None
+def _num(v, lo=0, hi=1e12):
+    """A number from Claude Code's JSON within its range, else None: a value out of range is left out, never
+    shown (issue 21: `ctx -5 (-0%)`, `(inf%)`, `5h 100000000000000%`)."""
+    return v if type(v) in (int, float) and lo <= v <= hi else None
+
+
+MAX_TOKENS = 1_000_000_000     # as for a log's token counts
+MAX_WINDOW = 100_000_000
 
 
 def _raw(v):
@@ -127,18 +133,19 @@ def render_line(data, args):
     f["model"] = _str(_get(data, "model", "display_name")) or _str(status and status["model"]) or ""
     if status:
         f["cost"] = paint(money(status["cost_usd"]), "bold") + (" + unpriced" if status["unpriced"] else "")
-    elif _num(_get(data, "cost", "total_cost_usd")) is not None:
-        f["cost"] = money(_num(_get(data, "cost", "total_cost_usd"))) + " (Claude Code's)"
+    elif _num(_get(data, "cost", "total_cost_usd"), 0, 1e7) is not None:
+        f["cost"] = money(_num(_get(data, "cost", "total_cost_usd"), 0, 1e7)) + " (Claude Code's)"
     # Context: what Claude Code says it sent last, else the transcript's last request.
     usage = _get(data, "context_window", "current_usage")
     ctx = None
     if isinstance(usage, dict):
-        parts = [_num(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")]
+        parts = [_num(usage.get(k), 0, MAX_TOKENS)
+                 for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")]
         if any(p is not None for p in parts):
             ctx = int(sum(p or 0 for p in parts))
     if ctx is None and status:
         ctx = status["context_tokens"]
-    window = _num(_get(data, "context_window", "context_window_size")) or DEFAULT_WINDOW
+    window = _num(_get(data, "context_window", "context_window_size"), 1, MAX_WINDOW) or DEFAULT_WINDOW
     if ctx is not None:
         share = ctx / window if window else 0
         f["context"] = paint(f"ctx {tokens(ctx)} ({share:.0%})", "bad" if share >= 0.8 else "warn" if share >= 0.6
@@ -163,11 +170,11 @@ def render_line(data, args):
 def _limits(data, now, paint):
     out = []
     for key, label, length in (("five_hour", "5h", 5 * 3600), ("seven_day", "7d", 7 * 86400)):
-        used = _num(_get(data, "rate_limits", key, "used_percentage"))
+        used = _num(_get(data, "rate_limits", key, "used_percentage"), 0, 100)
         if used is None:
             continue
         text = f"{label} {used:.0f}%"
-        resets = _num(_get(data, "rate_limits", key, "resets_at"))
+        resets = _num(_get(data, "rate_limits", key, "resets_at"), now, now + length)
         if resets is not None and resets > now:
             pace = min(1.0, max(0.0, 1 - (resets - now) / length))  # the window's elapsed share
             text += f" (pace {pace:.0%})"

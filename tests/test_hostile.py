@@ -500,3 +500,44 @@ def test_watch_and_the_status_line_write_no_control_character_from_a_log(tmp_pat
         assert res.returncode == 0 and line.endswith("\n") and line.count("\n") == 1, line
         assert "$" in line, line
         _assert_inert(_re.sub(r"\x1b\[[0-9;]*m", "", line[:-1]), "statusline")
+
+
+def test_a_zip_bomb_state_is_refused_in_bounded_memory(tmp_path):
+    """Intent (issue 21): a state file inflating to 1 GiB was inflated whole (19 s, 2.1 GB) before it was refused;
+    it is refused once past the cap, inflated in bounded chunks (peak memory of the process well under the bomb)."""
+    import zlib
+    from py_core.statefile import MAGIC, MAX_INFLATED
+    c = zlib.compressobj(1)
+    zero = bytes(16 << 20)
+    body = b"".join(c.compress(zero) for _ in range((1 << 30) // len(zero))) + c.flush()
+    bomb = tmp_path / "bomb.state"
+    bomb.write_bytes(MAGIC + body)
+    probe = ("import resource, sys\nfrom py_core.cli import main\ncode = main(sys.argv[1:])\n"
+             "sys.stderr.write('peak=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)")
+    res = subprocess.run([sys.executable, "-c", probe, str(bomb), "--no-cache", "--json"], cwd=ROOT,
+                         capture_output=True, timeout=300)
+    assert res.returncode == 2 and b"too large once decompressed" in res.stderr, res.stderr
+    peak_mb = int(res.stderr.rsplit(b"peak=", 1)[1]) / 1024
+    assert peak_mb < (MAX_INFLATED >> 20) + 200 + len(body) / 2 ** 20, peak_mb
+
+
+def test_a_store_that_cannot_grow_costs_one_line_and_the_report_is_right(tmp_path):
+    """Intent (issue 21): a full disk read "cannot rollback - no transaction is active" (sqlite's second error, after
+    the first was lost). With the file size limited below what the store needs: exit 0, the report of --no-cache,
+    and one line saying the store was not updated."""
+    import resource
+    import signal
+    logs = tmp_path / "logs" / "p"
+    logs.mkdir(parents=True)
+    (logs / "big.jsonl").write_bytes(jsonl(*(asst(f"m{i}", f"r{i}", ts=f"2026-01-10T10:{i % 60:02d}:00.000Z")
+                                             for i in range(3000))))
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+    res = subprocess.run([sys.executable, "-m", "py_core", str(logs), "--cache-dir", str(tmp_path / "c"), "--json"],
+                         cwd=ROOT, capture_output=True, timeout=120, preexec_fn=small_files)
+    plain = cli([str(logs), "--no-cache", "--json"])
+    assert res.returncode == 0 and json.loads(res.stdout) == json.loads(plain.stdout)
+    err = res.stderr.decode()
+    assert err.count("\n") == 1 and "not updated" in err and "rollback" not in err, err

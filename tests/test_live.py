@@ -281,3 +281,36 @@ def test_blocks_and_cache_expiry_on_the_real_logs(real_dir):
         assert nt["cost_after_expiry_usd"] >= nt["cost_usd"]
         checked += 1
     assert checked > 30
+
+
+@pytest.mark.parametrize("patch, absent", [
+    ({"context_window": {"current_usage": {"input_tokens": -5}, "context_window_size": 200_000}}, "ctx -"),
+    ({"context_window": {"current_usage": {"input_tokens": 10}, "context_window_size": 1e-320}}, "inf"),
+    ({"context_window": {"current_usage": {"input_tokens": float("inf")}}}, "inf"),
+    ({"rate_limits": {"five_hour": {"used_percentage": 1e14, "resets_at": 0}}}, "5h"),
+    ({"rate_limits": {"seven_day": {"used_percentage": -3, "resets_at": 0}}}, "7d"),
+    ({"cost": {"total_cost_usd": -1}}, "-$"),
+], ids=["negative tokens", "window 0", "infinite tokens", "5h absurd", "7d negative", "negative cost"])
+def test_statusline_leaves_out_values_out_of_their_range(tmp_path, patch, absent):
+    """Intent (issue 21): Claude Code's values were printed as given (`ctx -5 (-0%)`, `(inf%)`, `5h 1e14%`): a value
+    out of its range is left out; the rest of the line stays."""
+    data = {"session_id": "s1", "model": {"display_name": "Opus"}, **patch}
+    code, line = run_statusline(json.dumps(data).replace("Infinity", "1e999"), "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and line.startswith("Opus") and absent not in line, line
+
+
+def test_watch_redraws_once_when_a_file_is_deleted(tmp_path):
+    """Intent (issue 21): `watch` reprinted the whole view every tick for ~10 s after a file was deleted (until the
+    next listing): one change, then quiet."""
+    from py_core.watch import Follower
+    p = tmp_path / "proj"
+    p.mkdir()
+    (p / "a.jsonl").write_bytes(jsonl(asst("m1", "r1", session="a")))
+    (p / "b.jsonl").write_bytes(jsonl(asst("m2", "r2", session="b")))
+    f = Follower([str(tmp_path)], True, None)
+    f.start()
+    assert f.analyzer.store.requests() and len(f.parts) == 2
+    (p / "b.jsonl").unlink()
+    assert f.poll() is True
+    assert [f.poll() for _ in range(5)] == [False] * 5
+    assert {r.session_id for r in f.analyzer.store.requests()} == {"a"}

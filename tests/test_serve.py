@@ -171,8 +171,10 @@ def status(url):
     ("/linkdir/", 404),
     ("/../secret.txt", 404),         # dot segments are removed before the path is resolved
     ("/%2e%2e/secret.txt", 404),
+    ("/%00", 404),                   # issue 21: realpath raised on the NUL: a traceback and a dropped connection
+    ("/sub/a%00.txt", 404),
 ], ids=["index", "file", "no-listing", "symlink-out", "symlinked-folder", "symlinked-folder-listing", "dotdot",
-        "encoded-dotdot"])
+        "encoded-dotdot", "nul", "nul-in-name"])
 def test_serves_nothing_outside_its_folder_and_lists_nothing(served_dir, path, code):
     """Intent: only the files of web/ are served: no directory listings, nothing a symlink points outside to."""
     base, _srv = served_dir

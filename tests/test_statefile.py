@@ -325,3 +325,17 @@ def test_two_keys_over_overlapping_logs_merge_to_the_single_report(tmp_path, cap
         for k in ("cost_usd", "requests", "sessions", "user_prompts", "tokens"):
             assert merged["totals"][k] == single["totals"][k], k
         assert merged["diagnostics"]["files"] == single["diagnostics"]["files"] == 3
+
+
+def test_dask_with_an_s3_path_and_no_s3fs_names_the_package(capsys):
+    """Intent (issue 21): `--engine dask s3://…` without s3fs said "internal error (ImportError)": the message names
+    what to install, exit 2, one line."""
+    pytest.importorskip("dask")  # installed by tests/requirements.txt: this never skips in CI
+    try:
+        import s3fs  # noqa: F401
+        pytest.skip("s3fs is installed here: nothing is missing")
+    except ImportError:
+        pass
+    code, out, err = run(["s3://tokenscope-nowhere/logs", "--engine", "dask", "--json"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "s3fs" in err and "internal error" not in err, err

@@ -690,6 +690,29 @@ def test_a_pasted_report_with_markup_is_drawn_as_text(web):
     assert any(h[3] in t for t in titles)
 
 
+def test_a_pasted_report_without_percentiles_says_no_nullth(web, tmp_path):
+    """Intent (issue 21): a pasted report whose percentiles are missing read "the nullth percentile"; the rank line
+    is left out, and ranks read as ordinals (1st, 2nd, 3rd, 11th) where they are there."""
+    p = tmp_path / "proj"
+    p.mkdir()
+    (p / "a.jsonl").write_bytes(jsonl(asst("m1", "r1", session="a", out=5000)))
+    (p / "b.jsonl").write_bytes(jsonl(asst("m2", "r2", session="b", out=100)))
+    rep = cli_json(p)
+    for s in rep["sessions"]:
+        del s["insights"]["percentile"]
+    web.page.fill("#paste", json.dumps(rep))
+    web.page.click("#analyze-button")
+    web.wait_results()
+    text = web.page.inner_text("#results")
+    assert "null" not in text and "undefined" not in text and "NaN" not in text
+    got = web.page.evaluate("""async () => { const { ordinal } = await import("/format.js");
+      return [1, 2, 3, 4, 11, 12, 13, 21, 22, 100, 101, 50.5, null].map(ordinal); }""")
+    assert got == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "100th", "101st", "50.5th",
+                   None]
+    from py_core.present import ordinal
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 100, 101, 50.5)] == got[:-1]
+
+
 def test_nested_workflow_subagents_in_a_dropped_folder(web, tmp_path):
     """Intent: `<session>/subagents/workflows/<run>/agent-*.jsonl` in a dropped folder are read, as by the CLI."""
     p = tmp_path / "projects" / "proj"
@@ -734,6 +757,48 @@ def test_a_second_drop_of_the_same_folder_reads_nothing(web, real_dir, tmp_path)
     web.page.click("#forget-button")
     web.page.wait_for_selector("#forget-note:has-text('Forgotten')")
     assert pick() == (len(logs), 0)
+
+
+def test_a_damaged_stored_record_costs_one_read_not_every_drop(web, tmp_path):
+    """Intent (issue 21): a damaged IndexedDB record made every later drop of that file fail ("Analysis failed:
+    Unterminated string...") until "Forget": the file is read whole instead, the numbers are the CLI's, and its
+    record is stored anew (the next drop reads nothing)."""
+    proj = tmp_path / "projects" / "proj"
+    proj.mkdir(parents=True)
+    (proj / "s1.jsonl").write_bytes(jsonl(user("go", uuid="p1"), asst("m1", "r1", out=1000)))
+    (proj / "s2.jsonl").write_bytes(jsonl(asst("m2", "r2", session="s2", out=2000)))
+    body = web.page.locator("body")
+
+    def pick():
+        web.page.set_input_files("#folder-input", str(tmp_path / "projects"))
+        web.wait_results()
+        return int(body.get_attribute("data-parsed")), int(body.get_attribute("data-unchanged"))
+
+    assert pick() == (2, 0)
+    damaged = web.page.evaluate("""() => new Promise((resolve, reject) => {
+      const req = indexedDB.open("tokenscope");
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const tx = req.result.transaction("files", "readwrite");
+        const files = tx.objectStore("files");
+        const all = files.getAllKeys();
+        all.onsuccess = () => {
+          const key = all.result.find((k) => String(k).endsWith("s1.jsonl"));
+          const get = files.get(key);
+          get.onsuccess = () => {
+            const r = get.result;
+            r.state = r.state.slice(0, r.state.length >> 1) + '","op":"end';  // cut short, an op appended
+            files.put(r, key);
+          };
+        };
+        tx.oncomplete = () => resolve(true);
+      };
+    })""")
+    assert damaged
+    assert pick() == (1, 1)
+    assert web.page.locator("#input-error").inner_text().strip() == ""
+    assert json.loads(web.download("#download-json")) == cli_json(tmp_path / "projects")
+    assert pick() == (0, 2)
 
 
 def test_watching_a_folder_follows_a_growing_log(web, tmp_path):

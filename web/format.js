@@ -37,6 +37,15 @@ export function tok(n) {
   return decimalText(n, 0);
 }
 // present.count: thousands separators.
+// 1st, 2nd, 3rd, 11th, 42nd… (issue 21: a report without percentiles read "nullth"); null when n is no number.
+export function ordinal(n) {
+  if (typeof n !== "number" || !Number.isFinite(n)) return null;
+  const i = Math.round(n);
+  if (i !== n) return `${n}th`;
+  const tens = Math.abs(i) % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ["th", "st", "nd", "rd"][Math.abs(i) % 10] || "th";
+  return `${i}${suffix}`;
+}
 export const count = (n) => (n == null ? NA : withCommas(String(n)));
 
 // x with nd decimals, halves rounded up (present.fixed): the card is byte-identical in Python and JavaScript.

@@ -2,7 +2,7 @@
 // bucket names come from py_core/present.py (web/vocab.js, web/format.js).
 
 import { $, el, putSvg, sortableTable, table } from "./dom.js";
-import { count, money, pct, tok } from "./format.js";
+import { count, money, ordinal, pct, tok } from "./format.js";
 import { BUCKETS } from "./vocab.js";
 
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
@@ -173,9 +173,10 @@ export function showInsights(report, sessionId) {
     { label: "Re-read by", num: true, get: (x) => x.later_turns, fmt: count },
     { label: "Cost of staying", num: true, get: (x) => x.resident_cost_usd, fmt: money },
   ], si.resident_context.largest);
-  const p = si.percentile;
-  $("rank-text").textContent = report.sessions.length > 1
-    ? `Among your ${report.sessions.length} sessions this one is at the ${p.cost}th percentile for cost, ${p.peak_context}th for peak context and ${p.turns}th for requests.`
+  const p = si.percentile || {};
+  const ranks = [p.cost, p.peak_context, p.turns].map(ordinal);
+  $("rank-text").textContent = report.sessions.length > 1 && ranks.every((r) => r !== null)
+    ? `Among your ${report.sessions.length} sessions this one is at the ${ranks[0]} percentile for cost, ${ranks[1]} for peak context and ${ranks[2]} for requests.`
     : "";
   $("assumptions").replaceChildren(...[w, f, m, si.resident_context].map((x) => el("li", {}, x.assumptions)));
   const ins = report.insights;

@@ -239,9 +239,11 @@ async function resumeFile(job, name, f) {
   const probe = new Uint8Array(head.length + before.length);
   probe.set(head);
   probe.set(before, head.length);
-  const out = JSON.parse(handle(`{"op":"resume","job":${JSON.stringify(job)},"source":${JSON.stringify(name)},` +
-                                `"size":${f.file.size},"state":${f.resume}}`, probe));
-  if (out.error) throw new Error(out.error);
+  // The stored text goes first: the keys after it are ours, and in JSON the last of two equal keys wins, so a
+  // damaged record cannot change the op, the job or the file (issue 21). A record that is not JSON at all makes
+  // the request fail: an error answer, and the file is read whole.
+  const out = JSON.parse(handle(`{"state":${f.resume},"op":"resume","job":${JSON.stringify(job)},` +
+                                `"source":${JSON.stringify(name)},"size":${f.file.size}}`, probe));
   if (!out.ok) return false;
   call({ op: "feed", job, source: name }, new Uint8Array(await f.file.slice(offset).arrayBuffer()));
   call({ op: "close", job, source: name });
@@ -284,11 +286,12 @@ async function parsePart(id, q) {
       const { name } = files[i];
       if (files[i].stored !== undefined) {
         // Unchanged since the page stored it (issue 14): its state instead of its bytes, as one JSON text.
-        const out = JSON.parse(handle(`{"op":"load_state","job":${JSON.stringify(job)},"source":${JSON.stringify(name)},` +
-                                      `"state":${files[i].stored}}`));
-        if (out.error) throw new Error(out.error);
+        // As in resumeFile: the stored text first, our keys after it; a damaged record (issue 21: "Unterminated
+        // string" on every later drop until "Forget") is an error answer, and the file is read whole and stored anew.
+        const out = JSON.parse(handle(`{"state":${files[i].stored},"op":"load_state","job":${JSON.stringify(job)},` +
+                                      `"source":${JSON.stringify(name)}}`));
         if (out.ok) unchanged += 1;
-        else await readHere(name, files[i].file); // another version's or a damaged state
+        else await readHere(name, files[i].file); // another version's, a damaged or another file's state
         done += files[i].file.size;
         continue;
       }
