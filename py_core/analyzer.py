@@ -80,6 +80,12 @@ def too_deep(text, limit=MAX_DEPTH):
     return False
 
 
+def _preview_speed(usage):
+    """Fast mode's research preview (February 2026) marked fast responses only with
+    `usage.research_preview_2026_02: "active"`, no `speed` (issue 23; claude-code-jsonl.md, pricing.md)."""
+    return "fast" if usage.get("research_preview_2026_02") == "active" else None
+
+
 def _str_or_none(v):
     if type(v) is str and v:
         return v if v.isascii() else _SURROGATE.sub("\ufffd", v)
@@ -130,9 +136,9 @@ class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
     # export(): 2 = message.id identity, recovered copies, ignored values (issue 10); 3 = history, validated
-    # import (issue 14); 4 = owners (issue 16). Bump it whenever a rule changes what a line contributes: stored per-file states
+    # import (issue 14); 4 = owners (issue 16); 5 = micro-compactions, the fast-mode preview marker (issue 23). Bump it whenever a rule changes what a line contributes: stored per-file states
     # (filestate.py, the CLI's store, the page's IndexedDB) of another version are read again, never reused.
-    STATE_VERSION = 4
+    STATE_VERSION = 5
 
     def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
@@ -152,7 +158,7 @@ class Analyzer:
         self.empty_files = set()        # 0-byte sources: named, so "nothing found" is explained
         self.unreadable = {}            # source -> why it could not be read (a shell reports these)
         self.prompts = {}               # uuid -> (session_id, ts)
-        self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post)
+        self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post, kind, saved)
         self.task_types = {}            # tool_use id -> subagent_type
         self.agent_links = {}           # agent id -> (session, tool_use id or None)
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
@@ -269,7 +275,7 @@ class Analyzer:
                     if link is None or link[1] is None:
                         return False
         elif t == b"system":
-            if buf.find(b'"compact_boundary"', s, e) != -1:
+            if buf.find(b'compact_boundary"', s, e) != -1:  # "compact_boundary" and "microcompact_boundary"
                 return False
         try:
             name = t.decode("utf-8")
@@ -329,8 +335,9 @@ class Analyzer:
         if t == "user":
             self._user(src, n, obj, line)
         elif t == "system":
-            if obj.get("subtype") == "compact_boundary":
-                self._compaction(src, n, obj)
+            sub = obj.get("subtype")
+            if sub == "compact_boundary" or sub == "microcompact_boundary":
+                self._compaction(src, n, obj, sub == "microcompact_boundary")
         elif t == "progress":
             data = obj.get("data")
             if isinstance(data, dict):
@@ -416,7 +423,7 @@ class Analyzer:
             _str_or_none(obj.get("sessionId")) or src.fallback_session, agent,
             sidechain, _str_or_none(msg.get("model")) or "(no model)",
             inp, out, cw5m, cw1h, read, web,
-            _str_or_none(usage.get("speed")), _str_or_none(usage.get("inference_geo")),
+            _str_or_none(usage.get("speed")) or _preview_speed(usage), _str_or_none(usage.get("inference_geo")),
             mid, _str_or_none(obj.get("requestId")), src.name, n, _str_or_none(obj.get("cwd")),
             recovered, ended,
         )
@@ -504,22 +511,28 @@ class Analyzer:
             if key not in self.prompts:
                 self.prompts[key] = (sid, parse_ts(obj.get("timestamp")))
 
-    def _compaction(self, src, n, obj):
-        meta = obj.get("compactMetadata")
+    def _compaction(self, src, n, obj, micro=False):
+        """A compaction: `compact_boundary` (a summary replaces the conversation) or, since 2.1.3x,
+        `microcompact_boundary` (old tool results cleared; issue 23), kept apart by kind."""
+        field = "microcompactMetadata" if micro else "compactMetadata"
+        meta = obj.get(field)
         meta = meta if isinstance(meta, dict) else {}
         pre = meta.get("preTokens")
         post = meta.get("postTokens")
+        saved = meta.get("tokensSaved") if micro else None
         if pre is not None and (type(pre) is not int or not 0 <= pre <= MAX_TOKENS):
-            pre = self._ignored(pre, "compactMetadata.preTokens")
+            pre = self._ignored(pre, field + ".preTokens")
         if post is not None and (type(post) is not int or not 0 <= post <= MAX_TOKENS):
-            post = self._ignored(post, "compactMetadata.postTokens")
+            post = self._ignored(post, field + ".postTokens")
+        if saved is not None and (type(saved) is not int or not 0 <= saved <= MAX_TOKENS):
+            saved = self._ignored(saved, field + ".tokensSaved")
         key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
         ts_raw = obj.get("timestamp")
         self.compactions[key] = (
             parse_ts(ts_raw), _str_or_none(ts_raw),
             _str_or_none(obj.get("sessionId")) or src.fallback_session,
             _str_or_none(obj.get("agentId")) or "",
-            _str_or_none(meta.get("trigger")), pre, post,
+            _str_or_none(meta.get("trigger")), pre, post, "micro" if micro else "full", saved,
         )
 
     # -- merge ---------------------------------------------------------------------------
@@ -614,7 +627,8 @@ class Analyzer:
         a.unreadable = {_str(k): _str(v) for k, v in _map(d["unreadable"])}
         a.prompts = {_str(k): (_str(v[0]), _ts(v[1])) for k, v in _map(d["prompts"])}
         a.compactions = {_str(k): (_ts(v[0]), _opt(v[1]), _str(v[2]), _str(v[3]), _opt(v[4]), _opt_count(v[5]),
-                                   _opt_count(v[6])) for k, v in _map(d["compactions"])}
+                                   _opt_count(v[6]), _kind(v[7]), _opt_count(v[8]))
+                         for k, v in _map(d["compactions"])}
         a.task_types = {_str(k): _str(v) for k, v in _map(d["task_types"])}
         a.agent_links = {_str(k): (_str(v[0]), _opt(v[1])) for k, v in _map(d["agent_links"])}
         a.agent_types = {_str(k): _str(v) for k, v in _map(d["agent_types"])}
@@ -659,6 +673,12 @@ def _count(v, cap=1 << 62):
 
 def _opt_count(v):
     return None if v is None else _count(v, MAX_TOKENS)
+
+
+def _kind(v):
+    if v not in ("full", "micro"):
+        raise ValueError("a compaction kind is full or micro")
+    return v
 
 
 def _ts(v):

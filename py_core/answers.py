@@ -29,7 +29,10 @@ def key_of(found, state_files, roots, options, price_paths, history_prefixes, st
         h.update(json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "replace"))
         h.update(b"\0")
 
-    add([VERSION, __version__, options, sorted(roots)])
+    # The built-in price table too (issue 23: a table edited without a new version must not serve old figures).
+    from importlib import resources
+    table = hashlib.sha256(resources.files(__package__).joinpath("prices.json").read_bytes()).hexdigest()
+    add([VERSION, __version__, table, options, sorted(roots)])
     for path in price_paths:
         try:
             with open(path, "rb") as fh:

@@ -64,6 +64,7 @@ def _build():
         cwd: object = UNSET
         subtype: object = UNSET
         compactMetadata: object = UNSET  # noqa: N815
+        microcompactMetadata: object = UNSET  # noqa: N815 (issue 23)
         uuid: object = UNSET
         toolUseResult: ToolUseResult | str | list | int | float | bool | None | UnsetType = UNSET  # noqa: N815
         isMeta: object = UNSET  # noqa: N815

@@ -98,9 +98,22 @@ class RequestStore:
         return sum(1 for r in self.by_key.values() if not r.sidechain and r.message_id in side)
 
     def cut_off(self, requests):
-        """Those of `requests` none of whose copies says the response ended."""
+        """Those of `requests` cut off mid-stream: none of their copies says the response ended, and their session
+        shows that its Claude Code records endings — most of its responses have a copy with a `stop_reason`.
+        Claude Code 2.1.14-2.1.49 wrote `stop_reason: null` on every line of every response, and 1.0.x on most
+        (usage logged at the stream's start): without that evidence every response of those versions read as cut off (issue 23; claude-code-jsonl.md, "Newer
+        shapes")."""
         ended = self.ended_ids
-        return [r for r in requests if not r.ended and r.message_id not in ended]
+        candidates = [r for r in requests if not r.ended and r.message_id not in ended]
+        if not candidates:
+            return candidates
+        seen, done = {}, {}
+        for t in (self.by_key, self.recovered):
+            for r in t.values():
+                seen[r.session_id] = seen.get(r.session_id, 0) + 1
+                if r.ended or r.message_id in ended:
+                    done[r.session_id] = done.get(r.session_id, 0) + 1
+        return [r for r in candidates if 2 * done.get(r.session_id, 0) > seen[r.session_id]]
 
     def own_agents(self):
         """Agent ids that have lines of their own in the analysis (a recovered copy is not one)."""

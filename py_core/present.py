@@ -35,8 +35,8 @@ SHARE_BUCKETS = (
 )
 
 # Chart colours beside the buckets': the curve and bars, compaction marks, savings and costs of a what-if, grids.
-CHART = {"line": "#4e79a7", "compaction": "#e15759", "saving": "#59a14f", "cost": "#e15759",
-         "grid": "#8884", "axis": "#8888"}
+CHART = {"line": "#4e79a7", "compaction": "#e15759", "microcompaction": "#edc948", "saving": "#59a14f",
+         "cost": "#e15759", "grid": "#8884", "axis": "#8888"}
 
 # The words every view uses (issue 12): "requests" are API calls (main thread and subagents), "prompts" what the
 # person typed; each is defined where first shown.
@@ -156,3 +156,15 @@ def ordinal(n):
     i = int(n)
     suffix = "th" if 11 <= abs(i) % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(abs(i) % 10, "th")
     return f"{i}{suffix}"
+
+
+def compaction_counts(compactions):
+    """(full, micro) of a session's compactions (issue 23: counted apart; a pasted report without `kind` is full)."""
+    micro = sum(1 for c in compactions if c.get("kind") == "micro")
+    return len(compactions) - micro, micro
+
+
+def compaction_text(compactions):
+    """"2", "2+3m" or "0+3m": full compactions, then micro-compactions (issue 23), for a table cell."""
+    full, micro = compaction_counts(compactions)
+    return f"{full}+{micro}m" if micro else str(full)

@@ -112,7 +112,11 @@ def _validate_model(origin, name, entry, require_base):
             ):
                 raise PriceFileError(origin, f + ".effective_from", "expected a date YYYY-MM-DD")
             for k, v in ch.items():
-                if k != "effective_from" and not _is_rate(v):
+                if k == "fast_mode_multiplier":  # a dated multiplier (issue 23: Opus 4.6's preview price)
+                    if not (_is_rate(v, MAX_MULTIPLIER) and v > 0):
+                        raise PriceFileError(origin, f"{f}.{k}",
+                                             f"expected a number above 0, at most {MAX_MULTIPLIER:g}, got {v!r}")
+                elif k != "effective_from" and not _is_rate(v):
                     raise PriceFileError(origin, f"{f}.{k}",
                                          f"expected a number from 0 to {MAX_RATE} (USD per token), got {v!r}")
 

@@ -84,7 +84,8 @@ def render(report, max_curves=10):
             ("Re-sent", True)] + ([("Compactions", True)] if compact else [])
     parts.append(_table(head, [(s["session_id"][:8], s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
                                 present.tokens(s["peak_context_tokens"]), _pct(s["resent_share"]))
-                               + ((len(s["compactions"]),) if compact else ()) for s in report["sessions"]]))
+                               + ((present.compaction_text(s["compactions"]),) if compact else ())
+                               for s in report["sessions"]]))
     for s in report["sessions"][:max_curves]:
         parts.append(f'<h3>Context per request: {_e(s["session_id"][:8])} ({_money(s["cost_usd"])})</h3>'
                      + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)))

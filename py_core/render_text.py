@@ -190,5 +190,5 @@ def _sessions_table(add, sessions, max_sessions, width):
     for s in shown:
         project = clean(s["project"]) if room is None else clean(s["project"], room)
         add(f"  {money(s['cost_usd']):>10}  {s['requests']:>6,}  {tokens(s['peak_context_tokens']):>6}  "
-            f"{pct(s['resent_share']):>7}  " + (f"{len(s['compactions']):>7}  " if compact else "")
+            f"{pct(s['resent_share']):>7}  " + (f"{present.compaction_text(s['compactions']):>7}  " if compact else "")
             + f"{(s['first_timestamp'] or '')[:10]:<10}  {clean(s['session_id'])[:8]:<8} {project}")

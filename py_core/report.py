@@ -386,14 +386,16 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve):
     first = min(ts_all) if ts_all else None
     last = max(ts_all) if ts_all else None
     compactions = []
-    for ts, stamp, _sid, agent, trigger, pre, post in comps:
+    for ts, stamp, _sid, agent, trigger, pre, post, kind, saved in comps:
         post_src = "log" if post is not None else None
         if post is None and ts is not None:
             nxt = next((p.r for p in main if p.r.ts is not None and p.r.ts > ts), None)
             if nxt is not None:
                 post, post_src = nxt.context, "next request"
-        compactions.append({"timestamp": stamp, "trigger": trigger, "pre_tokens": pre, "post_tokens": post,
-                            "post_tokens_from": post_src, "agent": agent or "main"})
+        # kind: "full" (a summary replaces the conversation) or "micro" (old tool results cleared; issue 23).
+        compactions.append({"timestamp": stamp, "kind": kind, "trigger": trigger, "pre_tokens": pre,
+                            "post_tokens": post, "post_tokens_from": post_src, "tokens_saved": saved,
+                            "agent": agent or "main"})
     next_turn = live.next_turn(main, prices)
     agents = []
     for key, g in s["agents"].items():

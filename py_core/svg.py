@@ -109,6 +109,11 @@ def _money_tick(v):
     return "$0" if v == 0 else _money(v)
 
 
+def _compaction_words(comps):
+    full, micro = present.compaction_counts(comps)
+    return f"{full} compaction(s)" + (f", {micro} micro-compaction(s)" if micro else "")
+
+
 def context_curve(session, width=640, height=240, max_points=600):
     """Context size per main-thread request, compactions marked, each point titled."""
     curve = session.get("context_curve") or []
@@ -116,7 +121,7 @@ def context_curve(session, width=640, height=240, max_points=600):
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
     out = [_open("ts-curve", width, height, "Context size per request"),
            f"<title>Context per request: peak {_tok(session.get('peak_context_tokens', 0))} tokens, "
-           f"{len(session.get('compactions') or [])} compaction(s)</title>"]
+           f"{_compaction_words(session.get('compactions') or [])}</title>"]
     if not curve:
         out.append(_text(width / 2, height / 2, "No main-thread requests in this session", 13, "middle") + "</svg>")
         return "".join(out)
@@ -148,6 +153,15 @@ def context_curve(session, width=640, height=240, max_points=600):
         x = px(max(idx - 0.5, 0)) if n > 1 else px(0)
         after = f" → {_tok(c['post_tokens'])}" if c.get("post_tokens") is not None else ""
         before = _tok(c["pre_tokens"]) if c.get("pre_tokens") is not None else "?"
+        if c.get("kind") == "micro":
+            # Issue 23: a micro-compaction (old tool results cleared) is marked apart: thinner, dotted, its own
+            # colour and class.
+            saved = f", {_tok(c['tokens_saved'])} saved" if c.get("tokens_saved") is not None else ""
+            out.append(f'<line class="ts-microcompaction" x1="{_n(x)}" x2="{_n(x)}" y1="{pad_t}" y2="{pad_t + ph}" '
+                       f'stroke="{C["microcompaction"]}" stroke-width="1.5" stroke-dasharray="1 3">'
+                       f"<title>Micro-compaction ({esc(c.get('trigger') or 'unknown')}) at {esc(ts)}: "
+                       f"{before}{after} tokens{saved}</title></line>")
+            continue
         out.append(f'<line class="ts-compaction" x1="{_n(x)}" x2="{_n(x)}" y1="{pad_t}" y2="{pad_t + ph}" '
                    f'stroke="{C["compaction"]}" stroke-width="2" stroke-dasharray="4 3">'
                    f"<title>Compaction ({esc(c.get('trigger') or 'unknown')}) at {esc(ts)}: "

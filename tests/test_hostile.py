@@ -541,3 +541,19 @@ def test_a_store_that_cannot_grow_costs_one_line_and_the_report_is_right(tmp_pat
     assert res.returncode == 0 and json.loads(res.stdout) == json.loads(plain.stdout)
     err = res.stderr.decode()
     assert err.count("\n") == 1 and "not updated" in err and "rollback" not in err, err
+
+
+def test_every_svg_of_the_html_page_parses_with_control_characters_in_every_log_string(tmp_path):
+    """Intent (issue 21): `--html` draws the page's charts from the same module: with escapes, NUL, backspace and
+    bidi controls in ids, models, paths and agent types, each of its SVGs is valid XML."""
+    import re as _re
+    import time
+    import xml.etree.ElementTree as ET
+    proj = _evil_folder(tmp_path, _stamp_from(time.time()))
+    out = tmp_path / "r.html"
+    res = cli([str(proj), "--no-cache", "--html", str(out)])
+    assert res.returncode == 0, res.stderr
+    svgs = _re.findall(r"<svg\b.*?</svg>", out.read_text(encoding="utf-8"), _re.S)
+    assert len(svgs) >= 4
+    for svg in svgs:
+        ET.fromstring(svg)

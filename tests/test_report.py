@@ -37,8 +37,9 @@ def test_context_curve_and_peak_average_final():
 def test_compaction_before_and_after():
     """Intent: compactions carry timestamp, trigger, tokens before, and after (from the next request if not logged)."""
     s = analyze(session_lines(), tz="UTC")["sessions"][0]
-    assert s["compactions"] == [{"timestamp": "2026-01-10T10:03:00.000Z", "trigger": "auto", "pre_tokens": 9200,
-                                 "post_tokens": 2000, "post_tokens_from": "next request", "agent": "main"}]
+    assert s["compactions"] == [{"timestamp": "2026-01-10T10:03:00.000Z", "kind": "full", "trigger": "auto",
+                                 "pre_tokens": 9200, "post_tokens": 2000, "post_tokens_from": "next request",
+                                 "tokens_saved": None, "agent": "main"}]
 
 
 def test_session_counts_duration_and_money():

@@ -60,7 +60,8 @@ export function sortableTable(node, columns, rows) {
       const v = c.get(r);
       const props = { class: classes(c), dataset: { value: String(v) } };
       if (c.title) props.title = c.title(v); // the whole text of a shortened cell
-      return el("td", props, c.fmt ? c.fmt(v) : v ?? "");
+      // `text(row)`: a cell whose words need more of the row than its sort value (e.g. "2+3m", issue 23).
+      return el("td", props, c.text ? c.text(r) : c.fmt ? c.fmt(v) : v ?? "");
     })));
     node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
   };

@@ -77,6 +77,12 @@ export function render(report, charts, ignored) {
   setTimeout(() => renderTables(report, ignored), 0);
 }
 
+// "2", "2+3m": full compactions, then micro-compactions (py_core/present.py: compaction_text).
+function compactionText(comps) {
+  const micro = comps.filter((c) => c.kind === "micro").length;
+  return micro ? `${comps.length - micro}+${micro}m` : String(comps.length);
+}
+
 function renderTables(report, ignored) {
   // Short ids and paths with the whole text in a title; the compactions column only when there are any (issue 12).
   const compacted = report.sessions.some((s) => s.compactions.length);
@@ -86,7 +92,9 @@ function renderTables(report, ignored) {
     { label: "Requests", num: true, get: (s) => s.requests, fmt: count },
     { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok, cls: "c-peak" },
     { label: "Re-sent", num: true, get: (s) => s.resent_share ?? -1, fmt: (v) => (v < 0 ? "n/a" : pct(v)), cls: "c-resent" },
-    ...(compacted ? [{ label: "Compactions", num: true, get: (s) => s.compactions.length, cls: "c-compact" }] : []),
+    // Full compactions, then micro-compactions (issue 23): "2+3m"; sorted by all of them.
+    ...(compacted ? [{ label: "Compactions", num: true, get: (s) => s.compactions.length, text: (s) => compactionText(s.compactions),
+      title: () => "full compactions + micro-compactions (m: old tool results cleared)", cls: "c-compact" }] : []),
     { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 10), cls: "date c-started" },
     { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "path" },
   ], report.sessions);
