@@ -9,6 +9,7 @@ after that rewrites the whole context at the cache-write price instead. The repo
 
 from datetime import datetime
 
+from .pricing import PICO
 from .priced import usd, utc_day
 from .timeutil import iso as _iso
 
@@ -87,10 +88,13 @@ def session_status(analyzer, prices, session_id=None):
             pico += sum(costs)
         priced.append(Priced(r, costs, rates, why, agent_key(r), None))
     main = [p for p in priced if p.agent == "main"] or priced
-    last = main[-1].r
-    return {"session_id": last.session_id, "cost_usd": usd(pico), "requests": len(priced),
-            "context_tokens": last.context, "model": last.model, "last_ts": last.ts,
-            "next_turn": next_turn(main, prices), "unpriced": sorted(unpriced)}
+    last = main[-1]
+    # The last main-thread request's rates per token (USD): what Claude Code's `recache_tokens_if_cold` costs.
+    rates = last.rates and {"cw5m": last.rates.cw5m / PICO, "cw1h": last.rates.cw1h / PICO,
+                            "output": last.rates.output / PICO}
+    return {"session_id": last.r.session_id, "cost_usd": usd(pico), "requests": len(priced),
+            "context_tokens": last.r.context, "model": last.r.model, "last_ts": last.r.ts,
+            "next_turn": next_turn(main, prices), "unpriced": sorted(unpriced), "rates": rates}
 
 
 ACTIVE_SECONDS = 3600   # watch shows sessions with a request in the last hour

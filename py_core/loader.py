@@ -114,11 +114,43 @@ def session_files(transcript):
             for name in sorted(names):
                 if name.endswith(".jsonl"):
                     p = os.path.join(folder, name)
-                    try:
-                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, os.path.getsize(p)))
-                    except OSError:
-                        pass
+                    size = _regular_size(p)
+                    if size is not None:
+                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, size))
+    if stem:
+        # Claude Code 2.0.x wrote a session's subagents flat beside it, `agent-<8hex>.jsonl`, named by nothing but
+        # the sessionId of their lines (issue 23: the status line said $6.14 where the folder's report said $6.21).
+        want = (f'"sessionId":"{stem}"'.encode(), f'"sessionId": "{stem}"'.encode())
+        try:
+            names = sorted(n for n in os.listdir(project) if n.startswith("agent-") and n.endswith(".jsonl"))
+        except OSError:
+            names = []
+        for name in names:
+            p = os.path.join(project, name)
+            size = _regular_size(p)
+            try:
+                if size is not None:
+                    with open(p, "rb") as fh:
+                        head = fh.read(FLAT_AGENT_HEAD)
+                    if any(w in head for w in want):
+                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, size))
+            except OSError:
+                pass
     return out
+
+
+def _regular_size(path):
+    """A regular file's size, else None: a FIFO or a device among a session's files is never opened (a FIFO nobody
+    writes to would hang the status line; issue 10)."""
+    import stat
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+FLAT_AGENT_HEAD = 16 << 10  # a 2.0.x agent file names its session on its first line
 
 
 # -- state files --------------------------------------------------------------------------------------------------

@@ -16,7 +16,14 @@ import sys
 import time
 
 DEFAULT_FORMAT = "{model} · {cost} · {context} · {next} · {cache} · {limits}"
-FIELDS = ("model", "cost", "context", "next", "cache", "limits")
+# {hit}: Claude Code's prompt-cache hit ratio (2.1.251+), for a longer --format (issue 23).
+FIELDS = ("model", "cost", "context", "next", "cache", "limits", "hit")
+# Claude Code's words for why the cache last missed (prompt_cache.last_miss_cause.causes; statusline.md).
+CAUSES = {"system_prompt_changed": "system prompt changed", "tools_changed": "tools changed",
+          "model_changed": "model changed", "messages_rewritten": "messages rewritten",
+          "ttl_expired_5m": "TTL expired (5m)", "ttl_expired_1h": "TTL expired (1h)",
+          "likely_server_side": "likely server side", "unknown": "cause unknown"}
+RECENT_MISS = 600  # a miss this many seconds old or less is named on the line
 MAX_INPUT = 1 << 20
 DEFAULT_WINDOW = 200_000
 _PLACEHOLDER = re.compile(r"(\{[a-z]+\})")
@@ -153,6 +160,12 @@ def render_line(data, args):
     nt = status and status["next_turn"]
     if nt:
         f["next"] = f"next ≈ {money(nt['cost_usd'])}"
+    pc = data.get("prompt_cache")
+    if isinstance(pc, dict) and (type(pc.get("warm")) is bool or _num(pc.get("expires_at")) is not None):
+        # Claude Code 2.1.251+ says what its cache is (issue 23): the authority — a transcript cannot see a resumed
+        # session's real cache state.
+        f["cache"], f["hit"] = _claude_cache(pc, status, now, paint)
+    elif nt:
         left = cache_left(nt, now)
         if left is not None:
             if left > 0:
@@ -161,14 +174,84 @@ def render_line(data, args):
                 f["cache"] = paint(f"cache expired — next rewrites {tokens(nt['context_tokens'])} ≈ "
                                    f"{money(nt['cost_after_expiry_usd'])}", "bad")
     f["limits"] = _limits(data, now, paint)
-    line = _fill(args.format, f)
-    if note:
-        line = (line + " · " if line else "") + paint(note, "dim")
+    line = _fit(args.format, f, note and paint(note, "dim"), _columns())
     return line or "tokenscope: no session data"
+
+
+def _claude_cache(pc, status, now, paint):
+    """(cache field, hit field) from Claude Code's `prompt_cache`: its countdown to `expires_at`; when cold what
+    the next request rewrites (`recache_tokens_if_cold` at the session model's cache-write price, plus its average
+    output); the last miss's cause when recent."""
+    from .live import countdown
+    from .present import money, pct, tokens
+    exp = _num(pc.get("expires_at"))
+    if pc.get("warm") is False or (exp is not None and exp <= now):
+        text = "cache cold"
+        cold = _num(pc.get("recache_tokens_if_cold"), 0, MAX_TOKENS)
+        if cold is not None:
+            text += f" — next rewrites {tokens(int(cold))}"
+            rates = status and status.get("rates")
+            nt = status and status.get("next_turn")
+            if rates:
+                write = rates["cw1h"] if pc.get("ttl") == "1h" else rates["cw5m"]
+                out = (nt["average_output_tokens"] if nt else 0) * rates["output"]
+                text += f" ≈ {money(cold * write + out)}"
+        field = paint(text, "bad")
+    elif exp is None:
+        field = paint("cache warm", "good")
+    else:
+        left = exp - now
+        field = paint(f"cache {countdown(left)} left", "warn" if left < 60 else "good")
+    at = _num(pc.get("last_miss_at"))
+    causes = _get(pc, "last_miss_cause", "causes")
+    if at is not None and -60 <= now - at <= RECENT_MISS and isinstance(causes, list):
+        words = [CAUSES.get(c, "cause unknown") for c in causes if isinstance(c, str)][:2]
+        if words:
+            field += paint(f" (last miss: {', '.join(dict.fromkeys(words))})", "dim")
+    ratio = _num(pc.get("hit_ratio"), 0, 1)
+    return field, (f"hit {pct(ratio)}" if ratio is not None else "")
+
+
+def _columns():
+    """The terminal's width as Claude Code sets it in COLUMNS, else None (no limit)."""
+    try:
+        n = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return n if 10 <= n <= 10_000 else None
+
+
+def _visible(text):
+    """Characters a terminal shows: the line without the colour sequences this module adds (\x1b[...m)."""
+    parts = text.split("\x1b[")
+    return len(parts[0]) + sum(len(p) - p.find("m") - 1 for p in parts[1:])
+
+
+def _fit(template, fields, note, columns):
+    """The line at most `columns` wide (issue 23: Claude Code wraps a longer one): the note first, then fields
+    from the end of the format, are left out until it fits."""
+    fields = dict(fields)
+    names = [n[1:-1] for n in _PLACEHOLDER.findall(template)]
+    while True:
+        line = _fill(template, fields)
+        if note:
+            line = (line + " · " if line else "") + note
+        if columns is None or _visible(line) <= columns:
+            return line
+        if note:
+            note = None
+            continue
+        shown = [n for n in names if fields.get(n)]
+        if len(shown) <= 1:
+            return line
+        fields[shown[-1]] = ""
 
 
 def _limits(data, now, paint):
     out = []
+    # The spend limit (issue 23): a share of the plan's cap on extra spend, which can pass 100%.
+    spend = _get(data, "rate_limits", "spend_limit")
+    spent = _num(spend.get("used_percentage") if isinstance(spend, dict) else spend, 0, 100_000)
     for key, label, length in (("five_hour", "5h", 5 * 3600), ("seven_day", "7d", 7 * 86400)):
         used = _num(_get(data, "rate_limits", key, "used_percentage"), 0, 100)
         if used is None:
@@ -180,6 +263,8 @@ def _limits(data, now, paint):
             text += f" (pace {pace:.0%})"
             text = paint(text, "bad" if used / 100 > pace + 0.1 else "")
         out.append(text)
+    if spent is not None:
+        out.append(paint(f"spend {spent:.0f}%", "bad" if spent >= 100 else "warn" if spent >= 80 else ""))
     return " · ".join(out)
 
 

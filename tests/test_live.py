@@ -314,3 +314,109 @@ def test_watch_redraws_once_when_a_file_is_deleted(tmp_path):
     assert f.poll() is True
     assert [f.poll() for _ in range(5)] == [False] * 5
     assert {r.session_id for r in f.analyzer.store.requests()} == {"a"}
+
+
+# ---- issue 23: what Claude Code 2.1.251+ says about its own cache, spend limits, the width -------------------------
+
+def _line_with(tmp_path, extra, *args, now=None, env=None, one_hour=False):
+    t = tmp_path / "proj" / "s1.jsonl"
+    t.parent.mkdir(exist_ok=True)
+    t.write_bytes(jsonl(*session(one_hour)))
+    data = {"session_id": "s1", "transcript_path": str(t), "model": {"display_name": "Sonnet 4.5"}, **extra}
+    import os
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        code, line = run_statusline(data, "--now", str(now if now is not None else epoch(at(10, 1))),
+                                    "--cache-dir", str(tmp_path / "c"), *args)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert code == 0 and line.count("\n") == 1
+    return line[:-1]
+
+
+NOW = epoch(at(10, 1))
+
+
+@pytest.mark.parametrize("cache, says, why", [
+    ({"warm": True, "ttl": "5m", "expires_at": NOW + 200}, "cache 3:20 left",
+     "Claude Code's expires_at is the clock (the transcript alone says 4:00)"),
+    ({"warm": True, "ttl": "1h", "expires_at": NOW + 3000}, "cache 50:00 left", "a 1-hour cache"),
+    ({"warm": False, "ttl": "5m", "expires_at": NOW - 5, "recache_tokens_if_cold": 100_000},
+     "cache cold — next rewrites 100k ≈ $0.39",
+     "a resumed session the transcript calls hot: 100k x $3.75/M + 1000 avg output x $15/M"),
+    ({"warm": False, "ttl": "1h", "recache_tokens_if_cold": 100_000}, "cache cold — next rewrites 100k ≈ $0.61",
+     "1-hour writes: 100k x $6/M + 1000 x $15/M = $0.615"),
+    ({"warm": False, "ttl": "5m"}, "cache cold", "no token count: no cost"),
+    ({"warm": True, "expires_at": NOW + 100, "last_miss_at": NOW - 30,
+      "last_miss_cause": {"causes": ["tools_changed"]}}, "cache 1:40 left (last miss: tools changed)",
+     "a recent miss is named"),
+    ({"warm": True, "expires_at": NOW + 100, "last_miss_at": NOW - 3600,
+      "last_miss_cause": {"causes": ["tools_changed"]}}, "cache 1:40 left\n", "an hour-old miss is not"),
+    ({"warm": True, "expires_at": NOW + 100, "last_miss_at": NOW - 1,
+      "last_miss_cause": {"causes": ["\x1b[2Jnew_cause"]}}, "(last miss: cause unknown)",
+     "a cause Claude Code has not documented is named as unknown, never printed"),
+], ids=["warm-5m", "warm-1h", "cold", "cold-1h", "cold-no-tokens", "recent-miss", "old-miss", "odd-cause"])
+def test_statusline_takes_claude_codes_cache_facts_as_the_authority(tmp_path, cache, says, why):
+    """Intent: with `prompt_cache` (Claude Code 2.1.251+) the line counts down from its `expires_at`, says the cache
+    is cold and what the next request rewrites at the session model's write price, names a recent miss."""
+    line = _line_with(tmp_path, {"prompt_cache": cache}) + "\n"
+    assert says in line, (why, line)
+    assert "\x1b" not in line
+
+
+def test_statusline_without_prompt_cache_keeps_the_transcript_estimate(tmp_path):
+    """Intent: older Claude Code (no prompt_cache): the transcript's countdown, as before."""
+    assert "cache 4:00 left" in _line_with(tmp_path, {})
+
+
+def test_statusline_hit_ratio_and_spend_limit(tmp_path):
+    """Intent: the hit ratio in a longer --format; the spend limit beside the plan windows, past 100% too."""
+    line = _line_with(tmp_path, {"prompt_cache": {"warm": True, "expires_at": NOW + 60, "hit_ratio": 0.934},
+                                 "rate_limits": {"spend_limit": {"used_percentage": 120}}},
+                      "--format", "{cost} · {cache} · {hit} · {limits}")
+    assert line == "$0.43 · cache 1:00 left · hit 93% · spend 120%", line
+    bad = _line_with(tmp_path, {"prompt_cache": {"warm": True, "expires_at": NOW + 60, "hit_ratio": 7},
+                                "rate_limits": {"spend_limit": {"used_percentage": -4}}},
+                     "--format", "{cost} · {hit} · {limits}")
+    assert bad == "$0.43", bad
+
+
+@pytest.mark.parametrize("columns", [30, 45, 60, 200])
+def test_statusline_fits_columns_by_dropping_fields_from_the_end(tmp_path, columns):
+    """Intent: Claude Code sets COLUMNS; a longer line wraps there. Fields are left out from the end of the format
+    until the line fits; the first field always stays."""
+    full = _line_with(tmp_path, {"rate_limits": {"five_hour": {"used_percentage": 42}}})
+    line = _line_with(tmp_path, {"rate_limits": {"five_hour": {"used_percentage": 42}}},
+                      env={"COLUMNS": str(columns)})
+    assert len(line) <= columns or line == "Sonnet 4.5"
+    assert full.startswith(line) and line.startswith("Sonnet 4.5")
+    assert (line == full) == (len(full) <= columns)
+
+
+def test_statusline_counts_a_2_0_sessions_flat_agent_files(tmp_path):
+    """Intent: Claude Code 2.0.x wrote subagents flat beside the session (`agent-<8hex>.jsonl`, linked only by their
+    lines' sessionId): the line's cost is the folder report's cost of that session."""
+    proj = tmp_path / "projects" / "-home-u-p"
+    proj.mkdir(parents=True)
+    sid = "9a3b1c2d-0000-4000-8000-000000000001"
+    (proj / f"{sid}.jsonl").write_bytes(jsonl(asst("m1", "r1", session=sid, inp=0, out=100_000, ts=at(10))))
+    (proj / "agent-1a2b3c4d.jsonl").write_bytes(jsonl(
+        asst("m2", "r2", session=sid, sidechain=True, agent="1a2b3c4d", inp=0, out=4_000, ts=at(10, 0, 30))))
+    (proj / "agent-ffff0000.jsonl").write_bytes(jsonl(
+        asst("m3", "r3", session="another", sidechain=True, agent="ffff0000", inp=0, out=50_000, ts=at(10, 0, 40))))
+    report = build_report(Analyzer().feed_bytes("p/a.jsonl", (proj / f"{sid}.jsonl").read_bytes())
+                          .feed_bytes("p/agent-1a2b3c4d.jsonl", (proj / "agent-1a2b3c4d.jsonl").read_bytes())
+                          .feed_bytes("p/agent-ffff0000.jsonl", (proj / "agent-ffff0000.jsonl").read_bytes()),
+                          tz="UTC")
+    cost = next(s["cost_usd"] for s in report["sessions"] if s["session_id"] == sid)
+    assert cost == pytest.approx(1.56)  # 100k + 4k output at $15/M
+    for cache in ("--no-cache", None):
+        args = ["--now", str(epoch(at(10, 1))), "--format", "{cost}"]
+        args += [cache] if cache else ["--cache-dir", str(tmp_path / "c")]
+        code, line = run_statusline({"session_id": sid, "transcript_path": str(proj / f"{sid}.jsonl")}, *args)
+        assert line == "$1.56\n", line

@@ -135,7 +135,7 @@ def test_table_is_dated_and_sourced():
     """Intent: the vendored table says when and where its prices come from."""
     t = PriceTable.builtin()
     rep = analyze(jsonl(asst()), tz="UTC")
-    assert t.version == "2026-11-24" == rep["prices"]["table_version"]
+    assert t.version == "2026-12-06" == rep["prices"]["table_version"]
     assert rep["prices"]["sources"] == ["built-in"]
 
 

@@ -111,3 +111,30 @@ def test_micro_compactions_are_drawn_and_counted_apart():
     text = render(rep, width=100)
     assert "1+1m" in text
     del analyze_second
+
+
+def test_a_renamed_project_folder_is_named_by_the_lines_cwd(tmp_path, capsys):
+    """Intent (issue 23): CLAUDE_CODE_PROJECT_DIR_NAME (2.1.234) lets a project's log folder be named anything:
+    where the lines carry a cwd the project is that cwd — in sessions, projects, the --project filter and the CSV;
+    a log without any cwd keeps its folder's name."""
+    from py_core.cli import main
+    root = tmp_path / "projects"
+    (root / "my-renamed-folder").mkdir(parents=True)
+    (root / "-home-u-old").mkdir()
+    (root / "my-renamed-folder" / "s1.jsonl").write_bytes(jsonl(asst("m1", "r1", session="s1", cwd="/home/u/real")))
+    nocwd = asst("m2", "r2", session="s2")
+    del nocwd["cwd"]
+    (root / "-home-u-old" / "s2.jsonl").write_bytes(jsonl(nocwd))
+    assert main([str(root), "--json", "--no-cache", "--tz", "UTC"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert {s["session_id"]: s["project"] for s in rep["sessions"]} == {"s1": "/home/u/real", "s2": "-home-u-old"}
+    assert sorted(p["project"] for p in rep["projects"]) == ["-home-u-old", "/home/u/real"]
+    assert main([str(root), "--json", "--no-cache", "--project", "/home/u/real"]) == 0
+    only = json.loads(capsys.readouterr().out)
+    assert [s["session_id"] for s in only["sessions"]] == ["s1"]
+    assert main([str(root), "--csv", "--no-cache"]) == 0
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # A leading "-" gets the CSV's formula guard (a spreadsheet would read -home as a formula).
+    assert {r["session_id"]: r["project"] for r in rows} == {"s1": "/home/u/real", "s2": "'-home-u-old"}

@@ -837,6 +837,8 @@ def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
     assert (body.get_attribute("data-parsed"), body.get_attribute("data-appended"),
             body.get_attribute("data-unchanged")) == ("1", "1", "1")
     assert "next request ≈" in web.page.inner_text("#watch-text")
+    # Issue 23: the countdown is the log's; Claude Code's own cache facts reach only its status line.
+    assert "reaches only its status line" in web.page.inner_text("#watch-text")
     assert web.page.evaluate("document.documentElement.scrollWidth") <= 375
     box = web.page.locator("#watch-status").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375

@@ -167,7 +167,10 @@ function showWatch() {
   if (current && !current.pasted && current.report.sessions.length) {
     const latest = current.report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a.last_timestamp || "") ? b : a));
     const nt = latest.next_turn;
-    if (nt) live = ` · latest session ${latest.session_id.slice(0, 8)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}`;
+    // The cache countdown here is the transcript's estimate: Claude Code's own cache facts (prompt_cache, 2.1.251+)
+    // reach only the status line's JSON, never the page (issue 23), so the line says so.
+    if (nt) live = ` · latest session ${latest.session_id.slice(0, 8)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}` +
+      (nt.cache_expires_at ? " (From the log; Claude Code's own cache state reaches only its status line.)" : "");
   }
   $("watch-text").textContent = `Watching “${watching.handle.name}” · checked ${when}${live}`;
 }
