@@ -1,11 +1,16 @@
-"""`python -m py_core` runs the CLI."""
+"""`python -m py_core` and the installed `tokenscope` command: the CLI, or the status line on its own light path."""
 import sys
 
-if sys.argv[1:2] == ["statusline"]:
-    # Claude Code runs the status line every few hundred milliseconds: only what it needs is imported.
-    from .statusline import main
-    sys.exit(main(sys.argv[2:]))
 
-from .cli import main  # noqa: E402
+def main():
+    if sys.argv[1:2] == ["statusline"]:
+        # Claude Code runs the status line every few hundred milliseconds: only what it needs is imported (issue
+        # 20: the installed command too, not only `python -m py_core statusline`).
+        from .statusline import main as statusline
+        return statusline(sys.argv[2:])
+    from .cli import main as cli
+    return cli()
 
-sys.exit(main())
+
+if __name__ == "__main__":
+    sys.exit(main())

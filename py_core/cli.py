@@ -270,6 +270,7 @@ def _terminal_width(args):
 def _cache(argv):
     """`tokenscope cache info|clear [--before DATE] [--cache-dir DIR]` (issue 14)."""
     from datetime import datetime, timezone
+    from . import running
     from .store import Store, StoreError, default_dir
     p = argparse.ArgumentParser(prog="tokenscope cache", description="What tokenscope keeps between runs.")
     p.add_argument("action", choices=("info", "clear"),
@@ -296,8 +297,12 @@ def _cache(argv):
     try:
         if args.action == "clear":
             n = store.clear(before)
+            # The status line's running summaries (running.py) are rebuilt from the store on the next render: all
+            # of them go, with or without --before.
+            gone = running.clear(args.cache_dir or default_dir())
             print(f"forgot {n} file(s)" + (f" whose last request is before {args.before}" if before else "")
-                  + f" ({store.path})")
+                  + f" ({store.path})" + (f" and {gone} status-line summar{'y' if gone == 1 else 'ies'}" if gone
+                                          else ""))
             return 0
         i = store.info()
     finally:
@@ -310,4 +315,5 @@ def _cache(argv):
     print(f"files:   {i['logs']:,} log(s), {i['files'] - i['logs']:,} agent meta file(s); "
           f"{i['gone']:,} no longer on disk (history)")
     print(f"covers:  {day(i['oldest'])} to {day(i['newest'])} (UTC)")
+    print(f"status line: {running.count(args.cache_dir or default_dir()):,} session summar(ies)")
     return 0

@@ -9,6 +9,7 @@ after that rewrites the whole context at the cache-write price instead. The repo
 
 from datetime import datetime
 
+from .present import countdown  # noqa: F401 - one formatter (present.py), named here for watch and the page
 from .pricing import PICO
 from .priced import usd, utc_day
 from .timeutil import iso as _iso
@@ -57,12 +58,6 @@ def cache_left(nt, now):
     return None if exp is None else exp - now
 
 
-def countdown(seconds):
-    """m:ss (h:mm:ss from an hour)."""
-    s = max(0, int(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def session_status(analyzer, prices, session_id=None):
@@ -92,9 +87,12 @@ def session_status(analyzer, prices, session_id=None):
     # The last main-thread request's rates per token (USD): what Claude Code's `recache_tokens_if_cold` costs.
     rates = last.rates and {"cw5m": last.rates.cw5m / PICO, "cw1h": last.rates.cw1h / PICO,
                             "output": last.rates.output / PICO}
+    nt = next_turn(main, prices)
+    # The cache's expiry as epoch seconds: the status line counts down without parsing a stamp (no datetime).
+    expires = last.r.ts + nt["cache_ttl_seconds"] if nt and last.r.ts is not None else None
     return {"session_id": last.r.session_id, "cost_usd": usd(pico), "requests": len(priced),
             "context_tokens": last.r.context, "model": last.r.model, "last_ts": last.r.ts,
-            "next_turn": next_turn(main, prices), "unpriced": sorted(unpriced), "rates": rates}
+            "next_turn": nt, "unpriced": sorted(unpriced), "rates": rates, "expires_at": expires}
 
 
 ACTIVE_SECONDS = 3600   # watch shows sessions with a request in the last hour

@@ -100,9 +100,10 @@ def history_roots(roots, explicit):
     return [r for r in roots if r != "-" and os.path.isdir(r)]
 
 
-def session_files(transcript):
+def session_files(transcript, verdicts=None):
     """(label, path, size) of a session's transcript and its subagents' files, labelled as a run over the projects
-    folder labels them (so the status line and `tokenscope` share stored states)."""
+    folder labels them (so the status line and `tokenscope` share stored states). `verdicts` ({name: [inode,
+    belongs]}) remembers which flat 2.0.x agent files were decided, so a render opens only new ones."""
     transcript = os.path.abspath(transcript)
     project = os.path.dirname(transcript)
     base = os.path.dirname(project)
@@ -127,15 +128,27 @@ def session_files(transcript):
             names = []
         for name in names:
             p = os.path.join(project, name)
-            size = _regular_size(p)
             try:
-                if size is not None:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            known = verdicts.get(name) if verdicts is not None else None
+            if known is not None and known[0] == st.st_ino:
+                belongs = known[1]
+            else:
+                try:
                     with open(p, "rb") as fh:
                         head = fh.read(FLAT_AGENT_HEAD)
-                    if any(w in head for w in want):
-                        out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, size))
-            except OSError:
-                pass
+                except OSError:
+                    continue
+                belongs = any(w in head for w in want)
+                # Decided once its first line names a session (an agent file only grows).
+                if verdicts is not None and (belongs or b'"sessionId":' in head or b'"sessionId": ' in head):
+                    verdicts[name] = [st.st_ino, belongs]
+            if belongs:
+                out.append((os.path.relpath(p, base).replace(os.sep, "/"), p, st.st_size))
     return out
 
 

@@ -10,6 +10,14 @@ import stat
 
 from .text import clean_text
 
+
+def cache_dir(env=None, home=None):
+    """The store's folder (and the status line's summaries): `$XDG_CACHE_HOME/tokenscope`, else
+    `~/.cache/tokenscope`."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(home or os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tokenscope")
+
 META_SUFFIX = ".meta.json"
 META_MAX = 1 << 20  # bytes of an agent meta file read (it holds one small JSON object)
 

@@ -10,7 +10,6 @@ label, colour or format rule is copied by hand into JavaScript.
 import json
 import math
 from collections import namedtuple
-from decimal import ROUND_HALF_UP, Decimal
 
 Bucket = namedtuple("Bucket", "key label colour glyph")
 
@@ -61,11 +60,25 @@ FORMATS = {
 def decimal_text(x, decimals, grouped=False):
     """x with `decimals` decimals, rounded half up on its exact binary value, as JavaScript's toFixed does (so the
     page and Python agree to the character: web/format.js `decimalText`); thousands grouped on request; no sign
-    when it rounds to zero."""
-    d = Decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if not d:
-        d = abs(d)
-    return format(d, f"{',' if grouped else ''}.{decimals}f")
+    when it rounds to zero. Integer arithmetic on the exact ratio of x, not `decimal` (issue 20: the status line
+    imports no decimal; and Decimal's 28 digits refused a large x with many decimals)."""
+    p, q = x.as_integer_ratio()
+    n, rem = divmod(abs(p) * 10 ** decimals, q)
+    if 2 * rem >= q:
+        n += 1
+    whole, frac = divmod(n, 10 ** decimals)
+    text = f"{whole:,}" if grouped else str(whole)
+    if decimals:
+        text += "." + str(frac).rjust(decimals, "0")
+    return ("-" if p < 0 and n else "") + text
+
+
+def countdown(seconds):
+    """m:ss (h:mm:ss from an hour): a cache's time left."""
+    s = max(0, int(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def money(x):

@@ -23,7 +23,8 @@ BASE_FIELDS = (
 # Long-context tiers: above the threshold the *whole request* bills at the tier's
 # rates, decided once per request (tokscale #862, ccusage bills per bucket: wrong).
 TIERS = (("_above_200k_tokens", 200_000), ("_above_100k_tokens", 100_000))
-_THRESHOLDS = sorted(th for _suffix, th in TIERS)  # bisect_left(.., n) = how many thresholds n exceeds
+THRESHOLDS = sorted(th for _suffix, th in TIERS)  # bisect_left(.., n) = how many thresholds n exceeds
+_THRESHOLDS = THRESHOLDS
 # Standard multipliers of the input price, used only to fill cache rates a user's
 # own price entry leaves out (pricing.md: 5m write 1.25x, 1h write 2x, read 0.1x).
 DERIVE = {

@@ -1,17 +1,15 @@
 """`tokenscope statusline`: one line for Claude Code's status line (issue 15; shared/docs/statusline.md).
 
 Claude Code pipes a JSON object to this command on every render (about every 300 ms) and shows the first line it
-prints. From `transcript_path` (and the session's subagent files) read through the store — so only new bytes are
-read — it prints: session cost, context and its share of the window, what the next request costs, how long the
+prints. From `transcript_path` (and the session's subagent files) — through the session's running summary
+(running.py: only the new bytes are read, nothing heavy is imported), else through the store — it prints: session cost, context and its share of the window, what the next request costs, how long the
 prompt cache has left (or what the next request rewrites once it expired), and the plan's 5-hour and 7-day usage
 with their pace when Claude Code sends them. Whatever arrives (no JSON, missing fields, a transcript that does not
 exist, a broken store), it prints one line and exits 0: a non-zero exit or a traceback would blank the line.
 """
 
-import argparse
 import json
 import os
-import re
 import sys
 import time
 
@@ -26,12 +24,12 @@ CAUSES = {"system_prompt_changed": "system prompt changed", "tools_changed": "to
 RECENT_MISS = 600  # a miss this many seconds old or less is named on the line
 MAX_INPUT = 1 << 20
 DEFAULT_WINDOW = 200_000
-_PLACEHOLDER = re.compile(r"(\{[a-z]+\})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_STRIP = dict.fromkeys((*range(0x20), *range(0x7f, 0xa0)))  # without colours nothing but text is written
 COLORS = {"good": "32", "warn": "33", "bad": "31", "dim": "2", "bold": "1"}
 
 
 def _parser():
+    import argparse
     p = argparse.ArgumentParser(prog="tokenscope statusline",
                                 description="One status line for Claude Code (reads its JSON on stdin).")
     p.add_argument("--format", default=DEFAULT_FORMAT,
@@ -47,10 +45,61 @@ def _parser():
     return p
 
 
+class Args:
+    """The options, as `_parser` defines them."""
+    format = DEFAULT_FORMAT
+    color = "auto"
+    cache_dir = None
+    no_cache = False
+    now = None
+
+    def __init__(self):
+        self.prices = []
+
+
+def parse_args(argv):
+    """Args of `argv`, read by hand on the common path (argparse costs the status line more than its own work:
+    issue 20); anything else — --help, an unknown or malformed option — goes to argparse, which prints and exits."""
+    args = Args()
+    items = list(sys.argv[1:] if argv is None else argv)
+    i = 0
+    while i < len(items):
+        opt, eq, val = items[i].partition("=")
+        takes = opt in ("--format", "--color", "--prices", "--cache-dir", "--now")
+        if opt == "--no-cache" and not eq:
+            args.no_cache = True
+            i += 1
+            continue
+        if not takes:
+            return _parser().parse_args(argv)
+        if not eq:
+            if i + 1 >= len(items):
+                return _parser().parse_args(argv)
+            val = items[i + 1]
+            i += 1
+        i += 1
+        if opt == "--format":
+            args.format = val
+        elif opt == "--color":
+            if val not in ("auto", "always", "never"):
+                return _parser().parse_args(argv)
+            args.color = val
+        elif opt == "--prices":
+            args.prices.append(val)
+        elif opt == "--cache-dir":
+            args.cache_dir = val
+        else:
+            try:
+                args.now = float(val)
+            except ValueError:
+                return _parser().parse_args(argv)
+    return args
+
+
 def main(argv=None, stdin=None, stdout=None):
     stdout = stdout or sys.stdout
     try:
-        args = _parser().parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exc:  # --help prints and exits 0; a bad flag must not blank the line either
         if exc.code not in (0, None):
             stdout.write("tokenscope: bad statusline arguments (see tokenscope statusline --help)\n")
@@ -61,7 +110,7 @@ def main(argv=None, stdin=None, stdout=None):
         return 0  # stopped while reading: nothing to show, and no traceback
     except Exception as exc:  # noqa: BLE001 - never a traceback, never a non-zero exit
         line = f"tokenscope: {exc.__class__.__name__}"
-    stdout.write(_CONTROL.sub("", line) if args.color == "never" or not _color_on(args, stdout) else line)
+    stdout.write(line.translate(_STRIP) if args.color == "never" or not _color_on(args, stdout) else line)
     stdout.write("\n")
     stdout.flush()
     return 0
@@ -74,9 +123,12 @@ def _read(stream):
         return {}
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
-    from .analyzer import too_deep
-    if not raw.strip() or too_deep(raw):
+    if not raw.strip():
         return {}
+    if raw.count("{") + raw.count("[") > 200:  # cannot nest deeper than it has brackets: the common case
+        from .analyzer import too_deep
+        if too_deep(raw):
+            return {}
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
@@ -126,15 +178,14 @@ def _str(v):
 
 def render_line(data, args):
     """The line for Claude Code's JSON `data` (a dict, possibly empty)."""
-    from .live import cache_left, countdown
-    from .present import money, tokens
+    from .present import countdown, money, tokens
     now = args.now if args.now is not None else time.time()
     color = args.color == "always" or (args.color == "auto" and _color_on(args, sys.stdout))
 
     def paint(text, what):
         return f"\x1b[{COLORS[what]}m{text}\x1b[0m" if color and text and what else text
 
-    status, note = _session(data, args)
+    status, note = session(data, args)
     f = dict.fromkeys(FIELDS, "")
     # The model name may come from the transcript: through the sanitiser before any colour is added (issue 21).
     f["model"] = _str(_get(data, "model", "display_name")) or _str(status and status["model"]) or ""
@@ -166,7 +217,7 @@ def render_line(data, args):
         # session's real cache state.
         f["cache"], f["hit"] = _claude_cache(pc, status, now, paint)
     elif nt:
-        left = cache_left(nt, now)
+        left = status["expires_at"] - now if status.get("expires_at") is not None else None
         if left is not None:
             if left > 0:
                 f["cache"] = paint(f"cache {countdown(left)} left", "warn" if left < 60 else "good")
@@ -182,8 +233,7 @@ def _claude_cache(pc, status, now, paint):
     """(cache field, hit field) from Claude Code's `prompt_cache`: its countdown to `expires_at`; when cold what
     the next request rewrites (`recache_tokens_if_cold` at the session model's cache-write price, plus its average
     output); the last miss's cause when recent."""
-    from .live import countdown
-    from .present import money, pct, tokens
+    from .present import countdown, money, pct, tokens
     exp = _num(pc.get("expires_at"))
     if pc.get("warm") is False or (exp is not None and exp <= now):
         text = "cache cold"
@@ -231,7 +281,7 @@ def _fit(template, fields, note, columns):
     """The line at most `columns` wide (issue 23: Claude Code wraps a longer one): the note first, then fields
     from the end of the format, are left out until it fits."""
     fields = dict(fields)
-    names = [n[1:-1] for n in _PLACEHOLDER.findall(template)]
+    names = _split(template)[1]
     while True:
         line = _fill(template, fields)
         if note:
@@ -268,12 +318,28 @@ def _limits(data, now, paint):
     return " · ".join(out)
 
 
+def _split(template):
+    """(literals, names) of a template: `{name}` with a lower-case name is a field; the literals around them (one
+    more than the names)."""
+    lits, names, cur, i = [], [], [], 0
+    while i < len(template):
+        j = template.find("}", i + 1) if template[i] == "{" else -1
+        if j > i + 1 and template[i + 1:j].isascii() and template[i + 1:j].isalpha() and template[i + 1:j].islower():
+            lits.append("".join(cur))
+            names.append(template[i + 1:j])
+            cur, i = [], j + 1
+        else:
+            cur.append(template[i])
+            i += 1
+    lits.append("".join(cur))
+    return lits, names
+
+
 def _fill(template, fields):
     """The template with its fields: its leading and trailing text always, the text between two fields only when
     both are there (so a missing field leaves no dangling separator); unknown names are empty."""
-    parts = _PLACEHOLDER.split(template)
-    lits, names = parts[0::2], parts[1::2]
-    values = [fields.get(n[1:-1], "") for n in names]
+    lits, names = _split(template)
+    values = [fields.get(n, "") for n in names]
     shown = [i for i, v in enumerate(values) if v]
     if not shown:
         return ""
@@ -286,40 +352,103 @@ def _fill(template, fields):
     return "".join(out)
 
 
-def _session(data, args):
-    """(status or None, note or None) from the transcript through the store."""
+def session(data, args):
+    """(status or None, note or None): from the session's running summary and the transcript's new bytes
+    (running.py), else through the store (rebuilding the summary), else from the files."""
     path = _raw(data.get("transcript_path"))
     if not path:
         return None, None
     from . import loader
-    try:
-        if not os.path.isfile(path):
-            return None, "no transcript yet"
-        files = loader.session_files(path)
-    except OSError:
-        return None, "transcript unreadable"
+    if not os.path.isfile(path):
+        return None, "no transcript yet"
     # The prices of a report run in the session's folder: ./.tokenscope.json there, then --prices (issue 20).
     cwd = _raw(_get(data, "workspace", "current_dir")) or _raw(data.get("cwd"))
+    cwd = cwd if cwd and os.path.isdir(cwd) else None
+    sid = _raw(data.get("session_id"))
+    loaded = []
+
+    def prices():
+        if not loaded:
+            loaded.append(loader.load_prices(args.prices, cwd))
+        return loaded[0]
+    if args.no_cache:
+        try:
+            files = loader.session_files(path)
+            table = prices()
+        except OSError:
+            return None, "transcript unreadable"
+        except loader.LoadError:
+            return None, "bad price file (run tokenscope to see why)"
+        from .jobs import analyze_files
+        from .live import session_status
+        return session_status(analyze_files(files, 1), table, sid), None
+    from . import running
+    from .paths import cache_dir
+    folder = args.cache_dir or cache_dir()
+    summary = running.summary_path(folder, path)
+    digest = running.price_digest(loader.price_files(args.prices, cwd))
+    d = running.load(summary, path, digest)
+    verdicts = d["verdicts"] if d is not None else {}
     try:
-        prices = loader.load_prices(args.prices, cwd if cwd and os.path.isdir(cwd) else None)
+        files = loader.session_files(path, verdicts)
+    except OSError:
+        return None, "transcript unreadable"
+    if d is not None:
+        try:
+            if running.advance(d, files, prices):
+                _save(running, summary, d)
+            return running.status(d, sid), None
+        except (running.Undecided, OSError, ValueError, TypeError, KeyError, IndexError):
+            pass  # the full path answers, and writes a new summary
+        except loader.LoadError:
+            return None, "bad price file (run tokenscope to see why)"
+    try:
+        table = prices()
     except loader.LoadError:
         return None, "bad price file (run tokenscope to see why)"
-    analyzer = None
-    note = None
-    if not args.no_cache:
-        try:
-            from .cached import analyze_cached
-            from .store import Store, default_dir
-            store = Store.open(args.cache_dir or default_dir(), busy=1.0)
-            try:
-                analyzer, _outcome = analyze_cached(store, files, [], roots=(), jobs=1)
-            finally:
-                store.close()
-        except Exception:  # noqa: BLE001 - a broken or locked store: read the files instead
-            analyzer, note = None, "store unavailable"
-    if analyzer is None:
-        from .jobs import analyze_files
-        analyzer = analyze_files(files, 1)
     from .live import session_status
-    status = session_status(analyzer, prices, _raw(data.get("session_id")))
-    return status, note
+    try:
+        from .cached import analyze_cached
+        from .store import Store
+        store = Store.open(folder, busy=1.0)
+        try:
+            analyzer, outcome = analyze_cached(store, files, [], roots=(), jobs=1)
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - a broken or locked store: read the files instead
+        from .jobs import analyze_files
+        return session_status(analyze_files(files, 1), table, sid), "store unavailable"
+    d = _rebuild(running, files, analyzer, outcome, table, verdicts)
+    if d is not None:
+        d.update(transcript=os.path.abspath(path), prices=digest)
+        _save(running, summary, d)
+    return session_status(analyzer, table, sid), None
+
+
+def _rebuild(running, files, analyzer, outcome, table, verdicts):
+    """A running summary from the store's rows of these files, when each ends with a complete line (an unfinished
+    last line is read again on every run, so the summary waits until it ends); else None."""
+    from .filestate import FileState, StateError
+    offsets = {}
+    for _label, p, _size in files:
+        row = outcome.rows.get(os.path.abspath(p))
+        if row is None:
+            return None
+        try:
+            fs = FileState.from_bytes(row.blob)
+        except StateError:
+            return None
+        if fs.skip or bytes(fs.tail).strip():
+            return None
+        offsets[p] = (fs.offset, fs.lines)
+    try:
+        return running.build(files, analyzer, offsets, table, verdicts)
+    except (OSError, running.Undecided):
+        return None
+
+
+def _save(running, summary, d):
+    try:
+        running.save(summary, d)
+    except OSError:
+        pass  # a read-only cache: the next render takes the full path again

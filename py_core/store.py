@@ -37,11 +37,7 @@ _TYPES = {"path": "TEXT", "label": "TEXT", "kind": "TEXT", "dev": "INTEGER", "in
           "blob": "BLOB", "stored": "REAL"}
 
 
-def default_dir(env=None, home=None):
-    """`$XDG_CACHE_HOME/tokenscope`, else `~/.cache/tokenscope`."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(home or os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tokenscope")
+from .paths import cache_dir as default_dir  # noqa: E402 - one rule (paths.py), importable without sqlite3
 
 
 class StoreError(Exception):

@@ -4,13 +4,10 @@ Everything from a log, a state file or a store is untrusted. `clean_text` makes 
 becomes U+FFFD, so every output is valid UTF-8). `for_terminal` is the one sanitiser of every text view — the
 terminal report, watch, the status line, CSV, Markdown and error lines (issue 21): no control character (ESC, BEL,
 NUL, backspace, a newline, C1) and no bidirectional override survives, so nothing from a log can move the cursor,
-set a title, clear the screen, split a line or reorder what a reader sees. This module imports only `re`, so the
-status line's path can use it without the analyzer.
+set a title, clear the screen, split a line or reorder what a reader sees. This module imports nothing, so the
+status line's path can use it (issue 20: no `re` there).
 """
 
-import re
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # C0, DEL, C1, and the bidi marks/overrides/isolates ("Trojan Source", CVE-2021-42574).
 _TERMINAL = dict.fromkeys((*range(0x20), *range(0x7f, 0xa0), 0x200e, 0x200f, 0x061c, *range(0x202a, 0x202f),
                            *range(0x2066, 0x206a)), "?")
@@ -19,7 +16,13 @@ _TERMINAL = dict.fromkeys((*range(0x20), *range(0x7f, 0xa0), 0x200e, 0x200f, 0x0
 def clean_text(s):
     """Log text as valid Unicode: a lone surrogate (a `\\ud800` escape in a log, an undecodable byte in a
     file name) becomes U+FFFD, so every output is valid UTF-8 (issue 10)."""
-    return s if s.isascii() else _SURROGATE.sub("\ufffd", s)
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:  # only lone surrogates fail to encode
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in s)
 
 
 def for_terminal(s):
