@@ -40,7 +40,11 @@ _WS = " \t\n\r"
 # bracket, and Pyodide's stack ends in a fatal error long before CPython raises RecursionError (and where
 # CPython raises depends on how deep its own stack already is). Claude Code's lines nest a few dozen levels.
 MAX_DEPTH = 200
-_DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+# Issue 22: strings removed at C speed (the unrolled form: no per-character alternation), then only structural
+# brackets are walked — a 24 MB line of brackets inside one string took 4.4 s, now 0.07 s; the same verdicts as the
+# token scan it replaces on a 90,000-string fuzz (tests/test_fuzz.py).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = re.compile(r'[^\[\]{}]+')
 # Token counts are untrusted (issue 10): a count above this, negative, fractional, not a number, NaN or
 # infinite is ignored and reported, never billed (10^30 tokens would be a $10^24 "estimate"). A billion
 # tokens is ~500x the largest context window of any model.
@@ -68,14 +72,17 @@ def too_deep(text, limit=MAX_DEPTH):
     """Does this JSON text nest brackets deeper than `limit`? (Brackets inside strings do not count.)"""
     if text.count("{") + text.count("[") <= limit:
         return False  # cannot nest deeper than it has brackets: the common case, two C-speed counts
+    if '"' in text:
+        text = _JSON_STRING.sub("", text)
+        if text.count("{") + text.count("[") <= limit:
+            return False  # the brackets were in strings
     depth = 0
-    for m in _DEPTH_TOKENS.finditer(text):
-        c = m.group()
+    for c in _NOT_BRACKET.sub("", text):
         if c == "{" or c == "[":
             depth += 1
             if depth > limit:
                 return True
-        elif c == "}" or c == "]":
+        else:
             depth -= 1
     return False
 

@@ -60,3 +60,31 @@ def test_arbitrary_json_lines(objs):
     assert d["lines_read"] == len(objs)
     # Lines cut across chunks (the analyzer walks spans of each chunk) read as when whole.
     assert build_report(Analyzer().feed_bytes("p/x.jsonl", data, chunk_size=7), tz="UTC") == build_report(a, tz="UTC")
+
+
+def _depth_by_tokens(text, limit):
+    """The reference: every string and bracket as a token, in order (the scan issue 22 replaced)."""
+    import re
+    depth = 0
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text, re.S):
+        c = m.group()
+        if c in "{[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif c in "}]":
+            depth -= 1
+    return False
+
+
+bracketty = st.lists(st.sampled_from(['{', '}', '[', ']', '"', '\\', 'a', ':', ',', '"x"', '\\"', '{"a":', '[[',
+                                      ']]', '"{[', '\\\\', '\n']), max_size=500).map("".join)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bracketty, st.sampled_from([2, 5, 10, 200]))
+def test_the_depth_check_agrees_with_the_token_scan(text, limit):
+    """Intent (issue 22): the depth check strips strings at C speed, then walks brackets; on any text (broken
+    strings, escapes, brackets inside strings) it decides as the token-by-token scan does."""
+    from py_core.analyzer import too_deep
+    assert too_deep(text, limit) == _depth_by_tokens(text, limit)
