@@ -31,6 +31,13 @@ MALFORMED_SAMPLES = 5  # first line numbers kept per file
 # escaped, so `"type":"x"` (and the other quoted markers below) can only be real keys and values.
 _TYPE = re.compile(rb'"type"\s*:\s*"([^"\\]*)"')
 _AGENT_ID = re.compile(rb'"agentId"\s*:\s*"([^"\\]*)"')
+# Issue 24: what arrived in the context, from the bytes alone (the fast path never parses these lines, and the
+# parsed path must decide the same): the tool call a result answers, an attachment's kind.
+_TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]{1,200})"')
+_ATTACHMENT = re.compile(rb'"attachment"\s*:\s*\{\s*"type"\s*:\s*"([A-Za-z0-9_.:-]{1,64})"')
+_SIDECHAIN = b'"isSidechain":true'
+SEP = "\x1f"  # kind, source and target of a context source, in one key (never in a JSON key's text from a log)
+FILE_TOOLS = frozenset(("Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "NotebookRead"))
 LOCAL_COMMAND_PREFIXES = ("<local-command-stdout>", "<local-command-stderr>")
 USAGE_TAIL = 4096  # bytes at the end of a line searched for "usage" first
 _SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.isspace() calls space
@@ -85,6 +92,46 @@ def too_deep(text, limit=MAX_DEPTH):
         else:
             depth -= 1
     return False
+
+
+_UNKNOWN_TOOL = "tool_result" + SEP + "unknown tool" + SEP
+_OUTPUT = "output" + SEP + "model output" + SEP
+_THINKING = frozenset(("thinking", "redacted_thinking"))
+
+
+def _sidechain(buf, s, e):
+    """Is line buf[s:e] a sidechain's (`"isSidechain":true`)? Claude Code writes the key among the first few hundred
+    bytes: looked for there first, the whole line only when it is not there (the result is the same)."""
+    head = min(e, s + 1024)
+    i = buf.find(b'"isSidechain":', s, head)
+    if i != -1:
+        return buf.startswith(b"true", i + 14)
+    return buf.find(_SIDECHAIN, s, e) != -1
+
+
+def _tool_key(item, cwd):
+    """The source key of a tool call's result (issue 24): `tool_result` by tool (MCP tools grouped by server) with
+    the file for file tools (relative to the project) and the program (first word) for Bash; a subagent's result by
+    its type."""
+    name = _str_or_none(item.get("name")) or "unknown tool"
+    inp = item.get("input")
+    inp = inp if type(inp) is dict else {}
+    if name in AGENT_TOOLS:
+        return "subagent_result" + SEP + (_str_or_none(inp.get("subagent_type")) or "general-purpose") + SEP
+    target = ""
+    if name.startswith("mcp__"):
+        server = name.split("__")[1] if name.count("__") >= 2 else name[5:]
+        return "tool_result" + SEP + "mcp__" + server + SEP + name[len("mcp__" + server + "__"):]
+    if name in FILE_TOOLS:
+        path = _str_or_none(inp.get("file_path")) or _str_or_none(inp.get("notebook_path")) or ""
+        base = _str_or_none(cwd)
+        if base and path.startswith(base.rstrip("/") + "/"):
+            path = path[len(base.rstrip("/")) + 1:]
+        target = path
+    elif name == "Bash":
+        words = (_str_or_none(inp.get("command")) or "").split()
+        target = words[0] if words else ""
+    return "tool_result" + SEP + name + SEP + target[:500]
 
 
 def _preview_speed(usage):
@@ -143,9 +190,10 @@ class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
     # export(): 2 = message.id identity, recovered copies, ignored values (issue 10); 3 = history, validated
-    # import (issue 14); 4 = owners (issue 16); 5 = micro-compactions, the fast-mode preview marker (issue 23). Bump it whenever a rule changes what a line contributes: stored per-file states
+    # import (issue 14); 4 = owners (issue 16); 5 = micro-compactions, the fast-mode preview marker (issue 23);
+    # 6 = what arrived in the context before each main-thread response (issue 24). Bump it whenever a rule changes what a line contributes: stored per-file states
     # (filestate.py, the CLI's store, the page's IndexedDB) of another version are read again, never reused.
-    STATE_VERSION = 5
+    STATE_VERSION = 6
 
     def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)
@@ -171,6 +219,13 @@ class Analyzer:
         self.agent_types = {}           # agent id -> agentType from agent-*.meta.json
         self.history = set()            # sources kept from a store after their file was deleted (issue 14)
         self.owners = {}                # source -> the label of the state file it came from (issue 16: team view)
+        # Issue 24, what fills the context: per main-thread response (message id), [source, line, the bytes of what
+        # arrived in the log since the previous one by source key (kind SEP source SEP target)]; per file, what is
+        # arriving now:
+        # [pending {key: bytes}, the current response's id, its output bytes, {tool_use id: key} of its calls].
+        self.arrivals = {}
+        self.flows = {}
+        self._raw = b""
 
     def __getstate__(self):
         """Pickled between processes (jobs.py): the decoder is a function of this process, not state."""
@@ -238,11 +293,11 @@ class Analyzer:
             # there too.
             if buf.rfind(b'"usage"', max(s, e - USAGE_TAIL), e) == -1:
                 m = _TYPE.search(buf, s, e)
-                if m is not None and self._skip(buf, s, e, m):
+                if m is not None and self._skip(src, buf, s, e, m):
                     return
         self._parse(src, n, buf[s:e])
 
-    def _skip(self, buf, s, e, m):
+    def _skip(self, src, buf, s, e, m):
         """Count line buf[s:e] without json.loads when its bytes prove nothing else can come of it.
 
         Only when the first `"type":"…"` is the top-level key (nothing nested opens before it) and the line
@@ -268,6 +323,7 @@ class Analyzer:
             # Subagent files carry one on every line (issue 4: 115 MB of the 500 MB corpus were parsed for it).
             if buf.find(b'"tool_result"', s, e) == -1 or buf.find(b'"agentId"', start, e) != -1:
                 return False
+            self._tool_result(src, buf, s, e)
         elif t == b"progress":
             # A subagent's response copied into its parent's progress line may have to be billed (issue 10).
             if buf.find(b'"usage"', s, e) != -1:
@@ -284,6 +340,8 @@ class Analyzer:
         elif t == b"system":
             if buf.find(b'compact_boundary"', s, e) != -1:  # "compact_boundary" and "microcompact_boundary"
                 return False
+        elif t == b"attachment":
+            self._attachment(src, buf, s, e)
         try:
             name = t.decode("utf-8")
         except UnicodeDecodeError:
@@ -294,6 +352,7 @@ class Analyzer:
         return True
 
     def _parse(self, src, n, line):
+        self._raw = line  # a main-thread response's line: its output's size (issue 24)
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
@@ -341,6 +400,8 @@ class Analyzer:
         self.kinds["type:" + t] += 1
         if t == "user":
             self._user(src, n, obj, line)
+        elif t == "attachment":
+            self._attachment(src, line, 0, len(line))
         elif t == "system":
             sub = obj.get("subtype")
             if sub == "compact_boundary" or sub == "microcompact_boundary":
@@ -458,6 +519,8 @@ class Analyzer:
         web = self._web(usage)
         mid = _str_or_none(msg.get("id"))
         sidechain = obj.get("isSidechain") is True
+        if mid is not None and not sidechain and not obj.get("agentId"):
+            self._respond(src, n, mid, obj.get("cwd"), content)
         # A log without the field (legacy, hand-made) says nothing of a cut-off: only an explicit null does.
         ended = msg.get("stop_reason", "") is not None
         total = sum(nums)
@@ -466,6 +529,82 @@ class Analyzer:
         self._lead(self.store.by_key, ("", src.name, n) if mid is None else mid, src, n, sidechain,
                    (obj, msg, usage, nums, web, mid, ended, False, _str_or_none(obj.get("agentId")) or "",
                     obj.get("timestamp")))
+
+    # -- issue 24: what fills the context ------------------------------------------------------------------------
+    def _flow(self, src):
+        f = self.flows.get(src.name)
+        if f is None:
+            f = self.flows[src.name] = [{}, None, 0, {}]
+        return f
+
+    def _arrive(self, src, key, size):
+        """`size` bytes of what `key` names arrived in the context of the next main-thread request of `src`."""
+        pending = self._flow(src)[0]
+        pending[key] = pending.get(key, 0) + size
+
+    def _respond(self, src, n, mid, cwd, content):
+        """A main-thread response's line: the first line of a new response closes what arrived before it (its
+        `arrivals`: the previous response's own output included); every line of it adds to its output and its
+        tool calls are remembered, to name their results."""
+        f = self.flows.get(src.name)
+        if f is None:
+            f = self.flows[src.name] = [{}, None, 0, {}]
+        if mid != f[1]:
+            if f[1] is not None and f[2]:
+                f[0][_OUTPUT] = f[0].get(_OUTPUT, 0) + f[2]
+            # A response copied into several logs (a resumed session): the copy at the first (source, line) names
+            # what arrived, whatever the order files are read or merged in (dedup's tie-break).
+            cur = self.arrivals.get(mid)
+            if cur is None or (src.name, n) < (cur[0], cur[1]):
+                self.arrivals[mid] = [src.name, n, f[0]]
+            f[0], f[1], f[2], f[3] = {}, mid, 0, {}
+        if type(content) is not list or not content:
+            f[2] += len(self._raw)
+            return
+        tools = None
+        thinking = True
+        for item in content:
+            if type(item) is not dict:
+                thinking = False
+                continue
+            t = item.get("type")
+            if t == "tool_use":
+                tid = item.get("id")
+                if tools is None:
+                    tools = f[3]
+                if type(tid) is str and tid and tid not in tools:
+                    tools[_str_or_none(tid)] = _tool_key(item, cwd)
+                thinking = False
+            elif t not in _THINKING:
+                thinking = False
+        if not thinking:  # thinking is not sent back in later turns
+            raw = self._raw
+            i = raw.find(b'"content":')
+            j = raw.rfind(b'"stop_reason"', i)
+            f[2] += j - i - 10 if 0 <= i < j else len(raw)
+
+    def _tool_result(self, src, buf, s, e):
+        """A user line carrying a tool result (from its bytes: the fast path never parses it): its size, named by
+        the call it answers."""
+        if _sidechain(buf, s, e):
+            return
+        f = self._flow(src)
+        m = _TOOL_USE_ID.search(buf, s, e)
+        key = f[3].get(m.group(1).decode("ascii", "replace")) if m is not None else None
+        # Its size in the log: from the result to the line's end. (That end holds the line's structured copy of the
+        # result, `toolUseResult`; finding where it starts costs one more pass over the largest lines — +15% CPU on
+        # the bench corpus, past the issue's 10% — so the estimate weighs tool results by their log size as is.)
+        start = m.start() if m is not None else s
+        size = e - start
+        f[0][key or _UNKNOWN_TOOL] = f[0].get(key or _UNKNOWN_TOOL, 0) + size
+
+    def _attachment(self, src, buf, s, e):
+        """An `attachment` line (CLAUDE.md, file mentions, skill listings, hook output…), named by its kind."""
+        if _sidechain(buf, s, e):
+            return
+        m = _ATTACHMENT.search(buf, s, e)
+        kind = m.group(1).decode("ascii") if m is not None else "other"
+        self._arrive(src, "attachment" + SEP + kind + SEP, e - s)
 
     def _recover(self, src, n, obj, inner, msg, usage, aid):
         """A subagent's response copied into progress line n (issue 10): kept aside, billed only if no line
@@ -499,9 +638,18 @@ class Analyzer:
             prev = self.agent_links.get(aid)
             if prev is None or (prev[1] is None and tool):
                 self.agent_links[aid] = (sid, tool)
+        result = b'"tool_result"' in line
+        if result:
+            self._tool_result(src, line, 0, len(line))
+        elif obj.get("isSidechain") is not True and _SIDECHAIN not in line:
+            # Issue 24: injected lines (reminders, command output) and compaction summaries fill the context too.
+            if obj.get("isCompactSummary") is True:
+                self._arrive(src, "other" + SEP + "compaction summary" + SEP, len(line))
+            elif obj.get("isMeta") is True:
+                self._arrive(src, "attachment" + SEP + "system reminder" + SEP, len(line))
         if obj.get("isMeta") is True or obj.get("isCompactSummary") is True or obj.get("isSidechain") is True:
             return
-        if b'"tool_result"' in line:
+        if result:
             # A line that carries a tool result anywhere is a tool-result line, not typed text (and the
             # fast path decides the same from the bytes alone).
             return
@@ -517,6 +665,9 @@ class Analyzer:
             key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
             if key not in self.prompts:
                 self.prompts[key] = (sid, parse_ts(obj.get("timestamp")))
+            self._arrive(src, "prompt" + SEP + "your prompts" + SEP, len(line))
+        else:
+            self._arrive(src, "other" + SEP + "command output" + SEP, len(line))
 
     def _compaction(self, src, n, obj, micro=False):
         """A compaction: `compact_boundary` (a summary replaces the conversation) or, since 2.1.3x,
@@ -569,6 +720,11 @@ class Analyzer:
             if prev is None or (prev[1] is None and link[1]):
                 self.agent_links[aid] = link
         self.agent_types.update(other.agent_types)
+        for mid, got in other.arrivals.items():
+            cur = self.arrivals.get(mid)
+            if cur is None or (got[0], got[1]) < (cur[0], cur[1]):
+                self.arrivals[mid] = got
+        self.flows.update(other.flows)
         self.decoders |= other.decoders
         self.history |= other.history
         self.owners.update(other.owners)
@@ -591,6 +747,7 @@ class Analyzer:
             "prompts": self.prompts, "compactions": self.compactions,
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
             "decoders": sorted(self.decoders), "history": sorted(self.history), "owners": self.owners,
+            "arrivals": self.arrivals, "flows": self.flows,
         }
 
     @classmethod
@@ -642,6 +799,9 @@ class Analyzer:
         a.decoders = {_str(x) for x in _seq(d["decoders"])}
         a.history = {_str(x) for x in _seq(d["history"])}
         a.owners = {_str(k): _str(v) for k, v in _map(d["owners"])}
+        a.arrivals = {_str(k): [_str(v[0]), _count(v[1], 1 << 50), _sizes(v[2])] for k, v in _map(d["arrivals"])}
+        a.flows = {_str(k): [_sizes(v[0]), _opt(v[1]), _count(v[2], 1 << 50), {_str(t): _key(x) for t, x in _map(v[3])}]
+                   for k, v in _map(d["flows"])}
         return a
 
     @property
@@ -680,6 +840,17 @@ def _count(v, cap=1 << 62):
 
 def _opt_count(v):
     return None if v is None else _count(v, MAX_TOKENS)
+
+
+def _sizes(v):
+    """{source key: bytes} of an imported state (issue 24)."""
+    return {_key(k): _count(n, 1 << 50) for k, n in _map(v)}
+
+
+def _key(v):
+    if type(v) is not str or v.count(SEP) != 2 or len(v) > 2000:
+        raise ValueError("a context source key is kind, source and target")
+    return v
 
 
 def _kind(v):

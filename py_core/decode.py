@@ -26,6 +26,9 @@ def _build():
     # _compaction). UNSET keeps an absent key absent (to_builtins omits it) while an explicit null stays None.
     class Input(Struct):
         subagent_type: object = UNSET
+        file_path: object = UNSET       # issue 24: a file tool's target
+        notebook_path: object = UNSET
+        command: object = UNSET         # Bash: its program
 
     class Item(Struct):
         type: object = UNSET

@@ -78,6 +78,14 @@ def render(report, max_curves=10):
         parts.append(f'<h2>What to change (costliest session {_e(top["session_id"][:8])})</h2>')
         parts.append(_chart(ch["whatif"], chn["whatif"]))
         parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in _insight_lines(report, top)) + "</ul>")
+    rows = report.get("context_sources") or []
+    if rows:  # issue 24
+        from .render_text import source_name
+        parts.append("<h2>What fills your context</h2>")
+        parts.append(f"<p>{_e(report.get('context_sources_assumptions') or '')}</p>")
+        parts.append(_table([("Source", False), ("Tokens", True), ("Requests", True), ("Re-read cost", True)],
+                            [(source_name(r), present.tokens(r["tokens"]), present.count(r["requests"]),
+                              _money(r["reread_cost_usd"])) for r in rows[:15]]))
     parts.append("<h2>Sessions</h2>")
     compact = any(s["compactions"] for s in report["sessions"])
     head = [("Session", False), ("Project", False), ("Cost", True), ("Requests", True), ("Peak context", True),

@@ -96,6 +96,7 @@ def render(report, width=80, max_sessions=15, periods=False):
         for m in report["models"]:
             add(f"  {money(m['cost_usd']):>10}  {m['requests']:>6} req  {clean(m['model'])}"
                 + ("" if m["priced_as"] else "  (no price: excluded from the total)"))
+    _context_sources(add, say, report.get("context_sources") or [], width)
     ins = report.get("insights")
     if ins and sessions:
         add("")
@@ -114,8 +115,10 @@ def render(report, width=80, max_sessions=15, periods=False):
         res = si["resident_context"]["largest"]
         if res:
             r0 = res[0]
-            say(f"Largest resident addition: request {r0['turn']} added {tokens(r0['tokens'])} tokens, re-read by "
-                f"{r0['later_turns']} later requests: {money(r0['resident_cost_usd'])}", "  ")
+            named = ", ".join(f"{source_name(x)} {tokens(x['tokens'])}" for x in r0.get("sources") or [])
+            say(f"Largest resident addition: request {r0['turn']} added {tokens(r0['tokens'])} tokens"
+                + (f" ({clean(named)}…)" if named else "") + f", re-read by {r0['later_turns']} later requests: "
+                f"{money(r0['resident_cost_usd'])}", "  ")
         if len(sessions) > 1:
             pc = si["percentile"]
             say(f"Among your {len(sessions)} sessions it is at the {present.ordinal(pc['cost'])} percentile for "
@@ -148,6 +151,38 @@ def render(report, width=80, max_sessions=15, periods=False):
 
 
 BLOCKS_SHOWN = 5
+SOURCES_SHOWN = 8
+
+
+def source_name(r):
+    """`Read src/big_module.py`, `Bash pytest`, `subagent Explore`, `your prompts`…: one source in words."""
+    words = {"subagent_result": "subagent ", "attachment": "attachment "}.get(r["kind"], "")
+    return f"{words}{r['source']}" + (f" {r['target']}" if r.get("target") else "")
+
+
+def _context_sources(add, say, rows, width):
+    """What fills the context (issue 24): the sources whose tokens cost most to re-read, and the costliest files."""
+    if not rows:
+        return
+    add("")
+    say("What fills your context (new cache writes split by what the log shows arrived before each request, in "
+        "proportion to size — an estimate; --json has them all):")
+    total = sum(r["tokens"] for r in rows) or 1
+    name_w = 40 if width is None or width >= 80 else max(16, width - 36)
+    add(f"  {'source':<{name_w}}  {'tokens':>7}  {'share':>5}  {'re-read cost':>12}")
+    for r in rows[:SOURCES_SHOWN]:
+        add(f"  {_cut(clean(source_name(r)), name_w):<{name_w}}  {tokens(r['tokens']):>7}  "
+            f"{pct(r['tokens'] / total):>5}  {money(r['reread_cost_usd']):>12}")
+    files = [r for r in rows if r["target"] and r["kind"] == "tool_result" and r["source"] not in ("Bash",)]
+    if files:
+        by_file = {}
+        for r in files:
+            cur = by_file.setdefault(r["target"], [0, 0.0])
+            cur[0] += r["tokens"]
+            cur[1] += r["reread_cost_usd"]
+        top = sorted(by_file.items(), key=lambda kv: (-kv[1][1], kv[0]))[:5]
+        say("Files that cost most to keep in context: " + ", ".join(
+            f"{clean(f)} {money(c)}" for f, (_t, c) in top), "  ")
 
 
 def _blocks_table(add, say, blocks):

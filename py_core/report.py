@@ -10,7 +10,7 @@ import heapq
 import statistics
 from datetime import date, timedelta
 
-from . import blocks, insights, live, present
+from . import blocks, insights, live, present, sources
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
 from .priced import agent_types, priced_requests, project_of, usd
 from .pricing import PriceTable
@@ -185,8 +185,9 @@ def _session_rows(a, sel, groups, prices, types, curve, curve_for):
     comp_by_session = {}
     for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
+    sums = []  # each session's context-source sums (issue 24), for the report's pooled rows
     rows = [_session_report(sid, s, prices, types, prompts_by_session.get(sid, []), comp_by_session.get(sid, []),
-                            curve) for sid, s in groups.sessions.items()]
+                            curve, a.arrivals, sums) for sid, s in groups.sessions.items()]
     rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     ranks = {k: sorted(row[f] for row in rows) for k, f in
              (("cost", "cost_usd"), ("peak_context", "peak_context_tokens"), ("turns", "requests"))}
@@ -198,7 +199,7 @@ def _session_rows(a, sel, groups, prices, types, curve, curve_for):
         for row in rows:
             if row["session_id"] == want:
                 row["context_curve"] = _curve_points(_curve_requests(groups.sessions[want]["reqs"]))
-    return rows
+    return rows, sums
 
 
 def _project_rows(session_rows, groups):
@@ -337,7 +338,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     sel = priced_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select and price
     types = agent_types(analyzer)
     groups = _roll_up(sel.priced, types)                                            # 2. roll up
-    session_rows = _session_rows(analyzer, sel, groups, prices, types, curve, curve_for)  # 3. sessions
+    session_rows, source_sums = _session_rows(analyzer, sel, groups, prices, types, curve, curve_for)  # 3.
     in_time = blocks.timed(sel.priced)
     report = {                                                                      # 4. totals and tables
         "schema_version": SCHEMA_VERSION,
@@ -364,6 +365,8 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         "weekly_windows": blocks.windows(sel.priced, blocks.WEEK_SECONDS, False, now, in_time,
                                          None if clock is None else clock.setdefault("weekly_windows", [])),
         "diagnostics": diagnostics(analyzer, sel, types),                           # 5. diagnostics
+        "context_sources": sources.pooled(source_sums),                             # issue 24
+        "context_sources_assumptions": sources.ASSUMPTIONS,
     }
     if report["unpriced_models"]:
         report["diagnostics"]["warnings"].insert(0, unpriced_warning(report["unpriced_models"]))
@@ -375,7 +378,7 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     return report
 
 
-def _session_report(sid, s, prices, types, prompt_ts, comps, curve):
+def _session_report(sid, s, prices, types, prompt_ts, comps, curve, arrivals, sums):
     agg = s["agg"]
     summ = agg.summary()
     priced = s["reqs"]
@@ -438,6 +441,13 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve):
         "context_curve": _curve_points(curve_src) if curve else [],
     }
     row["insights"] = insights.session_insights(turns, row["peak_context_tokens"])
+    # Issue 24: what fills the context — each priced main-thread request's cache writes named by what arrived
+    # before it (the same requests as the insights' turns, so a resident row's turn is an index here too).
+    row["context_sources"], by_turn, agg = sources.session_sources([p for p in main if p.rates is not None],
+                                                                   arrivals)
+    sums.append(agg)
+    for r in row["insights"]["resident_context"]["largest"]:
+        r["sources"] = sources.named(by_turn.get(r["turn"] - 1, []))
     return row
 
 

@@ -28,6 +28,9 @@ REQUEST_ROW = {"timestamp": S0, "session_id": S, "agent": S, "model": S, "cost_u
                "output_tokens": N, "source": S, "line": N}
 MODEL_ROW = dict(SLIM, model=S, priced_as=S0)
 SAVING = {"threshold_tokens": N, "compactions": N, "saving_usd": N}
+# Issue 24: what fills the context.
+SOURCE_ROW = {"kind": S, "source": S, "target": S0, "tokens": N, "requests": N, "reread_cost_usd": N}
+NAMED_SOURCE = {"kind": S, "source": S, "target": S0, "tokens": N}
 SESSION_INSIGHTS = {
     "what_if_compaction": {"compact_to_tokens": N, "thresholds": [SAVING], "best": Maybe(SAVING), "assumptions": S},
     "fresh_session": {"resets": [{"before_turn": N, "timestamp": S0, "idle_seconds": N}], "saving_usd": N,
@@ -38,7 +41,7 @@ SESSION_INSIGHTS = {
     "timer_wakes": Maybe({"wakes": N, "interval_seconds": N, "rewrite_cost_usd": N, "total_rewrite_cost_usd": N,
                           "text": S}),
     "resident_context": {"largest": [{"turn": N, "timestamp": S0, "tokens": N, "later_turns": N,
-                                      "resident_cost_usd": N}], "assumptions": S},
+                                      "resident_cost_usd": N, "sources": [NAMED_SOURCE]}], "assumptions": S},
     "percentile": {"cost": N0, "peak_context": N0, "turns": N0},
 }
 SESSION = dict(
@@ -53,6 +56,7 @@ SESSION = dict(
     agents=[dict(SLIM, agent=S, agent_type=S0, recovered=B)],
     context_curve=[{"timestamp": S0, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
     insights=SESSION_INSIGHTS,
+    context_sources=[SOURCE_ROW],
 )
 WINDOW = {"start": S, "end": S, "first_timestamp": S, "last_timestamp": S, "requests": N, "priced_requests": N,
           "cost_usd": N, "tokens": TOKENS,
@@ -96,6 +100,7 @@ REPORT = {
     "blocks": [WINDOW],
     "weekly_windows": [WINDOW],
     "diagnostics": DIAGNOSTICS,
+    "context_sources": [SOURCE_ROW], "context_sources_assumptions": S0,
     "insights": {
         "idle_cache_misses": {"count": N, "extra_cost_usd": N}, "what_if_compaction_saving_usd": N,
         "costliest_sessions": [{"session_id": S, "cost_usd": N}],

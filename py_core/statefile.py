@@ -23,7 +23,7 @@ import hmac
 import json
 import zlib
 
-from .analyzer import MAX_DEPTH, Analyzer, too_deep
+from .analyzer import MAX_DEPTH, SEP, Analyzer, too_deep
 from .text import clean_text
 from .version import __version__
 
@@ -127,6 +127,9 @@ def _rename_sources(state, rename):
         state[k] = {rename(src): v for src, v in state[k].items()}
     for k in ("empty_files", "history"):
         state[k] = [rename(src) for src in state[k]]
+    state["flows"] = {rename(src): v for src, v in state["flows"].items()}
+    for v in state["arrivals"].values():
+        v[0] = rename(v[0])
 
     def key(k):
         head, _, tail = k.rpartition(":")
@@ -174,6 +177,17 @@ def _redact(state, key):
     state["agent_links"] = {rid(k): [sid(v[0]), rid(v[1]) if v[1] else v[1]] for k, v in state["agent_links"].items()}
     state["task_types"] = {rid(k): kind(v) for k, v in state["task_types"].items()}
     state["agent_types"] = {rid(k): kind(v) for k, v in state["agent_types"].items()}
+    def source_key(k):  # issue 24: file paths and programs hashed, MCP servers and custom agent types too
+        kind_, source, target = k.split(SEP)
+        if kind_ == "subagent_result":
+            source = kind(source)
+        elif source.startswith("mcp__"):
+            source = "mcp__" + _h(key, "m", source[5:])
+        return SEP.join((kind_, source, _h(key, "f", target) if target else ""))
+    state["arrivals"] = {mid: [got[0], got[1], {source_key(k): n for k, n in got[2].items()}]
+                         for mid, got in state["arrivals"].items()}
+    state["flows"] = {src: [{source_key(k): n for k, n in f[0].items()}, f[1], f[2],
+                            {rid(t): source_key(x) for t, x in f[3].items()}] for src, f in state["flows"].items()}
     unknown = set(state["unknown_types"])
     state["unknown_types"] = {_h(key, "k", t): n for t, n in state["unknown_types"].items()}
     state["kinds"] = {("type:" + _h(key, "k", k[5:]) if k.startswith("type:") and k[5:] in unknown else k): n

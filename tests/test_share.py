@@ -23,6 +23,13 @@ def sentinel_logs():
                  {"type": "tool_use", "id": "t1", "name": "SENTINEL-TOOLNAME",
                   "input": {"file_path": "/src/SENTINEL-FILE.py", "content": "SENTINEL-TOOLINPUT"}},
                  {"type": "tool_use", "id": "t2", "name": "Task", "input": {"subagent_type": "SENTINEL-AGENT"}}]),
+        # Issue 24: tool results name their files and programs in the report's context sources: never shared.
+        user([{"type": "tool_result", "tool_use_id": "t1", "content": "SENTINEL-TOOLINPUT result"}], uuid="tr1",
+             session=sid, ts="2026-01-10T10:00:10.000Z"),
+        asst("m3", "r3", session=sid, cwd="/home/SENTINEL-CWD/SENTINEL-PROJECT", model="claude-opus-4-7",
+             inp=10, out=50, cr=23_000, cw5m=2_000, ts="2026-01-10T10:00:20.000Z", content=[
+                 {"type": "tool_use", "id": "t3", "name": "Bash", "input": {"command": "SENTINEL-TOOLINPUT --go"}},
+                 {"type": "tool_use", "id": "t4", "name": "mcp__SENTINEL-TOOLNAME__x", "input": {}}]),
         asst("m2", "r2", session=sid, model="SENTINEL-MODEL-9", agent="SENTINEL-AGENT-ID", sidechain=True,
              ts="2026-01-10T11:30:00.000Z"),
         {"type": "system", "subtype": "compact_boundary", "sessionId": sid, "uuid": "c",
@@ -40,8 +47,9 @@ def test_no_sentinel_in_any_share_output(tmp_path, capsys):
     rep = analyze(("p/SENTINEL-FILE.jsonl", sentinel_logs()), tz="UTC")
     s = share.summarize(rep)
     outputs += share.markdown(s) + share.card_svg(s) + share.to_fragment(s) + json.dumps(s)
+    assert any("SENTINEL" in r["source"] + (r["target"] or "") for r in rep["context_sources"])  # in the report...
     for sentinel in SENTINELS:
-        assert sentinel not in outputs
+        assert sentinel not in outputs  # ...never shared
     assert "SENTINEL" not in outputs
     assert s["models"] == ["o4.7", "x"]  # the unknown model is only "other"
 

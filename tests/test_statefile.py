@@ -270,14 +270,20 @@ def test_redact_hides_every_free_form_string_in_the_state_and_what_is_built_from
             "input": {"subagent_type": f"{s}-type", "prompt": f"{s} prompt", "description": s}}
     builtin = {"type": "tool_use", "id": "toolu_01AbC234", "name": "Task",
                "input": {"subagent_type": "Explore", "prompt": "look"}}
+    # Issue 24: tool inputs name files, programs and MCP servers: hashed too.
+    tools = [{"type": "tool_use", "id": "toolu_02Rd5678", "name": "Read", "input": {"file_path": f"/x/{s}.py"}},
+             {"type": "tool_use", "id": "toolu_03Bs9012", "name": "Bash", "input": {"command": f"{s}-prog -x"}},
+             {"type": "tool_use", "id": "toolu_04Mc3456", "name": f"mcp__{s}srv__do_it", "input": {}}]
+    results = [user([{"type": "tool_result", "tool_use_id": t["id"], "content": "ok"}], uuid=f"r-{t['id']}0000",
+                    session=sid, cwd=cwd) for t in tools]
     compact = {"type": "system", "subtype": "compact_boundary", "uuid": f"{s}-cuuid", "sessionId": sid, "cwd": cwd,
                "timestamp": "2026-01-10T10:02:00.000Z", "compactMetadata": {"trigger": f"{s}-trigger",
                                                                               "preTokens": 5000}}
     auto = dict(compact, uuid="c0ffee00-1234-4abc-8def-000000000001", compactMetadata={"trigger": "auto"})
     (proj / f"{s}-sess.jsonl").write_bytes(jsonl(
         user("hi", uuid=f"{s}-uuid", session=sid, cwd=cwd),
-        asst("m1", "r1", session=sid, cwd=cwd, content=[task, builtin]),
-        asst("m2", "r2", session=sid, cwd=cwd, ts=f"{s}-time"),
+        asst("m1", "r1", session=sid, cwd=cwd, content=[task, builtin, *tools]), *results,
+        asst("m2", "r2", session=sid, cwd=cwd, ts=f"{s}-time", cw=500),
         {"type": f"{s}-linetype", "sessionId": sid}, compact, auto))
     (sub / f"agent-{s}.jsonl").write_bytes(jsonl(asst("m3", "r3", session=sid, cwd=cwd, sidechain=True,
                                                       agent=f"{s}-agent", ts="2026-01-10T10:03:00.000Z")))

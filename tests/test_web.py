@@ -367,6 +367,10 @@ def test_nothing_is_wider_than_the_screen(browser, site, real_dir, width, scheme
         assert p.page.evaluate(OVERFLOW) == [], f"{name} at {width} px ({scheme}) overflows"
         assert p.page.evaluate("document.documentElement.scrollWidth") <= width
         p.page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+        # Issue 24: what fills the context, readable at every width (its own screenshot to look at).
+        assert p.page.locator("#sources-table tbody tr").count() >= 3
+        assert p.page.locator("#sources-kind-table tbody tr").count() >= 2
+        p.page.locator("#sources-section").screenshot(path=str(SHOTS / f"sources-{name}-{width}-{scheme}.png"))
     assert p.foreign_requests() == [] and p.errors == []
     p.ctx.close()
 

@@ -77,6 +77,52 @@ export function render(report, charts, ignored) {
   setTimeout(() => renderTables(report, ignored), 0);
 }
 
+// What fills the context (issue 24): by kind, the top sources, the files; targets shortened with the whole
+// text in a title (they are untrusted log text: set as text, never markup).
+const KIND_WORDS = { tool_result: "Tool results", prompt: "Your prompts", output: "Model output",
+  attachment: "Attachments", subagent_result: "Subagent results", other: "Other" };
+const SOURCES_SHOWN = 12;
+export function sourceName(r) {
+  const words = { subagent_result: "subagent ", attachment: "attachment " }[r.kind] || "";
+  return `${words}${r.source}${r.target ? ` ${r.target}` : ""}`;
+}
+
+function renderSources(rows) {
+  $("sources-section").hidden = !rows.length;
+  if (!rows.length) return;
+  const total = rows.reduce((a, r) => a + r.tokens, 0) || 1;
+  const kinds = {};
+  for (const r of rows) {
+    const k = (kinds[r.kind] ||= { kind: r.kind, tokens: 0, cost: 0 });
+    k.tokens += r.tokens;
+    k.cost += r.reread_cost_usd;
+  }
+  table($("sources-kind-table"), [
+    { label: "Kind", get: (k) => KIND_WORDS[k.kind] || k.kind },
+    { label: "Tokens", num: true, get: (k) => k.tokens, fmt: tok },
+    { label: "Share", num: true, get: (k) => k.tokens / total, fmt: pct },
+    { label: "Re-read cost", num: true, get: (k) => k.cost, fmt: money },
+  ], Object.values(kinds).sort((a, b) => b.cost - a.cost));
+  table($("sources-table"), [
+    { label: "Source", get: (r) => sourceName(r), cls: "source" },
+    { label: "Tokens", num: true, get: (r) => r.tokens, fmt: tok },
+    { label: "Requests", num: true, get: (r) => r.requests, fmt: count, cls: "c-requests" },
+    { label: "Re-read cost", num: true, get: (r) => r.reread_cost_usd, fmt: money },
+  ], rows.slice(0, SOURCES_SHOWN));
+  const files = {};
+  for (const r of rows) {
+    if (r.kind !== "tool_result" || !r.target || r.source === "Bash") continue;
+    const f = (files[r.target] ||= { file: r.target, tokens: 0, cost: 0 });
+    f.tokens += r.tokens;
+    f.cost += r.reread_cost_usd;
+  }
+  table($("sources-files-table"), [
+    { label: "File", get: (f) => f.file, cls: "source" },
+    { label: "Tokens", num: true, get: (f) => f.tokens, fmt: tok },
+    { label: "Re-read cost", num: true, get: (f) => f.cost, fmt: money },
+  ], Object.values(files).sort((a, b) => b.cost - a.cost).slice(0, SOURCES_SHOWN));
+}
+
 // "2", "2+3m": full compactions, then micro-compactions (py_core/present.py: compaction_text).
 function compactionText(comps) {
   const micro = comps.filter((c) => c.kind === "micro").length;
@@ -98,6 +144,7 @@ function renderTables(report, ignored) {
     { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 10), cls: "date c-started" },
     { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "path" },
   ], report.sessions);
+  renderSources(report.context_sources || []);
   const total = report.totals.cost_usd || 0;
   table($("periods-table"), [
     { label: "Period", get: (p) => p.period || p.date },
