@@ -67,11 +67,20 @@ def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None,
     return [_row(w, length, now) for w in out]
 
 
+# A rate over less than this reads absurdly (issue 25: a 15-second block "burned" $22.29/h): no rate, no projection.
+MIN_BURN_SPAN = 600
+
+
+def _burn(pico, span):
+    """Pico-dollars per hour over a window's active span, or None when the span is under MIN_BURN_SPAN."""
+    return pico / (span / HOUR) if span >= MIN_BURN_SPAN else None
+
+
 def _clocked(start, first, last, pico, length, now):
     """The fields of a window that depend on the clock: is it active at `now`, time left, projection to its end."""
     end = start + length
     span = last - first
-    burn = pico / (span / HOUR) if span > 0 else None
+    burn = _burn(pico, span)
     active = now is not None and start <= now < end and now - last < length
     projection = None
     if active and burn is not None:
@@ -95,8 +104,8 @@ def reclock(rows, raw, length, now):
 def _row(w, length, now):
     end = w["start"] + length
     span = w["last"] - w["first"]
-    # Burn rate over the active span; a window of one request (or one instant) has none.
-    burn = w["pico"] / (span / HOUR) if span > 0 else None
+    # Burn rate over the active span; a window whose requests span under 10 minutes has none.
+    burn = _burn(w["pico"], span)
     inp, w5, w1, read, out = w["tokens"]
     c_in, c_w5, c_w1, c_read, c_out, c_web = w["buckets"]
     return {

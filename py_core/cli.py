@@ -253,7 +253,7 @@ def _output(args, report, text, analyzer, prices):
         out.write("\n")
     else:
         from .render_text import render
-        out.write(render(report, width=_terminal_width(args), periods=args.by is not None))
+        out.write(render(report, width=_terminal_width(args), periods=args.by is not None, now=time.time()))
     return 0
 
 

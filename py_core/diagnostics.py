@@ -13,6 +13,8 @@ SHOWN = 5  # names listed in a warning before "and N more"
 def _names(items, shown=SHOWN, sep=", "):
     """'a, b, c and 4 more' (log text: views escape it)."""
     items = list(items)
+    if len(items) == shown + 1:
+        shown += 1  # issue 25: "and 1 more" never said which: name it instead
     head = sep.join(items[:shown])
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
@@ -109,7 +111,8 @@ def unpriced_warning(unpriced_models):
     return {"kind": "unpriced_models", "count": sum(u["requests"] for u in unpriced_models),
             "text": "no price for " + _names(f"{u['model']} ({u['requests']} request(s), {u['tokens']:,} tokens)"
                                              for u in unpriced_models)
-                    + ": not in the total (add prices with --prices FILE or .tokenscope.json)"}
+                    + ": not in the total (the page prices with the built-in table; the CLI takes their prices "
+                      "from --prices FILE or a .tokenscope.json where it runs)"}
 
 
 def timer_warning(sessions):
@@ -187,8 +190,8 @@ def nothing_billable(report, filtered=False):
     Shared by the CLI (exit 1 with this line) and the page (this line beside the input, no dashboard).
     """
     t = report["totals"]
-    if t["requests"] or t["user_prompts"]:
-        return None
+    if t["requests"]:
+        return None  # issue 25: prompts without any billed request are still a $0 report nobody should read
     d = report["diagnostics"]
     for w in d["warnings"]:
         if w["kind"] == "session_filter":
@@ -209,5 +212,8 @@ def nothing_billable(report, filtered=False):
         why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:SHOWN]))
     if d["synthetic_lines_skipped"]:
         why.append(f"{d['synthetic_lines_skipped']:,} placeholder line(s) (API errors, usage-limit notices)")
+    if t["user_prompts"]:
+        why.insert(0, f"{t['user_prompts']:,} prompt(s) but no response with its usage (a transcript exported "
+                      "without token counts, or a session stopped before any reply)")
     return (f"no billable requests: {read}, and none carries API usage (Claude Code logs each response with its "
             "token counts on an assistant line)" + (f" — {'; '.join(why)}" if why else ""))

@@ -7,12 +7,12 @@ after that rewrites the whole context at the cache-write price instead. The repo
 (`cache_expires_at`), never a countdown: views count down from their own clock, so a report stays the same report.
 """
 
-from datetime import datetime
 
 from .present import countdown  # noqa: F401 - one formatter (present.py), named here for watch and the page
 from .pricing import PICO
 from .priced import usd, utc_day
 from .timeutil import iso as _iso
+from .timeutil import parse_iso
 
 TTL_5M, TTL_1H = 300, 3600
 
@@ -40,16 +40,6 @@ def next_turn(main, prices):
         "cache_expires_at": _iso(last.ts + ttl) if last.ts is not None else None,
         "cost_after_expiry_usd": usd(last.context * write + avg_out * rates.output),
     }
-
-
-def parse_iso(stamp):
-    """An ISO stamp of the report back to epoch seconds (None when absent)."""
-    if not stamp:
-        return None
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def cache_left(nt, now):
@@ -126,7 +116,7 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
         short = sid[:8]
         if cap_pico is not None:
             if pico > cap_pico:
-                alerts.append({"key": f"cap:{sid}", "text": f"session {short} crossed ${cap:,.2f}: {usd(pico):,.2f} so far"})
+                alerts.append({"key": f"cap:{sid}", "text": f"session {short} crossed ${cap:,.2f}: ${usd(pico):,.2f} so far"})
             agents = {}
             for p in ps:
                 if p.agent != "main" and p.costs is not None:

@@ -181,3 +181,28 @@ def compaction_text(compactions):
     """"2", "2+3m" or "0+3m": full compactions, then micro-compactions (issue 23), for a table cell."""
     full, micro = compaction_counts(compactions)
     return f"{full}+{micro}m" if micro else str(full)
+
+
+def short_ids(ids, min_len=8):
+    """{id: its shortest prefix of at least `min_len` characters that no other of `ids` starts with} (issue 25:
+    `session-alpha` and `session-beta` both read `session-`, which the CLI then refused as ambiguous). Sorted
+    neighbours share the longest prefixes, so one pass over them decides (web/format.js: `shortIds`)."""
+    order = sorted(set(ids))
+    out = {}
+    for i, x in enumerate(order):
+        need = min_len
+        for y in (order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None):
+            if y is not None:
+                k = 0
+                while k < len(x) and k < len(y) and x[k] == y[k]:
+                    k += 1
+                need = max(need, k + 1)
+        out[x] = x[:need]
+    return out
+
+
+def money_cell(x):
+    """Money in a column of dollars (issue 25: `$0.00027` among `$4.17`s): cents, and `<$0.01` below a cent."""
+    if x is None:
+        return NA
+    return "<$0.01" if 0 < x < 0.005 else "$" + decimal_text(x, 2, True)

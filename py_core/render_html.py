@@ -49,6 +49,7 @@ def render(report, max_curves=10):
     chn = charts(report, width=NARROW_WIDTH)
     by = (report.get("options") or {}).get("by") or "day"
     peak = max((s["peak_context_tokens"] for s in report["sessions"]), default=0)
+    short = present.short_ids([s["session_id"] for s in report["sessions"]])  # issue 25: unique, not [:8]
     star = "*" if t["cost_excludes_unpriced"] else ""
     parts = [
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -75,7 +76,7 @@ def render(report, max_curves=10):
         parts.append(f'<h2>Spend per {by}</h2>{_chart(ch["days"], chn["days"])}')
     if report["sessions"]:
         top = report["sessions"][0]
-        parts.append(f'<h2>What to change (costliest session {_e(top["session_id"][:8])})</h2>')
+        parts.append(f'<h2>What to change (costliest session {_e(short[top["session_id"]])})</h2>')
         parts.append(_chart(ch["whatif"], chn["whatif"]))
         parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in _insight_lines(report, top)) + "</ul>")
     rows = report.get("context_sources") or []
@@ -90,12 +91,12 @@ def render(report, max_curves=10):
     compact = any(s["compactions"] for s in report["sessions"])
     head = [("Session", False), ("Project", False), ("Cost", True), ("Requests", True), ("Peak context", True),
             ("Re-sent", True)] + ([("Compactions", True)] if compact else [])
-    parts.append(_table(head, [(s["session_id"][:8], s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
+    parts.append(_table(head, [(short[s["session_id"]], s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
                                 present.tokens(s["peak_context_tokens"]), _pct(s["resent_share"]))
                                + ((present.compaction_text(s["compactions"]),) if compact else ())
                                for s in report["sessions"]]))
     for s in report["sessions"][:max_curves]:
-        parts.append(f'<h3>Context per request: {_e(s["session_id"][:8])} ({_money(s["cost_usd"])})</h3>'
+        parts.append(f'<h3>Context per request: {_e(short[s["session_id"]])} ({_money(s["cost_usd"])})</h3>'
                      + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)))
     parts.append("<h2>Models</h2>")
     parts.append(_table([("Model", False), ("Priced as", False), ("Requests", True), ("Cost", True)],

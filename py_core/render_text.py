@@ -32,7 +32,7 @@ def bar(shares):
     return "[" + "".join(g * w for (g, _), w in zip(parts, widths)) + "]"
 
 
-def render(report, width=80, max_sessions=15, periods=False):
+def render(report, width=80, max_sessions=15, periods=False, now=None):
     """The terminal report, every line at most `width` characters (issue 12: lines ran to 232); `width=None` for
     everything at full length (--wide). `periods`: add the per-period table (--by)."""
     t = report["totals"]
@@ -53,10 +53,10 @@ def render(report, width=80, max_sessions=15, periods=False):
     say(clean(report["label"]))
     add("")
     say(clean(report.get("covers") or ""))
-    say(f"{t['requests']:,} requests (API calls: {t['requests_main']:,} main thread, {t['requests_subagent']:,} "
-        f"subagent) · {t['user_prompts']:,} prompts (what you typed)")
+    say(f"{_plural(t['requests'], 'request')} (API calls: {t['requests_main']:,} main thread, {t['requests_subagent']:,} "
+        f"subagent) · {_plural(t['user_prompts'], 'prompt')} (what you typed)")
     say(f"Estimated cost: {money(t['cost_usd'])}"
-        + (f"  (excludes {t['unpriced_requests']} request(s) of unpriced models)" if t["cost_excludes_unpriced"]
+        + (f"  (excludes {_plural(t['unpriced_requests'], 'request')} of unpriced models)" if t["cost_excludes_unpriced"]
            else ""))
     add("")
     share = t["share_of_cost"]
@@ -76,9 +76,7 @@ def render(report, width=80, max_sessions=15, periods=False):
         latest = max(sessions, key=lambda s: s["last_timestamp"] or "")
         nt = latest.get("next_turn")
         say(f"Peak context: {tokens(max(s['peak_context_tokens'] for s in sessions))} tokens"
-            + (f"   Next request in the latest session ≈ {money(nt['cost_usd'])} "
-               f"({tokens(nt['context_tokens'])} context × cache-read price + "
-               f"{nt['average_output_tokens']:.0f} avg output × output price)" if nt else ""))
+            + (f"   Next request in the latest session ≈ {_next_text(nt, now)}" if nt else ""))
         _sessions_table(add, sessions, max_sessions, width)
     if periods and report.get("periods"):
         by = (report.get("options") or {}).get("by") or "day"
@@ -89,6 +87,7 @@ def render(report, width=80, max_sessions=15, periods=False):
         for p in report["periods"]:
             add(f"  {clean(p['period']):<10}  {money(p['cost_usd']):>10}  {p['requests']:>8,}  "
                 f"{pct(p['cost_usd'] / total if total else None):>5}")
+    _team_table(add, report.get("team") or [])
     _blocks_table(add, say, report.get("blocks") or [])
     if report["models"]:
         add("")
@@ -104,13 +103,14 @@ def render(report, width=80, max_sessions=15, periods=False):
         top = sessions[0]
         si = top["insights"]
         best = si["what_if_compaction"]["best"]
-        say(f"Costliest session {clean(top['session_id'])[:8]}: "
+        say(f"Costliest session {clean(present.short_ids([x['session_id'] for x in sessions])[top['session_id']])}: "
             + (f"compacting at {tokens(best['threshold_tokens'])} tokens would have saved ~{money(best['saving_usd'])} "
-               f"({best['compactions']} compaction(s))" if best else "no compaction threshold would have saved money"),
+               f"({_plural(best['compactions'], 'compaction')})" if best
+               else "no compaction threshold would have saved money"),
             "  ")
         fresh = si["fresh_session"]
         if fresh["resets"]:
-            say(f"Fresh sessions at its {len(fresh['resets'])} longest idle gap(s): "
+            say(f"Fresh sessions at its {_plural(len(fresh['resets']), 'longest idle gap')}: "
                 f"{'saves' if fresh['saving_usd'] > 0 else 'costs'} ~{money(abs(fresh['saving_usd']))}", "  ")
         res = si["resident_context"]["largest"]
         if res:
@@ -125,8 +125,9 @@ def render(report, width=80, max_sessions=15, periods=False):
                 f"cost, {present.ordinal(pc['peak_context'])} for peak context, {present.ordinal(pc['turns'])} for "
                 "requests", "  ")
         m = ins["idle_cache_misses"]
-        say(f"{m['count']} cache miss(es) after idle cost {money(m['extra_cost_usd'])} more than cache hits would "
-            "have", "  ")
+        if m["count"]:  # issue 25: nothing to say is not said
+            say(f"{_plural(m['count'], 'cache miss', 'cache misses')} after idle cost {money(m['extra_cost_usd'])} "
+                "more than cache hits would have", "  ")
         y, ref = ins["yours"], ins["reference"]
         if y["median_session_cost_usd"] is not None:
             say(f"Your median session: {money(y['median_session_cost_usd'])}, {y['median_session_turns']:.0f} "
@@ -141,7 +142,7 @@ def render(report, width=80, max_sessions=15, periods=False):
         for w in d["warnings"]:
             say("! " + clean(w["text"]), "  ")
     add("")
-    say(f"Read {d['files']} file(s), {d['lines_read']:,} lines, {d['bytes_read'] / 1e6:.1f} MB; "
+    say(f"Read {_plural(d['files'], 'file')}, {_plural(d['lines_read'], 'line')}, {d['bytes_read'] / 1e6:.1f} MB; "
         f"{d['billed_requests']:,} billed requests from {d['usage_lines']:,} usage lines "
         f"({d['duplicate_lines_collapsed']:,} duplicate lines collapsed, "
         f"{d['synthetic_lines_skipped']:,} synthetic skipped). Times in {clean(report['options']['time_zone'])}.")
@@ -150,7 +151,27 @@ def render(report, width=80, max_sessions=15, periods=False):
     return "\n".join(for_terminal(line) for line in out) + "\n"
 
 
+def _next_text(nt, now):
+    """The next request's price at the view's clock (issue 25): once the cache has expired the context is rewritten,
+    and the cached price is the condition it would take."""
+    from .timeutil import parse_iso
+    exp = parse_iso(nt.get("cache_expires_at"))
+    if now is not None and exp is not None and now >= exp:
+        ttl = nt["cache_ttl_seconds"]
+        within = f"{ttl // 3600} h" if ttl >= 3600 else f"{ttl // 60} min"
+        return (f"{money(nt['cost_after_expiry_usd'])} (its cache expired: {tokens(nt['context_tokens'])} context "
+                f"rewritten at the cache-write price + {nt['average_output_tokens']:.0f} avg output; within {within} "
+                f"of a request: {money(nt['cost_usd'])})")
+    return (f"{money(nt['cost_usd'])} ({tokens(nt['context_tokens'])} context × cache-read price + "
+            f"{nt['average_output_tokens']:.0f} avg output × output price)")
+
+
 BLOCKS_SHOWN = 5
+
+
+def _plural(n, word, many=None):
+    """`1 prompt`, `2 prompts` (issue 25: "1 prompts", "request(s)")."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 SOURCES_SHOWN = 8
 
 
@@ -158,6 +179,17 @@ def source_name(r):
     """`Read src/big_module.py`, `Bash pytest`, `subagent Explore`, `your prompts`…: one source in words."""
     words = {"subagent_result": "subagent ", "attachment": "attachment "}.get(r["kind"], "")
     return f"{words}{r['source']}" + (f" {r['target']}" if r.get("target") else "")
+
+
+def _team_table(add, team):
+    """Spend per person of labelled state files (issue 25: only --json and the page had it)."""
+    if not team:
+        return
+    add("")
+    add("Spend per person (labelled state files):")
+    add(f"  {'cost':>10}  {'sessions':>8}  {'requests':>8}  label")
+    for r in team:
+        add(f"  {money(r['cost_usd']):>10}  {r['sessions']:>8,}  {r['requests']:>8,}  {clean(r['label'])}")
 
 
 def _context_sources(add, say, rows, width):
@@ -190,14 +222,17 @@ def _blocks_table(add, say, blocks):
     if not blocks:
         return
     add("")
-    shown = blocks[-BLOCKS_SHOWN:]
-    more = f" (latest {len(shown)} of {len(blocks)})" if len(blocks) > len(shown) else ""
-    add(f"5-hour blocks, UTC{more}:")
+    # Newest first, as on the page, with the total of all of them (issue 25).
+    shown = blocks[-BLOCKS_SHOWN:][::-1]
+    total = sum(b["cost_usd"] for b in blocks)
+    more = (f"latest {len(shown)} of {len(blocks)}, newest first; " if len(blocks) > len(shown)
+            else f"{_plural(len(blocks), 'block')}, " if len(blocks) > 1 else "")
+    add(f"5-hour blocks, UTC ({more}{money(total)} in all):")
     add(f"  {'start':<16}  {'cost':>10}  {'requests':>8}  {'$/hour':>9}")
     for b in shown:
-        rate = money(b["burn_rate_usd_per_hour"]) if b["burn_rate_usd_per_hour"] is not None else "-"
-        add(f"  {clean(b['start'])[:16].replace('T', ' '):<16}  {money(b['cost_usd']):>10}  {b['requests']:>8,}  "
-            f"{rate:>9}" + ("  active" if b["active"] else ""))
+        rate = present.money_cell(b["burn_rate_usd_per_hour"]) if b["burn_rate_usd_per_hour"] is not None else "-"
+        add(f"  {clean(b['start'])[:16].replace('T', ' '):<16}  {present.money_cell(b['cost_usd']):>10}  "
+            f"{b['requests']:>8,}  {rate:>9}" + ("  active" if b["active"] else ""))
     act = next((b for b in blocks if b["active"]), None)
     if act is not None:
         left = act["remaining_seconds"] or 0
@@ -218,12 +253,14 @@ def _sessions_table(add, sessions, max_sessions, width):
     more = f" (top {max_sessions} of {len(sessions)})" if len(sessions) > max_sessions else ""
     add(f"Sessions by cost{more}:")
     compact = any(s["compactions"] for s in sessions)
+    short = present.short_ids([s["session_id"] for s in sessions])
+    id_w = max([8] + [len(short[s["session_id"]]) for s in shown])
     head = f"  {'cost':>10}  {'reqs':>6}  {'peak':>6}  {'re-sent':>7}  " + (f"{'compact':>7}  " if compact else "") \
         + f"{'started':<10}  "
-    room = None if width is None else max(10, width - len(head) - 9)
-    add(head + "session  project")
+    room = None if width is None else max(10, width - len(head) - id_w - 1)
+    add(head + f"{'session':<{id_w}} project")
     for s in shown:
         project = clean(s["project"]) if room is None else clean(s["project"], room)
         add(f"  {money(s['cost_usd']):>10}  {s['requests']:>6,}  {tokens(s['peak_context_tokens']):>6}  "
             f"{pct(s['resent_share']):>7}  " + (f"{present.compaction_text(s['compactions']):>7}  " if compact else "")
-            + f"{(s['first_timestamp'] or '')[:10]:<10}  {clean(s['session_id'])[:8]:<8} {project}")
+            + f"{(s['first_timestamp'] or '')[:10]:<10}  {clean(short[s['session_id']]):<{id_w}} {project}")

@@ -79,3 +79,13 @@ def parse_day(value):
 def iso(ts, timespec="milliseconds"):
     """Epoch seconds as the report's UTC stamp, `2026-01-10T10:00:00.000Z`."""
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_iso(stamp):
+    """An ISO stamp of the report back to epoch seconds (None when absent or unreadable)."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -119,7 +119,7 @@ def _key(path):
 def render(snap, now, alerts, width=80):
     """The view as lines."""
     from .live import cache_left, countdown
-    from .present import money, tokens
+    from .present import money, short_ids, tokens
     lines = [f"tokenscope watch · {time.strftime('%H:%M:%S', time.localtime(now))} · list-price estimate, not a bill"]
     b = snap["block"]
     if b:
@@ -133,11 +133,12 @@ def render(snap, now, alerts, width=80):
         lines.append("No session active in the last hour.")
     else:
         lines.append(f"{'session':<9} {'cost':>9} {'context':>8} {'next':>8} {'cache':>8} {'$/hour':>8}")
+        short = short_ids([x["session_id"] for x in snap["sessions"]])
         for s in snap["sessions"]:
             nt = s["next_turn"]
             left = cache_left(nt, now)
             cache = "-" if left is None else countdown(left) if left > 0 else "expired"
-            lines.append(f"{s['session_id'][:8]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
+            lines.append(f"{short[s['session_id']]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
                          f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}")
             if left is not None and left <= 0 and nt:
                 lines.append(f"  next request rewrites {tokens(nt['context_tokens'])} ≈ "

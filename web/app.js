@@ -8,7 +8,7 @@ import { $, download, el, putSvg } from "./dom.js";
 import { filesFromDrop, filesFromFolderInput, partition, pastedReport, shareFragmentIn } from "./input.js";
 import { configure, part, request, split, startPool, status, workersFor } from "./pool.js";
 import { cacheText, render, showInsights, showNextTurn } from "./render.js";
-import { money as fmtMoney } from "./format.js";
+import { money as fmtMoney, shortIds } from "./format.js";
 import { fromFragment, isFragment } from "./share.js";
 import { downloadPng, showCard } from "./sharing.js";
 import { forget, loadHandle, saveHandle, summary } from "./store.mjs";
@@ -169,7 +169,7 @@ function showWatch() {
     const nt = latest.next_turn;
     // The cache countdown here is the transcript's estimate: Claude Code's own cache facts (prompt_cache, 2.1.251+)
     // reach only the status line's JSON, never the page (issue 23), so the line says so.
-    if (nt) live = ` · latest session ${latest.session_id.slice(0, 8)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}` +
+    if (nt) live = ` · latest session ${shortIds(current.report.sessions.map((s) => s.session_id)).get(latest.session_id)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}` +
       (nt.cache_expires_at ? " (From the log; Claude Code's own cache state reaches only its status line.)" : "");
   }
   $("watch-text").textContent = `Watching “${watching.handle.name}” · checked ${when}${live}`;
@@ -323,8 +323,9 @@ function fillFilterChoices(report) {
   const projects = [...new Set(report.sessions.map((s) => s.project))].sort();
   $("f-project").replaceChildren(el("option", { value: "" }, "All projects"),
     ...projects.map((p) => el("option", { value: p }, p)));
+  const ids = shortIds(report.sessions.map((s) => s.session_id)); // issue 25: unique prefixes
   $("f-sessions").replaceChildren(...report.sessions.map((s) =>
-    el("option", { value: s.session_id }, `${s.session_id.slice(0, 8)} · ${s.project}`)));
+    el("option", { value: s.session_id }, `${ids.get(s.session_id)} · ${s.project}`)));
   const days = report.days.map((d) => d.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
   for (const id of ["f-since", "f-until"]) {
     $(id).min = days[0] || "";
@@ -342,6 +343,8 @@ async function refilter() {
     if (msg.nothing) {
       $("filter-note").textContent = `Nothing to show: ${msg.nothing}.`;
       $("results-body").hidden = true;
+      // Issue 25: the line above the filters described the previous selection: it goes with the results.
+      $("covers").textContent = "";
       return;
     }
     $("filter-note").textContent = "";

@@ -57,3 +57,24 @@ export const cardMoney = (x) => {
 };
 export const cardTokens = (n) => (n >= 1e6 ? `${fixed(n / 1e6, 2)}M` : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
 export const cardPct = (x) => (x == null ? NA : `${fixed(x, 0)}%`);
+
+// Each id's shortest prefix of at least `minLen` characters no other id starts with (py_core/present.py:
+// short_ids; issue 25).
+export function shortIds(ids, minLen = 8) {
+  const order = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out = new Map();
+  order.forEach((x, i) => {
+    let need = minLen;
+    for (const y of [order[i - 1], order[i + 1]]) {
+      if (y === undefined) continue;
+      let k = 0;
+      while (k < x.length && k < y.length && x[k] === y[k]) k++;
+      need = Math.max(need, k + 1);
+    }
+    out.set(x, x.slice(0, need));
+  });
+  return out;
+}
+
+// Money in a column of dollars (py_core/present.py: money_cell; issue 25): cents, "<$0.01" below a cent.
+export const moneyCell = (x) => (x == null ? NA : x > 0 && x < 0.005 ? "<$0.01" : `$${decimalText(x, 2, true)}`);

@@ -2,7 +2,7 @@
 // bucket names come from py_core/present.py (web/vocab.js, web/format.js).
 
 import { $, el, putSvg, sortableTable, table } from "./dom.js";
-import { count, money, ordinal, pct, tok } from "./format.js";
+import { count, money, moneyCell, ordinal, pct, shortIds, tok } from "./format.js";
 import { BUCKETS } from "./vocab.js";
 
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
@@ -13,6 +13,7 @@ const shortPath = (p) => {
   return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : String(p);
 };
 const BY = { day: "day", week: "week", month: "month" };
+const ttlText = (s) => (s >= 3600 ? `${s / 3600} h` : `${Math.round(s / 60)} min`);
 
 const BLOCKS_SHOWN = 8;
 
@@ -53,8 +54,9 @@ export function render(report, charts, ignored) {
   ], BUCKETS.map((k) => [k.label, b[k.key], sh[k.key], k.key in tk ? tk[k.key] : null]));
 
   const select = $("session-select");
+  const ids = shortIds(report.sessions.map((s) => s.session_id));
   select.replaceChildren(...report.sessions.map((s) =>
-    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.session_id.slice(0, 8)} · ${shortPath(s.project)}`)));
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${ids.get(s.session_id)} · ${shortPath(s.project)}`)));
   if (charts.curve_session) select.value = charts.curve_session;
   putSvg($("curve-chart"), charts.curve);
   showNextTurn(report, charts.curve_session);
@@ -64,8 +66,15 @@ export function render(report, charts, ignored) {
   putSvg($("projects-chart"), charts.projects);
   const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
   const nt = latest && latest.next_turn;
-  set("h-next", nt ? money(nt.cost_usd) : "n/a", nt ? nt.cost_usd : "");
-  $("h-next-sub").textContent = nt ? `latest session, at ${tok(nt.context_tokens)} context` : "latest session";
+  // Issue 25: once the view's clock is past the cache's expiry, the next request rewrites the context: that is
+  // the figure, and the cached price is the condition it would take.
+  const expired = !!(nt && nt.cache_expires_at && Date.parse(nt.cache_expires_at) <= Date.now());
+  const next = nt ? (expired ? nt.cost_after_expiry_usd : nt.cost_usd) : null;
+  set("h-next", nt ? money(next) : "n/a", nt ? next : "");
+  $("h-next").dataset.expired = String(expired);
+  $("h-next-sub").textContent = !nt ? "latest session"
+    : expired ? `cache expired: it rewrites ${tok(nt.context_tokens)} · within ${ttlText(nt.cache_ttl_seconds)} of a request: ${money(nt.cost_usd)}`
+      : `latest session, at ${tok(nt.context_tokens)} context (cached)`;
 
   const by = BY[(report.options || {}).by] || "day";
   const periods = report.periods || report.days;
@@ -132,8 +141,9 @@ function compactionText(comps) {
 function renderTables(report, ignored) {
   // Short ids and paths with the whole text in a title; the compactions column only when there are any (issue 12).
   const compacted = report.sessions.some((s) => s.compactions.length);
+  const short = shortIds(report.sessions.map((s) => s.session_id)); // issue 25: unique prefixes, not 8 characters
   sortableTable($("sessions-table"), [
-    { label: "Session", get: (s) => s.session_id, fmt: (v) => v.slice(0, 8), title: (v) => v, cls: "id" },
+    { label: "Session", get: (s) => s.session_id, fmt: (v) => short.get(v) || v, title: (v) => v, cls: "id" },
     { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
     { label: "Requests", num: true, get: (s) => s.requests, fmt: count },
     { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok, cls: "c-peak" },
@@ -164,13 +174,19 @@ function renderTables(report, ignored) {
   ], team);
 
   // 5-hour blocks (issue 15): the latest first, the active one with its projection.
-  const blocks = (report.blocks || []).slice(-BLOCKS_SHOWN).reverse();
+  const all = report.blocks || [];
+  const blocks = all.slice(-BLOCKS_SHOWN).reverse();
   $("blocks-section").hidden = !blocks.length;
+  // Issue 25: the total of every block, and how many are shown (newest first, as in the terminal).
+  $("blocks-total").textContent = all.length
+    ? `${count(all.length)} block${all.length === 1 ? "" : "s"}, ${money(all.reduce((a, b) => a + b.cost_usd, 0))} in all` +
+      (all.length > blocks.length ? `; the latest ${blocks.length} below, newest first.` : ", newest first.")
+    : "";
   table($("blocks-table"), [
     { label: "Start (UTC)", get: (b) => b.start.slice(0, 16).replace("T", " ") },
-    { label: "Cost", num: true, get: (b) => b.cost_usd, fmt: money },
+    { label: "Cost", num: true, get: (b) => b.cost_usd, fmt: moneyCell },
     { label: "Requests", num: true, get: (b) => b.requests, fmt: count },
-    { label: "$/hour", num: true, get: (b) => b.burn_rate_usd_per_hour, fmt: (v) => (v == null ? "–" : money(v)) },
+    { label: "$/hour", num: true, get: (b) => b.burn_rate_usd_per_hour, fmt: (v) => (v == null ? "–" : moneyCell(v)) },
     { label: "", get: (b) => (b.active ? "active" : "") },
   ], blocks);
   const act = (report.blocks || []).find((b) => b.active);
@@ -196,6 +212,7 @@ function renderTables(report, ignored) {
   const warn = report.diagnostics.warnings.map((w) => w.text);
   if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
+  $("warn-section").hidden = !warn.length; // issue 25: no empty heading
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
   performance.mark("tokenscope:analyze:end");
   document.body.dataset.results = String(++renders);
@@ -214,7 +231,9 @@ export function showInsights(report, sessionId) {
     ? `Starting fresh at its ${f.resets.length} longest idle gap(s) would have ${f.saving_usd >= 0 ? "saved" : "cost"} ~${money(Math.abs(f.saving_usd))}.`
     : "No idle gap of 30 minutes or more to start a fresh session at.";
   const m = si.idle_cache_misses;
-  $("misses-text").textContent = `${m.count} cache miss(es) after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
+  $("misses-text").textContent = `${m.count} cache miss${m.count === 1 ? "" : "es"} after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
+  // Issue 25: "0 cache misses … $0.00" over an empty table said nothing: the part is hidden when empty.
+  for (const id of ["misses-h", "misses-text", "misses-table"]) $(id).hidden = !m.count;
   table($("misses-table"), [
     { label: "Request", num: true, get: (x) => x.turn },
     { label: "When", get: (x) => (x.timestamp || "").slice(0, 16).replace("T", " "), cls: "c-when" },

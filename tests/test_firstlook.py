@@ -1,0 +1,119 @@
+"""Issue 25, the first look: the number that matters first, an honest next request, no screen a person would
+misread (the CLI's side; the page's is in tests/test_web.py)."""
+
+import json
+
+import pytest
+
+from conftest import asst, jsonl, user
+from py_core import Analyzer, build_report
+from py_core.cli import main
+from py_core.present import short_ids
+from py_core.render_text import render
+
+
+def run(args, capsys):
+    code = main([*map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_prompts_without_any_usage_are_a_message_and_exit_1(tmp_path, capsys):
+    """Intent: a transcript with prompts but no response usage gave "Estimated cost: $0.00" and exit 0; the README
+    promises a message and exit 1."""
+    f = tmp_path / "s.jsonl"
+    f.write_bytes(jsonl(user("hello", uuid="p1"), user("again", uuid="p2"),
+                        {"type": "assistant", "sessionId": "s1", "message": {"role": "assistant", "content": "hi"}}))
+    code, out, err = run([f, "--no-cache"], capsys)
+    assert code == 1 and out == "" and "2 prompt(s) but no response with its usage" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("ids, want", [
+    (["session-alpha", "session-beta"], {"session-alpha": "session-a", "session-beta": "session-b"}),
+    (["5a3c9e1d-7b2f", "9f00aa11-0000"], {"5a3c9e1d-7b2f": "5a3c9e1d", "9f00aa11-0000": "9f00aa11"}),
+    (["abc", "abcdefghij", "abcdefghik"], {"abc": "abc", "abcdefghij": "abcdefghij", "abcdefghik": "abcdefghik"}),
+    (["same", "same"], {"same": "same"}),
+])
+def test_ids_are_cut_to_their_shortest_unique_prefix(ids, want):
+    """Intent: ids cut to 8 characters collided (`session-alpha`, `session-beta` -> `session-`)."""
+    assert short_ids(ids) == want
+
+
+def test_the_terminal_and_session_filter_use_unique_prefixes(tmp_path, capsys):
+    """Intent: the sessions table shows a prefix the CLI's --session accepts."""
+    f = tmp_path / "p" / "s.jsonl"
+    f.parent.mkdir()
+    f.write_bytes(jsonl(asst("m1", "r1", session="session-alpha", out=100),
+                        asst("m2", "r2", session="session-beta", out=200)))
+    code, out, _err = run([f.parent, "--no-cache"], capsys)
+    assert code == 0 and "session-a " in out and "session-b " in out
+    code, out, _err = run([f.parent, "--no-cache", "--json", "--session", "session-a"], capsys)
+    assert code == 0 and [s["session_id"] for s in json.loads(out)["sessions"]] == ["session-alpha"]
+
+
+def _report():
+    # A 100k context written at 09:55 (5-minute cache) and read at 10:00: the cache lives until 10:05.
+    a = Analyzer().feed_bytes("p/s.jsonl", jsonl(
+        asst("w", "rw", inp=0, out=1000, cw5m=100_000, ts="2026-01-10T09:55:00.000Z"),
+        asst("r", "rr", inp=0, out=1000, cr=100_000, ts="2026-01-10T10:00:00.000Z")))
+    return build_report(a, tz="UTC")
+
+
+@pytest.mark.parametrize("clock, says, not_says", [
+    ("2026-01-10T10:04:59Z", "≈ $0.04 (100k context × cache-read price", "expired"),
+    ("2026-01-10T10:05:01Z", "≈ $0.39 (its cache expired: 100k context rewritten at the cache-write price",
+     "× cache-read"),
+], ids=["cached", "expired"])
+def test_the_next_request_is_priced_at_the_view_s_clock(clock, says, not_says):
+    """Intent: the terminal said ≈ $0.07 for a session whose cache expired months ago; past the expiry the
+    figure is what the next request rewrites ($0.39 = 100k × $3.75/M + 1000 × $15/M), with the cached price as the
+    condition ("within 5 min of a request: $0.04")."""
+    from py_core.timeutil import parse_iso
+    text = " ".join(render(_report(), width=None, now=parse_iso(clock)).split())
+    assert says in text and not_says not in text.split("Next request")[1].split("Sessions")[0]
+    if "expired" in says:
+        assert "within 5 min of a request: $0.04" in text
+
+
+def test_watch_s_cap_alert_says_dollars():
+    """Intent: the `watch --cap` alert lacked its "$" ("crossed $1.00: 1.50 so far")."""
+    from py_core.live import snapshot
+    from py_core.pricing import PriceTable
+    a = Analyzer().feed_bytes("p/s.jsonl", jsonl(asst("m1", "r1", inp=0, out=100_000,
+                                                      ts="2026-01-10T10:00:00.000Z")))
+    snap = snapshot(a, PriceTable.builtin(), 1768039260.0, 1.0)
+    texts = [x["text"] for x in snap["alerts"]]
+    assert any("crossed $1.00: $1.50 so far" in t for t in texts), texts
+
+
+def test_blocks_newest_first_with_their_total_and_no_rate_for_a_moment(tmp_path, capsys):
+    """Intent: the CLI showed "latest 5 of 46" oldest first while the page showed newest first, neither gave a
+    total; a 15-second block "burned" $22.29/h; `$0.00027` stood in a column of dollars."""
+    lines = [asst(f"m{d}", f"r{d}", inp=0, out=100_000, ts=f"2026-01-{d:02d}T10:00:00.000Z") for d in range(1, 9)]
+    lines.append(asst("tiny", "rt", inp=10, out=0, ts="2026-01-20T10:00:00.000Z"))
+    lines.append(asst("tiny2", "rt2", inp=80, out=0, ts="2026-01-20T10:00:15.000Z"))
+    f = tmp_path / "s.jsonl"
+    f.write_bytes(jsonl(*lines))
+    code, out, _err = run([f, "--no-cache", "--wide"], capsys)
+    assert code == 0
+    head = out.split("5-hour blocks")[1].splitlines()
+    assert head[0] == ", UTC (latest 5 of 9, newest first; $12.00 in all):"
+    assert head[2].split()[:2] == ["2026-01-20", "10:00"] and "<$0.01" in head[2] and head[2].split()[-1] == "-"
+    rep = json.loads(run([f, "--no-cache", "--json"], capsys)[1])
+    assert rep["blocks"][-1]["burn_rate_usd_per_hour"] is None  # 15 seconds of requests: no rate
+
+
+def test_plural_words_and_the_team_in_the_terminal(tmp_path, capsys):
+    """Intent: "1 prompts", "request(s)"; labelled state files printed no per-person split in the terminal."""
+    for who in ("alice", "bob"):
+        d = tmp_path / who / "p"
+        d.mkdir(parents=True)
+        (d / "s.jsonl").write_bytes(jsonl(user("hi", uuid=f"u-{who}", session=f"s-{who}"),
+                                          asst(f"m-{who}", "r", session=f"s-{who}", out=1000)))
+        assert run([d.parent, "--no-cache", "--json", "--save-state", tmp_path / f"{who}.state", "--label", who],
+                   capsys)[0] == 0
+    code, out, _err = run([tmp_path / "alice.state", tmp_path / "bob.state", "--no-cache", "--wide"], capsys)
+    assert code == 0 and "2 requests (API calls" in out and "2 prompts (what you typed)" in out
+    assert "Spend per person (labelled state files):" in out and " alice" in out and " bob" in out
+    code, out, _err = run([tmp_path / "alice" / "p" / "s.jsonl", "--no-cache"], capsys)
+    assert "1 request (API calls" in out and "1 prompt (what you typed)" in out and "(s)" not in out
