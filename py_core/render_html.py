@@ -16,6 +16,8 @@ dl div{border:1px solid #8884;border-radius:8px;padding:8px 12px}dt{color:#777;f
 dd{margin:0;font-size:1.3rem;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #8884;padding:4px 8px;
 text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td{overflow-wrap:anywhere}td.n{overflow-wrap:normal;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:600px){body{padding:10px}th,td{padding:4px 5px}table{font-size:.82rem}}
 """
 
 
@@ -31,7 +33,8 @@ def _table(headers, rows):
     head = "".join(f'<th class="{"n" if num else ""}">{_e(h)}</th>' for h, num in headers)
     body = "".join("<tr>" + "".join(f'<td class="{"n" if num else ""}">{_e(v)}</td>'
                                     for v, (_h, num) in zip(r, headers)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # Issue 25: a table scrolls inside its box rather than widening the page (729 px on a 375 px screen).
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 NARROW_WIDTH = 360  # the charts again, drawn for a phone, shown instead below 600 px (no script: CSS picks)

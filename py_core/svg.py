@@ -197,6 +197,24 @@ def _index(d, unit, origin):
     return (d - origin).days
 
 
+MIN_SLOT = 4  # px: a thinner bar per day is regrouped by week or month
+
+
+def _regroup(rows, unit):
+    """[(date, row)] summed into `unit`s (cost and requests; the name is the unit's start)."""
+    out = {}
+    for d, p in rows:
+        k = _unit_start(d, unit)
+        cur = out.get(k)
+        if cur is None:
+            out[k] = {"period": k.isoformat(), "start": k.isoformat(), "cost_usd": p["cost_usd"],
+                      "requests": p.get("requests") or 0}
+        else:
+            cur["cost_usd"] += p["cost_usd"]
+            cur["requests"] += p.get("requests") or 0
+    return sorted(out.items())
+
+
 def _unit_start(d, unit):
     if unit == "month":
         return d.replace(day=1)
@@ -244,13 +262,23 @@ def time_chart(periods, unit="day", width=640, height=200):
     changes. `periods` are report rows with `date` (day) or `start` (week, month) and `cost_usd`."""
     pad_l, pad_r, pad_t, pad_b = 56, 12, 10, 28
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
-    label = {"day": "Spend per day", "week": "Spend per week", "month": "Spend per month"}.get(unit, "Spend")
-    out = [_open("ts-days", width, height, label), f"<title>Estimated {label.lower()}</title>"]
     rows = [(d, p) for p in periods for d in [_parse_day(p.get("start") or p.get("date") or "")] if d is not None]
+    rows.sort(key=lambda dp: dp[0])
+    # Issue 25: over ten months a day is a 1-2 px bar: group by week, or month, while a slot would be thinner than
+    # MIN_SLOT px (the reader can still choose a grouping; the chart says which it drew).
+    grouped = False
+    while rows and unit != "month" and pw / (_index(rows[-1][0], unit, _unit_start(rows[0][0], unit)) + 1) < MIN_SLOT:
+        unit = "week" if unit == "day" else "month"
+        rows = _regroup(rows, unit)
+        grouped = True
+    label = {"day": "Spend per day", "week": "Spend per week", "month": "Spend per month"}.get(unit, "Spend")
+    if grouped:
+        label += " (days would be too thin at this width)"
+    out = [_open("ts-days", width, height, label).replace("<svg ", f'<svg data-unit="{esc(unit)}" ', 1),
+           f"<title>Estimated {label[0].lower() + label[1:]}</title>"]
     if not rows:
         out.append("</svg>")
         return "".join(out)
-    rows.sort(key=lambda dp: dp[0])
     origin = _unit_start(rows[0][0], unit)
     last = rows[-1][0]
     slots = _index(last, unit, origin) + 1
@@ -340,7 +368,9 @@ def projects_chart(projects, width=640, row=22, top_n=12):
     out = [_open("ts-projects", width, height, "Spend per project"), "<title>Estimated spend per project</title>"]
     top = max((p["cost_usd"] for p in rows), default=0) or 1
     label_w = min(250, int(width * 0.4))
-    chars = max(8, label_w // 7)
+    # 12 px text averages up to ~7.5 px a character in the sans-serif fonts of phones: the label, ending 8 px before
+    # its bar, must fit in what is left (issue 25: at 375 px the names were cut at the chart's left edge).
+    chars = max(8, int((label_w - 10) / 7.5))
     value_w = 70
     for i, p in enumerate(rows):
         y = 4 + i * row

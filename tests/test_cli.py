@@ -141,7 +141,10 @@ def test_readme_documents_every_cli_option():
     """Intent: the README's CLI section lists every flag the parser accepts."""
     from py_core.cli import _parser
     readme = (ROOT / "README.md").read_text()
+    # Issue 25: in the usage block itself, not only somewhere in the prose.
+    usage = readme.split("## CLI", 1)[1].split("```", 2)[1]
     for action in _parser()._actions:
         for flag in action.option_strings:
             if flag.startswith("--") and flag != "--help":
                 assert flag in readme, f"{flag} is not documented in README.md"
+                assert flag in usage, f"{flag} is not in the README's usage block"

@@ -117,3 +117,22 @@ def test_plural_words_and_the_team_in_the_terminal(tmp_path, capsys):
     assert "Spend per person (labelled state files):" in out and " alice" in out and " bob" in out
     code, out, _err = run([tmp_path / "alice" / "p" / "s.jsonl", "--no-cache"], capsys)
     assert "1 request (API calls" in out and "1 prompt (what you typed)" in out and "(s)" not in out
+
+
+@pytest.mark.parametrize("days, width, unit", [(300, 640, "week"), (300, 1200, "week"), (7, 360, "day"),
+                                               (900, 360, "month"), (60, 1200, "day")])
+def test_days_too_thin_to_see_are_grouped(days, width, unit):
+    """Intent: over ten months the daily chart drew 1-2 px bars; while a day would be thinner than 4 px the chart
+    groups by week (then month) and says so; bars are never thinner than that."""
+    import datetime as dt
+    import re
+    from py_core.svg import MIN_SLOT, time_chart
+    start = dt.date(2026, 1, 1)
+    rows = [{"date": (start + dt.timedelta(days=i)).isoformat(), "cost_usd": 1.0, "requests": 1}
+            for i in range(0, days, 3)]
+    svg = time_chart(rows, "day", width)
+    assert re.search(r'data-unit="(\w+)"', svg).group(1) == unit
+    assert ("too thin" in svg) == (unit != "day")
+    widths = [float(w) for w in re.findall(r'class="ts-day" x="[^"]+" y="[^"]+" width="([^"]+)"', svg)]
+    assert widths and min(widths) >= MIN_SLOT * 0.8 - 0.01
+    assert sum(float(c) for c in re.findall(r"\$([0-9.]+), ", svg)) == pytest.approx(len(rows))

@@ -11,6 +11,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -342,6 +344,15 @@ def test_boot_uses_the_snapshot_and_survives_without_it(browser, site, snapshot,
     p.ctx.close()
 
 
+# Issue 25: every chart's text lies inside its SVG (at 375 px the projects chart's labels were cut at its left edge).
+TEXT_OUTSIDE = """() => [...document.querySelectorAll('#results svg text')].filter((t) => {
+  if (!t.getClientRects().length) return false;
+  const svg = t.ownerSVGElement;
+  const vb = svg.viewBox.baseVal;
+  const b = t.getBBox();
+  return b.width > 0 && (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5);
+}).map((t) => `${t.ownerSVGElement.getAttribute('class')}: ${t.textContent}`).slice(0, 10)"""
+
 OVERFLOW = """() => [...document.querySelectorAll('#results *')].filter((e) => {
   const r = e.getBoundingClientRect();
   return r.width > 0 && r.height > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5);
@@ -365,6 +376,7 @@ def test_nothing_is_wider_than_the_screen(browser, site, real_dir, width, scheme
             svg_w = float(p.page.get_attribute(f"#{box} svg", "viewBox").split()[2])
             assert svg_w <= width, f"{box} drawn {svg_w} wide for a {width} px screen"
         assert p.page.evaluate(OVERFLOW) == [], f"{name} at {width} px ({scheme}) overflows"
+        assert p.page.evaluate(TEXT_OUTSIDE) == [], f"{name} at {width} px: chart text outside its chart"
         assert p.page.evaluate("document.documentElement.scrollWidth") <= width
         p.page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
         # Issue 24: what fills the context, readable at every width (its own screenshot to look at).
@@ -373,6 +385,22 @@ def test_nothing_is_wider_than_the_screen(browser, site, real_dir, width, scheme
         p.page.locator("#sources-section").screenshot(path=str(SHOTS / f"sources-{name}-{width}-{scheme}.png"))
     assert p.foreign_requests() == [] and p.errors == []
     p.ctx.close()
+
+
+@pytest.mark.parametrize("width", [375, 768, 1280])
+def test_the_html_page_fits_the_screen(browser, real_dir, tmp_path, width):
+    """Intent (issue 25): the `--html` page of the real logs was 729 px wide on a 375 px screen; nothing of it is
+    wider than the viewport, and every chart's text lies inside its chart."""
+    out = tmp_path / "r.html"
+    subprocess.run([sys.executable, "-m", "py_core", str(real_dir), "--no-cache", "--html", str(out)], cwd=ROOT,
+                   capture_output=True, check=True, timeout=120)
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    page.goto(out.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(TEXT_OUTSIDE.replace("#results svg text", "svg text")) == []
+    page.screenshot(path=str(SHOTS / f"html-{width}.png"))
+    ctx.close()
 
 
 def test_charts_are_redrawn_when_the_window_narrows(browser, site):

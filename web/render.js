@@ -152,7 +152,8 @@ function renderTables(report, ignored) {
     ...(compacted ? [{ label: "Compactions", num: true, get: (s) => s.compactions.length, text: (s) => compactionText(s.compactions),
       title: () => "full compactions + micro-compactions (m: old tool results cleared)", cls: "c-compact" }] : []),
     { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 10), cls: "date c-started" },
-    { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "path" },
+    // Its last two folders, wrapped rather than cut again (issue 25: `…/works…` on a phone).
+    { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "source" },
   ], report.sessions);
   renderSources(report.context_sources || []);
   const total = report.totals.cost_usd || 0;
