@@ -245,6 +245,12 @@ def _output(args, report, text, analyzer, prices):
         if args.card:
             _write(args.card, share.card_svg(summary), "the card")
         out.write(share.markdown(summary, f"{args.share_url}#{share.to_fragment(summary)}"))
+        from urllib.parse import urlsplit
+        host = (urlsplit(args.share_url).hostname or "").lower()
+        if host in ("localhost", "::1", "0.0.0.0") or host.startswith("127."):
+            # Issue 25: the default link opens on this machine only; said on stderr, so the Markdown stays clean.
+            fail("note: the link opens only where tokenscope is served at that address (this machine's "
+                 "`python serve.py`); --share-url URL points it at a tokenscope page others can open")
         return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).

@@ -423,6 +423,7 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve, arrivals, su
         "first_timestamp": _iso(first) if first is not None else None,
         "last_timestamp": _iso(last) if last is not None else None,
         "duration_seconds": round(last - first, 3) if first is not None else None,
+        "active_seconds": _active(ts_all),
         "cost_per_request_usd": usd(sum(agg.costs) / agg.priced) if agg.priced else None,
         "tokens": summ["tokens"],
         "cost_by_bucket_usd": summ["cost_by_bucket_usd"],
@@ -449,6 +450,14 @@ def _session_report(sid, s, prices, types, prompt_ts, comps, curve, arrivals, su
     for r in row["insights"]["resident_context"]["largest"]:
         r["sources"] = sources.named(by_turn.get(r["turn"] - 1, []))
     return row
+
+
+def _active(stamps):
+    """Seconds of activity (issue 25: a 22-request session "active" 105 h was its first-to-last span): the gaps
+    between consecutive requests and prompts, each counted only when shorter than the idle threshold
+    (insights.FRESH_GAP, 30 minutes)."""
+    ts = sorted(t for t in stamps if t is not None)
+    return round(sum(b - a for a, b in zip(ts, ts[1:]) if b - a < insights.FRESH_GAP), 3)
 
 
 def _curve_requests(priced):

@@ -46,7 +46,8 @@ SESSION_INSIGHTS = {
 }
 SESSION = dict(
     SUMMARY, session_id=S, project=S, requests_main=N, requests_subagent=N, priced_requests=N, user_prompts=N,
-    first_timestamp=S0, last_timestamp=S0, duration_seconds=N0, cost_per_request_usd=N0, resent_share=N0,
+    first_timestamp=S0, last_timestamp=S0, duration_seconds=N0, active_seconds=N0, cost_per_request_usd=N0,
+    resent_share=N0,
     peak_context_tokens=N, average_context_tokens=N, final_context_tokens=N,
     compactions=[{"timestamp": S0, "kind": S0, "trigger": S0, "pre_tokens": N0, "post_tokens": N0,
                   "post_tokens_from": S0, "tokens_saved": N0, "agent": S}],

@@ -72,7 +72,8 @@ def summarize(report):
         "cache_hit_rate": _pct(t["cache_hit_rate"]),
         "resent_share": _pct(t["resent_share_pooled"]),
         "resent_share_median": _pct(t["resent_share_median_session"]) if t["sessions"] > 1 else None,
-        "duration_s": int(sum(s["duration_seconds"] or 0 for s in sessions)),
+        # Active time: gaps under 30 minutes between requests and prompts (issue 25), not first-to-last spans.
+        "duration_s": int(sum(s.get("active_seconds") or 0 for s in sessions)),
         "models": codes,
         "first_day": _day(t["first_timestamp"]),
         "last_day": _day(t["last_timestamp"]),
@@ -186,7 +187,8 @@ def markdown(summary, link=None):
     return "\n".join(for_terminal(line) for line in lines) + "\n"  # the one sanitiser (issue 21)
 
 
-FOOTER_CHARS = 78  # 12 px text across the card's 544 px: a line of model families wraps before this
+FOOTER_CHARS = 60  # 15 px text across the card's 544 px: a line of model families wraps before this
+LINE = 21         # the footer's line height
 
 
 def wrap_list(items, limit=FOOTER_CHARS):
@@ -212,10 +214,14 @@ def card_svg(summary, width=600):
     days = s["first_day"] or ""
     if s["last_day"] and s["last_day"] != s["first_day"]:
         days += f" → {s['last_day']}"
-    footer = wrap_list([family_label(c) for c in s["models"]]) + [
+    # Issue 25: a wrapped list of families keeps its commas; the note the Markdown has about unpriced models; small
+    # print large enough to read once the card is scaled to a phone (15 px, was 12: ~5 px tall at 375 px).
+    families = wrap_list([family_label(c) for c in s["models"]])
+    footer = [line + "," for line in families[:-1]] + families[-1:] + (
+        ["the cost leaves out models with no published price"] if s["excludes_unpriced"] else []) + [
         (f"{days} · " if days else "") + "estimate at list prices, not a bill"]
-    top = 272
-    height = top + 18 * (len(footer) - 1) + 22
+    top = 290
+    height = top + LINE * (len(footer) - 1) + 24
     requests = f"{s['requests']:,} requests"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="{e(headline(s))}">',
@@ -237,13 +243,13 @@ def card_svg(summary, width=600):
                        f"<title>{e(label)}: {_fixed(pct, 1)}%</title></rect>")
         x += w
     for i, (label, pct, colour) in enumerate(zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS)):
-        lx, ly = 28 + (i % 2) * 280, 204 + (i // 2) * 22
-        out.append(f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colour}"/>'
-                   f'<text class="ts-card-text" x="{lx + 18}" y="{ly}" font-family="system-ui,sans-serif" font-size="13" '
+        lx, ly = 28 + (i % 2) * 280, 206 + (i // 2) * 26
+        out.append(f'<rect x="{lx}" y="{ly - 12}" width="13" height="13" fill="{colour}"/>'
+                   f'<text class="ts-card-text" x="{lx + 19}" y="{ly}" font-family="system-ui,sans-serif" font-size="15" '
                    'fill="#c9d1d9">'
                    f"{e(label)} {_fixed(pct, 1)}%</text>")
     for i, line in enumerate(footer):
-        out.append(f'<text class="ts-card-muted" x="28" y="{top + 18 * i}" font-family="system-ui,sans-serif" '
-                   f'font-size="12" fill="#9aa4ae">{e(line)}</text>')
+        out.append(f'<text class="ts-card-muted" x="28" y="{top + LINE * i}" font-family="system-ui,sans-serif" '
+                   f'font-size="15" fill="#9aa4ae">{e(line)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -136,3 +136,15 @@ def test_days_too_thin_to_see_are_grouped(days, width, unit):
     widths = [float(w) for w in re.findall(r'class="ts-day" x="[^"]+" y="[^"]+" width="([^"]+)"', svg)]
     assert widths and min(widths) >= MIN_SLOT * 0.8 - 0.01
     assert sum(float(c) for c in re.findall(r"\$([0-9.]+), ", svg)) == pytest.approx(len(rows))
+
+
+@pytest.mark.parametrize("url, noted", [(None, True), ("http://127.0.0.1:9000/", True),
+                                        ("https://tokenscope.example.org/", False)])
+def test_a_share_link_to_this_machine_says_so(tmp_path, capsys, url, noted):
+    """Intent (issue 25): the link's default origin is 127.0.0.1, which nobody else can open: said beside it (on
+    stderr, so the Markdown on stdout stays as it is)."""
+    f = tmp_path / "s.jsonl"
+    f.write_bytes(jsonl(asst("m1", "r1", out=100)))
+    code, out, err = run([f, "--no-cache", "--share", *(["--share-url", url] if url else [])], capsys)
+    assert code == 0 and "[Open the card](" in out
+    assert ("opens only where tokenscope is served" in err) == noted

@@ -166,6 +166,26 @@ def test_the_card_grows_to_hold_its_footer():
     ys = [int(y) for y in re.findall(r'<text class="ts-card-muted" x="28" y="(\d+)"', svg)]
     assert height > 300 and max(ys) < height - 10
     assert "not a bill" in svg and "2026-01-10 → 2026-09-18" in svg
-    footer = re.findall(r'y="\d+" font-family="system-ui,sans-serif" font-size="12" fill="#9aa4ae">([^<]*)<', svg)
+    footer = re.findall(r'y="\d+" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">([^<]*)<', svg)
     assert len(footer) >= 2 and all(len(line) <= share.FOOTER_CHARS + 40 for line in footer)
+    # Issue 25: families wrapped over lines keep their separator; the small print is 15 px.
+    families = [line for line in footer[1:] if not line.startswith("the cost") and "not a bill" not in line]
+    assert len(families) >= 2 and all(line.endswith(",") for line in families[:-1])
     assert f"{rep['totals']['requests']:,} requests" in svg and "turns" not in svg
+
+
+def test_the_card_says_it_leaves_out_unpriced_models():
+    """Intent (issue 25): the Markdown said the cost leaves out unpriced models; the card did not."""
+    rep = analyze(jsonl(asst("m1", "r1", out=1000), asst("m2", "r2", model="claude-unknown-9", out=5)), tz="UTC")
+    s = share.summarize(rep)
+    assert s["excludes_unpriced"] and "leaves out models with no published price" in share.card_svg(s)
+
+
+def test_active_time_counts_gaps_under_the_idle_threshold():
+    """Intent (issue 25): "Active 284 h" summed first-to-last spans (a 22-request session counted 105 h): active
+    time is the sum of gaps under 30 minutes between a session's requests and prompts."""
+    rep = analyze(jsonl(asst("m1", "r1", ts="2026-01-10T10:00:00.000Z"), asst("m2", "r2", ts="2026-01-10T10:20:00.000Z"),
+                        asst("m3", "r3", ts="2026-01-14T10:00:00.000Z"), asst("m4", "r4", ts="2026-01-14T10:05:00.000Z")),
+                  tz="UTC")
+    assert rep["sessions"][0]["active_seconds"] == 25 * 60
+    assert share.summarize(rep)["duration_s"] == 25 * 60

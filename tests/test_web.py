@@ -494,6 +494,8 @@ def test_share_outputs_hold_no_log_text_and_the_link_opens_as_a_card(browser, si
     web.page.wait_for_selector("#share-panel:not([hidden]) #share-card svg")
     markdown = web.page.input_value("#share-markdown")
     link = web.page.input_value("#share-link")
+    # Issue 25: served from 127.0.0.1, the link is said to open only where tokenscope is served at that address.
+    assert "this machine's own tokenscope" in web.page.inner_text("#share-link-note")
     svg = web.download("#share-svg").decode()
     png = web.download("#share-png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"tEXt" not in png and b"iTXt" not in png

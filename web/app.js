@@ -269,6 +269,11 @@ async function share() {
     $("share-panel").hidden = false;
     putSvg($("share-card"), msg.svg);
     $("share-link").value = msg.link;
+    // Issue 25: a link to this machine's own server opens nowhere else: said beside it.
+    const local = /^(localhost|127\.|\[::1\]|0\.0\.0\.0)/.test(location.hostname);
+    $("share-link-note").textContent = local
+      ? "This link points at this machine's own tokenscope (served locally): others can open it only where tokenscope is served at the same address. The card image and the Markdown travel as they are."
+      : "";
     $("share-markdown").value = msg.markdown;
     $("share-panel").scrollIntoView({ block: "nearest" });
   } catch (err) {

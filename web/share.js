@@ -58,7 +58,7 @@ export function summarize(report) {
     cache_hit_rate: pct(numOrNull(t.cache_hit_rate)),
     resent_share: pct(numOrNull(t.resent_share_pooled)),
     resent_share_median: nSessions > 1 ? pct(numOrNull(t.resent_share_median_session)) : null,
-    duration_s: Math.trunc(sessions.reduce((n, s) => n + num(s.duration_seconds), 0)),
+    duration_s: Math.trunc(sessions.reduce((n, s) => n + num(s.active_seconds), 0)), // issue 25: active time
     models: [...new Set(list(report && report.models).map((m) => familyCode(typeof m.priced_as === "string" ? m.priced_as : null)))].sort(),
     first_day: day(t.first_timestamp),
     last_day: day(t.last_timestamp),
@@ -110,7 +110,8 @@ export function headline(s) {
     `${pctText(s.resent_share)} of it re-sent context`;
 }
 
-const FOOTER_CHARS = 78; // py_core/share.py FOOTER_CHARS
+const FOOTER_CHARS = 60; // py_core/share.py FOOTER_CHARS
+const LINE = 21; // py_core/share.py LINE
 
 // Items joined with ", " into lines of at most `limit` characters (py_core/share.py: wrap_list).
 export function wrapList(items, limit = FOOTER_CHARS) {
@@ -132,9 +133,13 @@ export function wrapList(items, limit = FOOTER_CHARS) {
 export function cardSvg(s, width = 600) {
   let days = s.first_day || "";
   if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
-  const footer = [...wrapList(s.models.map(familyLabel)), `${days ? `${days} · ` : ""}estimate at list prices, not a bill`];
-  const top = 272;
-  const height = top + 18 * (footer.length - 1) + 22;
+  // py_core/share.py card_svg (issue 25): commas kept across wrapped lines, the unpriced note, 15 px small print.
+  const families = wrapList(s.models.map(familyLabel));
+  const footer = [...families.slice(0, -1).map((l) => `${l},`), ...families.slice(-1),
+    ...(s.excludes_unpriced ? ["the cost leaves out models with no published price"] : []),
+    `${days ? `${days} · ` : ""}estimate at list prices, not a bill`];
+  const top = 290;
+  const height = top + LINE * (footer.length - 1) + 24;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 ${width} ${height}" width="${width}" ` +
     `height="${height}" role="img" aria-label="${esc(headline(s))}">`,
@@ -161,15 +166,15 @@ export function cardSvg(s, width = 600) {
   });
   s.split.forEach((pct, i) => {
     const lx = 28 + (i % 2) * 280;
-    const ly = 204 + Math.floor(i / 2) * 22;
-    out.push(`<rect x="${lx}" y="${ly - 11}" width="12" height="12" fill="${SPLIT_COLOURS[i]}"/>` +
-      `<text class="ts-card-text" x="${lx + 18}" y="${ly}" font-family="system-ui,sans-serif" font-size="13" ` +
+    const ly = 206 + Math.floor(i / 2) * 26;
+    out.push(`<rect x="${lx}" y="${ly - 12}" width="13" height="13" fill="${SPLIT_COLOURS[i]}"/>` +
+      `<text class="ts-card-text" x="${lx + 19}" y="${ly}" font-family="system-ui,sans-serif" font-size="15" ` +
       'fill="#c9d1d9">' +
       `${esc(SPLIT_LABELS[i])} ${fixed(pct, 1)}%</text>`);
   });
   footer.forEach((line, i) => {
-    out.push(`<text class="ts-card-muted" x="28" y="${top + 18 * i}" font-family="system-ui,sans-serif" ` +
-      `font-size="12" fill="#9aa4ae">${esc(line)}</text>`);
+    out.push(`<text class="ts-card-muted" x="28" y="${top + LINE * i}" font-family="system-ui,sans-serif" ` +
+      `font-size="15" fill="#9aa4ae">${esc(line)}</text>`);
   });
   out.push("</svg>");
   return out.join("");
