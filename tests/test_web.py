@@ -379,6 +379,20 @@ def test_nothing_is_wider_than_the_screen(browser, site, real_dir, width, scheme
         assert p.page.evaluate(TEXT_OUTSIDE) == [], f"{name} at {width} px: chart text outside its chart"
         assert p.page.evaluate("document.documentElement.scrollWidth") <= width
         p.page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+        # Issue 25: the estimated cost is on the first screen after the results' heading, the disclaimer one line
+        # with "Read more", and a long sessions table shows its top 15 rows until asked for all.
+        p.page.evaluate("document.getElementById('res-h').scrollIntoView()")
+        top = p.page.evaluate("document.getElementById('res-h').getBoundingClientRect().top")
+        assert p.page.locator("#h-cost").bounding_box()["y"] - top < 900 * 0.75
+        assert p.page.locator("#honest-more summary").is_visible()
+        n = p.page.locator("#sessions-table tbody tr").count()
+        shown = p.page.locator("#sessions-table tbody tr:visible").count()
+        assert shown == min(n, 15) and p.page.locator("#sessions-all").is_visible() == (n > 15)
+        if n > 15:
+            p.page.click("#sessions-all")
+            assert p.page.locator("#sessions-table tbody tr:visible").count() == n
+            p.page.click("#sessions-all")
+            assert p.page.locator("#sessions-table tbody tr:visible").count() == 15
         # Issue 24: what fills the context, readable at every width (its own screenshot to look at).
         assert p.page.locator("#sources-table tbody tr").count() >= 3
         assert p.page.locator("#sources-kind-table tbody tr").count() >= 2

@@ -483,6 +483,15 @@ function wire() {
   $("share-svg").addEventListener("click", () => current.share && download("tokenscope-card.svg", current.share.svg, "image/svg+xml"));
   $("share-png").addEventListener("click", () => current.share && downloadPng(current.share.svg));
   $("share-copy-link").addEventListener("click", () => navigator.clipboard.writeText($("share-link").value));
+  $("sessions-all").addEventListener("click", () => {
+    const b = $("sessions-all");
+    b.dataset.open = String(b.dataset.open !== "true");
+    $("sessions-table").classList.toggle("collapsed", b.dataset.open !== "true");
+    b.textContent = b.dataset.open === "true" ? "Show the top 15" : b.textContent.replace("the top 15", "all");
+    if (b.dataset.open !== "true") b.textContent = `Show all ${$("sessions-table").tBodies[0].rows.length} sessions`;
+  });
+  // The filters are open where there is room for them, folded on a phone (issue 25).
+  $("filters-box").open = window.innerWidth >= 768;
   $("share-copy-md").addEventListener("click", () => navigator.clipboard.writeText($("share-markdown").value));
   $("card-view-own").addEventListener("click", () => {
     $("card-view").hidden = true;

@@ -23,7 +23,12 @@ export function render(report, charts, ignored) {
   $("results").hidden = false;
   $("results-body").hidden = false;
   $("covers").textContent = report.covers || "";
-  $("honest-label").textContent = report.label;
+  // Issue 25: its first sentence on one line, the rest behind "Read more" (it was six lines before the numbers).
+  const label = String(report.label || "");
+  const cut = label.indexOf(". ");
+  $("honest-label").textContent = cut > 0 ? label.slice(0, cut + 1) : label;
+  $("honest-rest").textContent = cut > 0 ? label.slice(cut + 2) : "";
+  $("honest-more").hidden = cut <= 0;
   const set = (id, text, value) => {
     $(id).textContent = text;
     $(id).dataset.value = String(value);
@@ -156,6 +161,13 @@ function renderTables(report, ignored) {
     { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "source" },
   ], report.sessions);
   renderSources(report.context_sources || []);
+  // The sessions table's top 15 rows until "show all" (issue 25: 61 rows made one 7,700 px page).
+  const showAll = $("sessions-all");
+  const many = report.sessions.length > 15;
+  showAll.hidden = !many;
+  $("sessions-table").classList.toggle("collapsed", many && showAll.dataset.open !== "true");
+  showAll.textContent = showAll.dataset.open === "true" ? "Show the top 15" : `Show all ${count(report.sessions.length)} sessions`;
+
   const total = report.totals.cost_usd || 0;
   table($("periods-table"), [
     { label: "Period", get: (p) => p.period || p.date },
@@ -214,6 +226,8 @@ function renderTables(report, ignored) {
   if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
   $("warn-section").hidden = !warn.length; // issue 25: no empty heading
+  // Section links only to the sections there are.
+  for (const a of document.querySelectorAll("#section-nav a[data-for]")) a.hidden = $(a.dataset.for).hidden;
   $("results").scrollIntoView({ block: "start", behavior: "instant" });
   performance.mark("tokenscope:analyze:end");
   document.body.dataset.results = String(++renders);
