@@ -1,6 +1,5 @@
 """The terminal report: key numbers, the cost split as a text bar, sessions by cost, warnings."""
 
-import textwrap
 
 from . import present
 from .text import for_terminal
@@ -46,8 +45,7 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
         if width is None:
             out.append(indent + text)
             return
-        out.extend(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
-                                 break_on_hyphens=False, break_long_words=True) or [""])
+        out.extend(wrap(text, width, indent, indent + "  "))
 
     add("tokenscope - where the money in your Claude Code sessions went")
     say(clean(report["label"]))
@@ -173,6 +171,36 @@ def _plural(n, word, many=None):
     """`1 prompt`, `2 prompts` (issue 25: "1 prompts", "request(s)")."""
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 SOURCES_SHOWN = 8
+
+
+def wrap(text, width, first="", rest=""):
+    """Prose wrapped to `width`: words whole; a word longer than a line (a path) is broken after a `/` where it can
+    be, mid-word only where it must (issue 25: paths broken mid-word at 80 columns)."""
+    lines, cur, empty = [], first, True
+    for word in text.split():
+        room = max(8, width - len(rest))
+        pieces = [word] if len(word) <= room else _pieces(word, room)
+        for k, piece in enumerate(pieces):
+            sep = "" if k or empty else " "
+            if not empty and len(cur) + len(sep) + len(piece) > width:
+                lines.append(cur)
+                cur, sep = rest, ""
+            cur += sep + piece
+            empty = False
+    lines.append(cur)
+    return lines
+
+
+def _pieces(word, n):
+    """`word` in pieces of at most `n` characters, each ending after a `/` where one is near enough."""
+    out = []
+    while len(word) > n:
+        cut = word.rfind("/", 0, n) + 1
+        if cut <= n // 3:
+            cut = n
+        out.append(word[:cut])
+        word = word[cut:]
+    return out + [word] if word else out
 
 
 def source_name(r):

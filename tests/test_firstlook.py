@@ -148,3 +148,16 @@ def test_a_share_link_to_this_machine_says_so(tmp_path, capsys, url, noted):
     code, out, err = run([f, "--no-cache", "--share", *(["--share-url", url] if url else [])], capsys)
     assert code == 0 and "[Open the card](" in out
     assert ("opens only where tokenscope is served" in err) == noted
+
+
+def test_terminal_prose_breaks_paths_after_a_slash_not_mid_word():
+    """Intent (issue 25): at 80 columns paths were broken mid-word; a long path breaks after a `/`, words stay whole,
+    and no line passes the width."""
+    from py_core.render_text import wrap
+    path = "/Users/someone/projects/very-long-project-name/src/deep/module/file_with_long_name.jsonl"
+    lines = wrap(f"Warning: 3 lines of {path} could not be read because of reasons", 60, "! ", "    ")
+    assert all(len(line) <= 60 for line in lines)
+    assert "".join(line.strip() for line in lines if "/" in line) .startswith(path)
+    assert all(line.rstrip().endswith("/") for line in lines if "/" in line and path not in line
+               and not line.rstrip().endswith(".jsonl") and "could" not in line)
+    assert [w for line in lines for w in line.split()][-4:] == ["read", "because", "of", "reasons"]
