@@ -109,6 +109,12 @@ def _sidechain(buf, s, e):
     return buf.find(_SIDECHAIN, s, e) != -1
 
 
+def _part(text):
+    """One part of a source key: log text, so the key's separator cannot come from it (a name holding U+001F would
+    split the key wrongly)."""
+    return text.replace(SEP, "?")
+
+
 def _tool_key(item, cwd):
     """The source key of a tool call's result (issue 24): `tool_result` by tool (MCP tools grouped by server) with
     the file for file tools (relative to the project) and the program (first word) for Bash; a subagent's result by
@@ -116,8 +122,9 @@ def _tool_key(item, cwd):
     name = _str_or_none(item.get("name")) or "unknown tool"
     inp = item.get("input")
     inp = inp if type(inp) is dict else {}
+    name = _part(name)
     if name in AGENT_TOOLS:
-        return "subagent_result" + SEP + (_str_or_none(inp.get("subagent_type")) or "general-purpose") + SEP
+        return "subagent_result" + SEP + _part(_str_or_none(inp.get("subagent_type")) or "general-purpose") + SEP
     target = ""
     if name.startswith("mcp__"):
         server = name.split("__")[1] if name.count("__") >= 2 else name[5:]
@@ -131,7 +138,7 @@ def _tool_key(item, cwd):
     elif name == "Bash":
         words = (_str_or_none(inp.get("command")) or "").split()
         target = words[0] if words else ""
-    return "tool_result" + SEP + name + SEP + target[:500]
+    return "tool_result" + SEP + name + SEP + _part(target[:500])
 
 
 def _preview_speed(usage):

@@ -181,3 +181,19 @@ def test_sources_are_the_same_whichever_way_the_log_is_read(tmp_path):
     assert fast == slow == resumed
     assert ("attachment", "claude_md") in {(r["kind"], r["source"]) for r in fast}
     assert ("tool_result", "Read", "/elsewhere/x.py") in {(r["kind"], r["source"], r["target"]) for r in fast}
+
+
+def test_a_name_holding_the_key_separator_cannot_split_a_source():
+    """Intent: tool names, agent types, paths and programs are log text; one holding U+001F (the key's separator)
+    is named with a `?` instead, and the report, a saved state and its reload all work."""
+    bad = "\x1f"
+    calls = [tool_use("t1", "Read", file_path=f"{CWD}/a{bad}b.py"), tool_use("t2", "Task", subagent_type=f"x{bad}y"),
+             tool_use("t3", f"My{bad}Tool", command="ls")]
+    r1 = line(response("m1", "2026-01-10T10:00:00.000Z", 100, calls))
+    results = [line(result(t, "x" * 100, structured=False)) for t in ("t1", "t2", "t3")]
+    r2 = line(response("m2", "2026-01-10T10:01:00.000Z", 900, [{"type": "text", "text": "ok"}], "end_turn"))
+    a = Analyzer().feed_bytes("proj/s1.jsonl", b"\n".join([r1, *results, r2]) + b"\n")
+    rows = build_report(a, tz="UTC")["context_sources"]
+    assert {(r["source"], r["target"]) for r in rows} >= {("Read", "a?b.py"), ("x?y", None), ("My?Tool", None)}
+    again = Analyzer.from_export(json.loads(json.dumps(a.export())))
+    assert build_report(again, tz="UTC")["context_sources"] == rows
