@@ -11,6 +11,7 @@ import os
 import stat
 from collections import namedtuple
 
+from . import paths
 from .paths import META_MAX
 from .text import clean_text
 
@@ -246,23 +247,7 @@ def redact_key(cache_dir=None):
     return key
 
 
-def write_atomic(path, data):
-    """Write bytes to `path` through a temporary file beside it and a rename (issue 20): a full disk or a size limit
-    leaves the old file whole. Raises OSError."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+write_atomic = paths.write_atomic  # the one atomic write (paths.py), named here for the loader's callers
 
 
 def save_state(path, analyzer, parts, label=None, key=None, files=()):

@@ -11,6 +11,29 @@ import stat
 from .text import clean_text
 
 
+def write_atomic(path, data, mode=0o666, sync=True):
+    """Write bytes to `path` through a temporary file beside it and a rename (issue 20): a full disk or a size limit
+    leaves the old file whole, and a reader running beside it sees the old file or the new one. `mode` (less the
+    umask) for a new file; `sync`: flushed to the disk before the rename (a state file; the status line's summary,
+    rebuilt if lost, skips it). Raises OSError."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def cache_dir(env=None, home=None):
     """The store's folder (and the status line's summaries): `$XDG_CACHE_HOME/tokenscope`, else
     `~/.cache/tokenscope`."""

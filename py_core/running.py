@@ -127,20 +127,10 @@ def _record(d, r):
 def save(path, d):
     """Write the summary through a temporary file and a rename (a render running beside it reads either the old or
     the new one), 0600 in a 0700 folder, like the store."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(d, separators=(",", ":")).encode("ascii"))  # dumps: the C encoder; dump is not
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .paths import write_atomic
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    # dumps, then one write: the C encoder (json.dump streams through the Python one: 26 ms on 1 MB).
+    write_atomic(path, json.dumps(d, separators=(",", ":")).encode("ascii"), mode=0o600, sync=False)
 
 
 def _summaries(cache_dir):

@@ -17,6 +17,13 @@ def cost_of(line, **opts):
     return rep["totals"]["cost_usd"], rep
 
 
+def preview(ts, inp, out, marker):
+    """An Opus 4.6 line of the fast-mode research preview: `usage.research_preview_2026_02`, no `speed`."""
+    return asst(model="claude-opus-4-6", inp=inp, out=out, ts=ts, extra={"message": {
+        "id": f"mp-{ts}-{marker}", "model": "claude-opus-4-6", "role": "assistant", "content": [],
+        "usage": {"input_tokens": inp, "output_tokens": out, "research_preview_2026_02": marker}}})
+
+
 # (name, line, expected USD, arithmetic in $/MTok)
 CASES = [
     ("sonnet-4.5 plain", asst(model="claude-sonnet-4-5-20250929", inp=100_000, out=M), 15.3, "100k x 3 + 1M x 15"),
@@ -39,23 +46,13 @@ CASES = [
      asst(model="claude-opus-4-6", inp=0, out=M, speed="fast", ts="2026-02-17T00:00:00.000Z"), 150.0, "1M x 25 x 6"),
     # Issue 23: the research preview marked fast responses only with research_preview_2026_02, at 3x ($15/$75)
     # through 2026-02-16 (UTC), 6x from 2026-02-17 (pricing.md).
-    ("preview marker opus-4.6 is $15/$75 through 2026-02-16",
-     asst(model="claude-opus-4-6", inp=M, out=M, ts="2026-02-16T23:59:59.000Z",
-          extra={"message": {"id": "mp", "model": "claude-opus-4-6", "role": "assistant", "content": [],
-                             "usage": {"input_tokens": M, "output_tokens": M, "research_preview_2026_02": "active"}}}),
+    ("preview marker opus-4.6 is $15/$75 through 2026-02-16", preview("2026-02-16T23:59:59.000Z", M, M, "active"),
      90.0, "1M x 15 + 1M x 75"),
-    ("preview marker opus-4.6 is 6x from 2026-02-17",
-     asst(model="claude-opus-4-6", inp=0, out=M, ts="2026-02-17T00:00:01.000Z",
-          extra={"message": {"id": "mq", "model": "claude-opus-4-6", "role": "assistant", "content": [],
-                             "usage": {"input_tokens": 0, "output_tokens": M, "research_preview_2026_02": "active"}}}),
+    ("preview marker opus-4.6 is 6x from 2026-02-17", preview("2026-02-17T00:00:01.000Z", 0, M, "active"),
      150.0, "1M x 25 x 6"),
     ("preview marker absent: standard", asst(model="claude-opus-4-6", inp=0, out=M, ts="2026-02-10T00:00:00.000Z"),
      25.0, "1M x 25"),
-    ("preview marker not 'active': standard",
-     asst(model="claude-opus-4-6", inp=0, out=M, ts="2026-02-10T00:00:00.000Z",
-          extra={"message": {"id": "mr", "model": "claude-opus-4-6", "role": "assistant", "content": [],
-                             "usage": {"input_tokens": 0, "output_tokens": M, "research_preview_2026_02": "off"}}}),
-     25.0, "1M x 25"),
+    ("preview marker not 'active': standard", preview("2026-02-10T00:00:00.000Z", 0, M, "off"), 25.0, "1M x 25"),
     ("fast mode opus-4.8 is 2x", asst(model="claude-opus-4-8", inp=0, out=M, speed="fast"), 50.0, "1M x 25 x 2"),
     ("fast mode opus-5.5 is $8/$40", asst(model="claude-opus-5-5", inp=M, out=M, speed="fast"), 48.0, "8 + 40"),
     ("US-only inference 1.1x", asst(model="claude-opus-4-6", inp=M, out=0, geo="us"), 5.5, "1M x 5 x 1.1"),
