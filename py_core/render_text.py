@@ -232,7 +232,7 @@ def _context_sources(add, say, rows, width):
     add(f"  {'source':<{name_w}}  {'tokens':>7}  {'share':>5}  {'re-read cost':>12}")
     for r in rows[:SOURCES_SHOWN]:
         add(f"  {_cut(clean(source_name(r)), name_w):<{name_w}}  {tokens(r['tokens']):>7}  "
-            f"{pct(r['tokens'] / total):>5}  {money(r['reread_cost_usd']):>12}")
+            f"{pct(r['tokens'] / total):>5}  {present.money_cell(r['reread_cost_usd']):>12}")
     files = [r for r in rows if r["target"] and r["kind"] == "tool_result" and r["source"] not in ("Bash",)]
     if files:
         by_file = {}

@@ -115,13 +115,13 @@ function renderSources(rows) {
     { label: "Kind", get: (k) => KIND_WORDS[k.kind] || k.kind },
     { label: "Tokens", num: true, get: (k) => k.tokens, fmt: tok },
     { label: "Share", num: true, get: (k) => k.tokens / total, fmt: pct },
-    { label: "Re-read cost", num: true, get: (k) => k.cost, fmt: money },
+    { label: "Re-read cost", num: true, get: (k) => k.cost, fmt: moneyCell },
   ], Object.values(kinds).sort((a, b) => b.cost - a.cost));
   table($("sources-table"), [
     { label: "Source", get: (r) => sourceName(r), cls: "source" },
     { label: "Tokens", num: true, get: (r) => r.tokens, fmt: tok },
     { label: "Requests", num: true, get: (r) => r.requests, fmt: count, cls: "c-requests" },
-    { label: "Re-read cost", num: true, get: (r) => r.reread_cost_usd, fmt: money },
+    { label: "Re-read cost", num: true, get: (r) => r.reread_cost_usd, fmt: moneyCell },
   ], rows.slice(0, SOURCES_SHOWN));
   const files = {};
   for (const r of rows) {
@@ -133,7 +133,7 @@ function renderSources(rows) {
   table($("sources-files-table"), [
     { label: "File", get: (f) => f.file, cls: "source" },
     { label: "Tokens", num: true, get: (f) => f.tokens, fmt: tok },
-    { label: "Re-read cost", num: true, get: (f) => f.cost, fmt: money },
+    { label: "Re-read cost", num: true, get: (f) => f.cost, fmt: moneyCell },
   ], Object.values(files).sort((a, b) => b.cost - a.cost).slice(0, SOURCES_SHOWN));
 }
 
