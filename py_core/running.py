@@ -29,7 +29,7 @@ FOLDER = "running"
 HOT = 256               # records kept whole: a new copy of one of them (streaming, a replay) is decided exactly;
                         # past twice as many, the oldest are folded into the sums (a copy of those: the full path)
 MARK = 64               # bytes kept from each file's start and from before its offset: a rewrite is read anew
-MAX_DEPTH = 200         # as analyzer.MAX_DEPTH: a deeper line is malformed there, so it goes to the full path here
+MAX_DEPTH = 200         # as analyzer.MAX_DEPTH: a deeper line is malformed there, so no request here either
 MAX_TOKENS = 1_000_000_000
 MAX_WEB_SEARCHES = 10_000
 MAX_NEW = 64 << 20      # more new bytes than this: the full path (and its store) reads them
@@ -343,14 +343,14 @@ def _line(d, by_id, cold, label, n, raw, price_table):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Undecided() from None
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _deep(text):
-        raise Undecided()
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
         return  # malformed: no request (the analyzer counts it, which the status line does not show)
     if type(obj) is not dict:
         return
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
+        return  # nested too deeply: malformed there (analyzer.too_deep), so no request here either
     t = obj.get("type")
     if t == "assistant" or t is None:
         msg = obj.get("message")
@@ -367,16 +367,6 @@ def _line(d, by_id, cold, label, n, raw, price_table):
                 aid = data.get("agentId")
                 aid = _text(aid) if type(aid) is str else None
                 _usage(d, by_id, cold, label, n, obj, m, usage, inner, aid, price_table)
-
-
-def _deep(text):
-    """Is this line nested deeper than MAX_DEPTH (brackets in strings do not count)? Parsed once to tell."""
-    try:
-        return _depth(json.loads(text)) > MAX_DEPTH
-    except RecursionError:
-        return True
-    except ValueError:
-        return False
 
 
 def _usage(d, by_id, cold, label, n, obj, msg, usage, inner, aid, price_table):

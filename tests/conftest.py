@@ -85,7 +85,14 @@ def pytest_configure(config):
     import time
     time.tzset()  # the local zone the CLI defaults to follows TZ now, not only in later subprocesses
     # Module- and session-scoped fixtures run outside `_own_store` below: they too keep off the real ~/.cache.
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tokenscope-test-cache-")
+    config._tokenscope_cache = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tokenscope-test-cache-")
+
+
+def pytest_unconfigure(config):
+    import shutil
+    folder = getattr(config, "_tokenscope_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing of a test run is left in /tmp
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +100,5 @@ def _own_store(tmp_path_factory, monkeypatch):
     """Every test gets an empty store of its own (issue 14): the CLI never writes to the real ~/.cache in tests, and
     no test sees another's stored states. Subprocesses inherit the variable."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    # The status line fits COLUMNS (issue 23): a terminal's width must not shorten the lines tests expect.
+    monkeypatch.delenv("COLUMNS", raising=False)

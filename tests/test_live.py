@@ -318,23 +318,13 @@ def test_watch_redraws_once_when_a_file_is_deleted(tmp_path):
 
 # ---- issue 23: what Claude Code 2.1.251+ says about its own cache, spend limits, the width -------------------------
 
-def _line_with(tmp_path, extra, *args, now=None, env=None, one_hour=False):
+def _line_with(tmp_path, extra, *args, now=None, one_hour=False):
     t = tmp_path / "proj" / "s1.jsonl"
     t.parent.mkdir(exist_ok=True)
     t.write_bytes(jsonl(*session(one_hour)))
     data = {"session_id": "s1", "transcript_path": str(t), "model": {"display_name": "Sonnet 4.5"}, **extra}
-    import os
-    old = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
-    try:
-        code, line = run_statusline(data, "--now", str(now if now is not None else epoch(at(10, 1))),
-                                    "--cache-dir", str(tmp_path / "c"), *args)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    code, line = run_statusline(data, "--now", str(now if now is not None else epoch(at(10, 1))),
+                                "--cache-dir", str(tmp_path / "c"), *args)
     assert code == 0 and line.count("\n") == 1
     return line[:-1]
 
@@ -387,12 +377,13 @@ def test_statusline_hit_ratio_and_spend_limit(tmp_path):
 
 
 @pytest.mark.parametrize("columns", [30, 45, 60, 200])
-def test_statusline_fits_columns_by_dropping_fields_from_the_end(tmp_path, columns):
+def test_statusline_fits_columns_by_dropping_fields_from_the_end(tmp_path, monkeypatch, columns):
     """Intent: Claude Code sets COLUMNS; a longer line wraps there. Fields are left out from the end of the format
     until the line fits; the first field always stays."""
+    monkeypatch.delenv("COLUMNS", raising=False)
     full = _line_with(tmp_path, {"rate_limits": {"five_hour": {"used_percentage": 42}}})
-    line = _line_with(tmp_path, {"rate_limits": {"five_hour": {"used_percentage": 42}}},
-                      env={"COLUMNS": str(columns)})
+    monkeypatch.setenv("COLUMNS", str(columns))
+    line = _line_with(tmp_path, {"rate_limits": {"five_hour": {"used_percentage": 42}}})
     assert len(line) <= columns or line == "Sonnet 4.5"
     assert full.startswith(line) and line.startswith("Sonnet 4.5")
     assert (line == full) == (len(full) <= columns)

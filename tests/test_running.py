@@ -274,3 +274,14 @@ def test_cache_clear_forgets_the_summaries(tmp_path, capsys):
     assert "and 1 status-line summary" in capsys.readouterr().out
     assert not Path(running.summary_path(str(cache), str(t))).exists()
     assert render(t, "s1", cache) == reference(t, "s1")
+
+
+def test_a_line_nested_too_deeply_is_no_request_on_either_path(tmp_path):
+    """Intent: a usage line nested past the analyzer's limit is malformed there: the fast path decides the same
+    (no request), parsing it once."""
+    t, cache = start(tmp_path)
+    deep = asst("m9", "r9", out=5000, ts="2026-01-10T10:05:00.000Z")
+    deep["extra"] = json.loads('{"a":' * 250 + "1" + "}" * 250)
+    append(t, deep)
+    got, ok = fast(t, "s1", cache)
+    assert ok and got == reference(t, "s1") and got["requests"] == 2  # m1 and m2; the deep line is none
