@@ -1,6 +1,10 @@
-"""Kept answers (issue 20, first part): a report run through the store is kept under a key of everything it
-depends on, and returned as it is by the next run that has the same key — with the fields that depend on the clock
-(the active 5-hour block and weekly window, their time left and projection) redone at that run's time.
+"""Kept answers (issue 20): a report run through the store is kept under a key of everything it depends on, and
+returned as it is by the next run that has the same key — with the fields that depend on the clock (the active
+5-hour block and weekly window, their time left and projection) redone at that run's time. When some file changed,
+each session's part of the report (parts.py) is kept too (`Parts`), under a key of the options and prices alone,
+and taken again for every session whose signature (the content tokens of its sources, which copies won, its
+prompts, compactions, arrivals, agent types) did not change: the report is assembled from parts, and only the
+sessions whose files changed are built again.
 
 The key: this version of tokenscope and of the store, the decoder, the report's options, the price files' bytes,
 and for every file the run would read (logs, agent meta files, state files named) its label, path and
@@ -19,6 +23,12 @@ from .cached import stat_key
 MAX_REPORT = 1 << 30  # a kept report inflating past this is not used (a hostile store)
 
 
+def _table_digest():
+    # The built-in price table too (issue 23: a table edited without a new version must not serve old figures).
+    from importlib import resources
+    return hashlib.sha256(resources.files(__package__).joinpath("prices.json").read_bytes()).hexdigest()
+
+
 def key_of(found, state_files, roots, options, price_paths, history_prefixes, store):
     """The key of a run's report, or None when the run cannot be keyed (a file that cannot be stat'ed)."""
     from .store import VERSION
@@ -29,10 +39,7 @@ def key_of(found, state_files, roots, options, price_paths, history_prefixes, st
         h.update(json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "replace"))
         h.update(b"\0")
 
-    # The built-in price table too (issue 23: a table edited without a new version must not serve old figures).
-    from importlib import resources
-    table = hashlib.sha256(resources.files(__package__).joinpath("prices.json").read_bytes()).hexdigest()
-    add([VERSION, __version__, table, options, sorted(roots)])
+    add([VERSION, __version__, _table_digest(), options, sorted(roots)])
     for path in price_paths:
         try:
             with open(path, "rb") as fh:
@@ -100,3 +107,69 @@ def _reclock(report, clock, now):
             raise ValueError("a kept report's clock does not match it")
         changed |= reclock(rows, raw, length, now)
     return changed
+
+
+MAX_PART = 1 << 28  # a kept part inflating past this is not used
+
+
+def parts_key(options, price_paths):
+    """The key session parts are kept under: this version, the store's, the options, the prices (built-in and the
+    price files' bytes). What each session read is in its signature, not here. None when a price file cannot be
+    read."""
+    from .store import VERSION
+    from .version import __version__
+    h = hashlib.sha256()
+    h.update(json.dumps([VERSION, __version__, _table_digest(), options], default=str).encode())
+    for path in price_paths:
+        try:
+            with open(path, "rb") as fh:
+                h.update(hashlib.sha256(fh.read()).digest())
+        except OSError:
+            return None
+    return h.hexdigest()
+
+
+class Parts:
+    """The memo report.build_report takes (issue 20 item 2): the session parts kept under one key, handed out where a
+    session's signature is unchanged, and the parts built now, written back by `save` (sessions no longer in the
+    report are forgotten). A kept part that does not decompress, decode or check out is built again."""
+
+    def __init__(self, store, key, tokens):
+        self.store, self.key, self.tokens = store, key, tokens
+        self.stored = store.parts(key)
+        self.new = []
+        self.seen = set()
+        self.hits = 0
+
+    def get(self, sid, sig):
+        self.seen.add(sid)
+        got = self.stored.get(sid)
+        if got is None or got[0] != sig:
+            return None
+        from .parts import from_json
+        try:
+            d = zlib.decompressobj()
+            text = d.decompress(got[1], MAX_PART)
+            if d.unconsumed_tail:
+                return None
+            part = from_json(json.loads(text), sid)
+        except (zlib.error, UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, IndexError):
+            return None
+        self.hits += 1
+        return part
+
+    def put(self, sid, sig, part):
+        """Keep a part just built (serialised now: the report adds ranks to its row afterwards)."""
+        self.seen.add(sid)
+        text = json.dumps(part.to_json(), separators=(",", ":"))  # ASCII: a lone surrogate survives the trip
+        self.new.append((sid, sig, zlib.compress(text.encode("ascii"), 1)))
+
+    def save(self):
+        from .store import StoreError
+        drop = [s for s in self.stored if s not in self.seen]
+        if not self.new and not drop:
+            return
+        try:
+            self.store.keep_parts(self.key, self.new, drop)
+        except StoreError:
+            pass  # the report stands; the next run builds these parts again

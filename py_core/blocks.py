@@ -21,45 +21,85 @@ def _iso(ts):
     return iso(ts, "seconds")
 
 
-def timed(priced):
-    """The requests with a time, in time order (what `windows` takes; sort once for both kinds of window)."""
-    return sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line))
+def hours(priced, into=None):
+    """The requests with a time, summed per clock hour (issue 20: a window's edges are whole hours, so an hour is
+    never split, and the windows of many sessions come from their hours without walking their requests again):
+    {hour start: [first ts, last ts, requests, priced, 5 token buckets, 6 pico-dollar buckets]}."""
+    out = {} if into is None else into
+    for p in priced:
+        r = p.r
+        ts = r.ts
+        if ts is None:
+            continue
+        h = ts - ts % HOUR
+        b = out.get(h)
+        if b is None:
+            b = out[h] = [ts, ts, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        elif ts < b[0]:
+            b[0] = ts
+        elif ts > b[1]:
+            b[1] = ts
+        b[2] += 1
+        b[4] += r.input
+        b[5] += r.cw5m
+        b[6] += r.cw1h
+        b[7] += r.cache_read
+        b[8] += r.output
+        c = p.costs
+        if c is not None:
+            b[3] += 1
+            b[9] += c[0]
+            b[10] += c[1]
+            b[11] += c[2]
+            b[12] += c[3]
+            b[13] += c[4]
+            b[14] += c[5]
+    return out
 
 
-def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, ordered=None, raw=None):
-    """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first.
-    `ordered`: `timed(priced)` when the caller has it already. `raw`: a list to which each window's
-    [start, first, last, pico] is added — what `reclock` needs to redo the clock's fields at another time."""
+def add_hours(into, other):
+    """Add one set of `hours` to another (the hours of two sessions: the hours of both)."""
+    for h, o in other.items():
+        b = into.get(h)
+        if b is None:
+            into[h] = list(o)
+            continue
+        if o[0] < b[0]:
+            b[0] = o[0]
+        if o[1] > b[1]:
+            b[1] = o[1]
+        for i in range(2, 15):
+            b[i] += o[i]
+    return into
+
+
+def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, raw=None, by_hour=None):
+    """The windows of `priced` (priced.Priced, any order; requests without a time are left out), oldest first — or
+    of `by_hour` (`hours()` of them) when given. `raw`: a list to which each window's [start, first, last, pico] is
+    added — what `reclock` needs to redo the clock's fields at another time."""
     out = []
     cur = None
     start = last = None
-    for p in (ordered if ordered is not None else timed(priced)):
-        r = p.r
-        ts = r.ts
-        if cur is None or ts - start >= length or (gap_rule and ts - last > length):
-            start = ts - ts % HOUR
-            cur = {"start": start, "first": ts, "requests": 0, "priced": 0, "pico": 0,
+    for h, b in sorted((by_hour if by_hour is not None else hours(priced)).items()):
+        # Within an hour no gap reaches a window's length, and no window edge falls: the rule per request (a new
+        # window when a request is `length` past its start, or more than `length` after the one before) is the
+        # rule per hour, decided at the hour's first request.
+        first = b[0]
+        if cur is None or first - start >= length or (gap_rule and first - last > length):
+            start = h
+            cur = {"start": start, "first": first, "requests": 0, "priced": 0, "pico": 0,
                    "tokens": [0, 0, 0, 0, 0], "buckets": [0, 0, 0, 0, 0, 0]}
             out.append(cur)
-        last = ts
-        cur["last"] = ts
-        cur["requests"] += 1
+        last = b[1]
+        cur["last"] = last
+        cur["requests"] += b[2]
+        cur["priced"] += b[3]
         t = cur["tokens"]
-        t[0] += r.input
-        t[1] += r.cw5m
-        t[2] += r.cw1h
-        t[3] += r.cache_read
-        t[4] += r.output
-        c = p.costs
-        if c is not None:
-            cur["priced"] += 1
-            b = cur["buckets"]
-            b[0] += c[0]
-            b[1] += c[1]
-            b[2] += c[2]
-            b[3] += c[3]
-            b[4] += c[4]
-            b[5] += c[5]
+        for i in range(5):
+            t[i] += b[4 + i]
+        c = cur["buckets"]
+        for i in range(6):
+            c[i] += b[9 + i]
     for w in out:
         w["pico"] = sum(w["buckets"])
         if raw is not None:

@@ -37,6 +37,12 @@ def row_key(row):
     return (row.dev, row.ino, row.size, row.mtime_ns, row.ctime_ns)
 
 
+def content_token(row):
+    """What says a stored file's content is the one its state was read from (issue 20: a session's part is kept
+    while the tokens of its sources are unchanged): its stat key and the fingerprint of the bytes before its offset."""
+    return f"{row.dev}:{row.ino}:{row.size}:{row.mtime_ns}:{row.ctime_ns}:{row.mark}"
+
+
 MARK_BYTES = 4096
 
 
@@ -120,6 +126,7 @@ class Outcome:
         self.notices = []
         self.parts = {}     # label -> the analyzer of that file alone (watch keeps them to re-merge)
         self.rows = {}      # path -> its Row as stored now (watch resumes from them)
+        self.tokens = {}    # label -> content_token of the row its analyzer came from (parts.signature)
 
 
 def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=None):
@@ -155,6 +162,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=No
                 parts[label] = FileState.from_bytes(row.blob).analyzer()
                 out.unchanged += 1
                 out.rows[ap] = row
+                out.tokens[label] = content_token(row)
             except ValueError:  # StateError, or a state whose contents do not check out: read it again
                 todo.append((label, path, None, None, size))
         elif st.st_size <= row.size:
@@ -170,6 +178,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=No
         if row is not None:
             new_rows.append(row)
             out.rows[row.path] = row
+            out.tokens[label] = content_token(row)
     out.read = sum(1 for _l, _p, blob, _m, _c in todo if blob is None)
     out.resumed = len(todo) - out.read
 
@@ -253,6 +262,7 @@ def _history(rows, roots, current, stats, merged, out, gone, use):
         a.history.add(row.label)
         merged.merge(a)
         out.parts[row.label] = a
+        out.tokens[row.label] = content_token(row)
         out.history += 1
     if dropped:
         out.notices.append(f"{dropped} stored state(s) of deleted files could not be read and were dropped")

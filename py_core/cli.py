@@ -189,8 +189,15 @@ def _local(args, roots, explicit, prices):
             key_bytes = loader.redact_key(args.cache_dir) if args.redact else None
             loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes, got.found.files)
         clock = {}
-        report = _report(args, got.analyzer, prices, now, clock)
+        memo = None
+        if store is not None and not args.csv:
+            from . import answers
+            pkey = answers.parts_key(_key_options(args), loader.price_files(args.prices))
+            memo = answers.Parts(store, pkey, got.tokens) if pkey else None
+        report = _report(args, got.analyzer, prices, now, clock, memo)
         text = None
+        if memo is not None:
+            memo.save()
         if key:
             text = answers.keep(store, key, report, clock)
         return _output(args, report, text, got.analyzer, prices)
@@ -212,10 +219,10 @@ def _filtered(args):
     return bool(args.since or args.until or args.session or args.latest or args.project)
 
 
-def _report(args, analyzer, prices, now, clock=None):
+def _report(args, analyzer, prices, now, clock=None, memo=None):
     from .report import build_report
     return build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", now=now,
-                        clock=clock, tz=args.tz, since=args.since, until=args.until, session=args.session,
+                        clock=clock, memo=memo, tz=args.tz, since=args.since, until=args.until, session=args.session,
                         latest=args.latest, project=args.project)
 
 

@@ -19,8 +19,10 @@ def _names(items, shown=SHOWN, sep=", "):
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
-def diagnostics(a, sel, agent_types):
-    """The report's `diagnostics`: what was read, what was made of it, and the warnings (issue 10)."""
+def diagnostics(a, sel, agent_types, session_parts):
+    """The report's `diagnostics`: what was read, what was made of it, and the warnings (issue 10). `sel`: the
+    selection (priced.Selected); `session_parts`: its sessions' parts (parts.py), which hold their recovered and
+    history spend."""
     kept, session_note = sel.kept, sel.note
     store = a.store
     own_agents = store.own_agents()
@@ -30,26 +32,16 @@ def diagnostics(a, sel, agent_types):
     )
     # Spend recovered from progress lines (issue 10), over the requests the report covers.
     rec_agents = {}
-    rec_total = 0
-    rec_n = 0
-    for p in sel.priced:
-        r, c = p.r, p.costs
-        if r.recovered:
-            rec_n += 1
-            g = rec_agents.get((r.session_id, r.agent_id))
-            if g is None:
-                g = rec_agents[(r.session_id, r.agent_id)] = [0, 0]
-            g[0] += 1
-            if c is not None:
-                g[1] += sum(c)
-                rec_total += sum(c)
+    for part in session_parts:
+        for aid, n, pico in part.recovered:
+            rec_agents[(part.sid, aid)] = (n, pico)
     recovered = {
-        "requests": rec_n, "cost_usd": usd(rec_total),
+        "requests": sum(n for n, _p in rec_agents.values()), "cost_usd": usd(sum(p for _n, p in rec_agents.values())),
         "agents": [{"session_id": sid, "agent_id": aid, "agent_type": agent_types.get(aid), "requests": n,
                     "cost_usd": usd(pico)} for (sid, aid), (n, pico) in sorted(rec_agents.items())],
     }
-    cut = store.cut_off([p.r for p in sel.priced])
-    history = _history(a, sel)
+    cut = store.cut_off(sel.requests)
+    history = _history(a, session_parts)
     kinds = dict(sorted(a.kinds.items()))
     malformed_files = [
         {"file": name, "count": count, "first": [{"line": n, "reason": why} for n, why in samples]}
@@ -89,21 +81,18 @@ def diagnostics(a, sel, agent_types):
     }
 
 
-def _history(a, sel):
+def _history(a, session_parts):
     """What the report holds from files Claude Code has since deleted (issue 14): kept in the store, read no more.
     Requests and cost over what the report covers; `oldest` is the day of the earliest of them."""
-    hist = a.history
-    n = 0
-    pico = 0
+    n = pico = 0
     oldest = None
-    for p in sel.priced:
-        if p.r.source in hist:
-            n += 1
-            if p.costs is not None:
-                pico += sum(p.costs)
-            if p.day is not None and (oldest is None or p.day < oldest):
-                oldest = p.day
-    return {"files": len(hist), "requests": n, "cost_usd": usd(pico), "oldest": oldest}
+    for part in session_parts:
+        hn, hp, day = part.history
+        n += hn
+        pico += hp
+        if day is not None and (oldest is None or day < oldest):
+            oldest = day
+    return {"files": len(a.history), "requests": n, "cost_usd": usd(pico), "oldest": oldest}
 
 
 def unpriced_warning(unpriced_models):

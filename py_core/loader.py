@@ -322,12 +322,14 @@ def add_metas(analyzer, metas):
 class Loaded:
     """What a load gives a shell: the merged analyzer, each source's own analyzer (`parts`, for --save-state and
     watch), the files' rows as stored now (`rows`, path -> store.Row: watch resumes from them), `notices` (lines
-    for stderr) and what discovery found (its `files` the logs, state files taken out)."""
+    for stderr), what discovery found (its `files` the logs, state files taken out) and `tokens` (source label ->
+    the content token of the stored row it was read from: what a session's kept part is checked against)."""
 
-    __slots__ = ("analyzer", "parts", "rows", "notices", "found")
+    __slots__ = ("analyzer", "parts", "rows", "notices", "found", "tokens")
 
-    def __init__(self, analyzer, parts, rows, notices, found):
+    def __init__(self, analyzer, parts, rows, notices, found, tokens=None):
         self.analyzer, self.parts, self.rows, self.notices, self.found = analyzer, parts, rows, notices, found
+        self.tokens = tokens or {}
 
 
 def no_logs(roots):
@@ -352,13 +354,13 @@ def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False,
     n_logs = len(files) + len(found.fifos) + ("-" in roots) + len(states)
     if n_logs == 0 and not found.problems and store is None:
         raise no_logs(roots)
-    parts, rows = {}, {}
+    parts, rows, tokens = {}, {}, {}
     metas = found.metas
     if store is not None or keep_parts:
         from .cached import analyze_cached
         analyzer, outcome = analyze_cached(store, files, metas, history_roots(roots, explicit), jobs,
                                            history=history)
-        parts, rows = outcome.parts, outcome.rows
+        parts, rows, tokens = outcome.parts, outcome.rows, outcome.tokens
         notices.extend(outcome.notices)
         metas = []
         if n_logs == 0 and not found.problems and not analyzer.history:
@@ -380,7 +382,8 @@ def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False,
     for label, why in found.problems:
         analyzer.add_unreadable(label, why)
     add_metas(analyzer, metas)
-    return Loaded(analyzer, parts, rows, notices, found._replace(files=files))
+    # A stream's or a state file's source has no token: the parts of its sessions are built, never kept.
+    return Loaded(analyzer, parts, rows, notices, found._replace(files=files), tokens)
 
 
 def load_dask(roots, explicit, scheduler=None, workers=None):

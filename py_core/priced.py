@@ -79,13 +79,27 @@ def price(prices, r):
                  r.output * rates.output, r.web_search * web), rates, None
 
 
-def priced_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
-    """The billed requests of analyzer `a` under the filters, each priced once (a Selection).
+class Selected:
+    """The requests a report covers (after global dedup, then the filters), the prompts in range, and what the
+    report says about the selection; `price(requests)` prices some of them (each session's part prices its own)."""
+
+    __slots__ = ("requests", "prompts", "kept", "since", "until", "note", "day_of", "prices")
+
+    def price(self, reqs):
+        prices, day_of = self.prices, self.day_of
+        out = []
+        for r in reqs:
+            costs, rates, unpriced = price(prices, r)
+            out.append(Priced(r, costs, rates, unpriced, agent_key(r), day_of(r.ts)))
+        return out
+
+
+def select_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
+    """The billed requests of analyzer `a` under the filters, not yet priced (a Selected).
 
     Filters apply after global dedup, so a copy outside the range never decides which copy inside it is kept. A
     project keeps the sessions whose project (project_of, over the session's requests in the date range) it is.
     """
-    prices = prices or PriceTable.builtin()
     day_of = day_function(resolve_tz(tz))
     kept = a.store.requests()
     since_d = parse_day(since) if since else None
@@ -130,8 +144,14 @@ def priced_requests(a, prices=None, tz=None, since=None, until=None, session=Non
             pick = max(last.items(), key=lambda kv: (kv[1], kv[0]))[0]
             reqs = [r for r in reqs if r.session_id == pick]
             prompts = [p for p in prompts if p[0] == pick]
-    priced = []
-    for r in reqs:
-        costs, rates, unpriced = price(prices, r)
-        priced.append(Priced(r, costs, rates, unpriced, agent_key(r), day_of(r.ts)))
-    return Selection(priced, prompts, len(kept), since_d, until_d, note, day_of)
+    sel = Selected()
+    sel.requests, sel.prompts, sel.kept, sel.since, sel.until, sel.note, sel.day_of = (
+        reqs, prompts, len(kept), since_d, until_d, note, day_of)
+    sel.prices = prices or PriceTable.builtin()
+    return sel
+
+
+def priced_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
+    """The billed requests of analyzer `a` under the filters (select_requests), each priced once (a Selection)."""
+    sel = select_requests(a, prices, tz, since, until, session, latest, project)
+    return Selection(sel.price(sel.requests), sel.prompts, sel.kept, sel.since, sel.until, sel.note, sel.day_of)

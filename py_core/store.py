@@ -24,11 +24,12 @@ from collections import namedtuple
 from .analyzer import Analyzer
 
 SCHEMA = 2  # 2: ctime_ns and mark (issue 20: a rewrite with its mtime put back; the bytes before the offset)
+# (the `parts` table was added without a new schema: a store of schema 2 gains it and keeps its history)
 FILE_NAME = "store.sqlite3"
 # What a row's state depends on: the table's shape and the analyzer's rules (Analyzer.STATE_VERSION).
 VERSION = f"{SCHEMA}.{Analyzer.STATE_VERSION}"
-BUSY_SECONDS = 10.0
-KEEP_REPORTS = 8     # reports kept (one per set of options and inputs), the latest  # wait this long for another process's write, then go on without the store
+BUSY_SECONDS = 10.0  # wait this long for another process's write, then go on without the store
+KEEP_REPORTS = 8     # reports kept (one per set of options and inputs), and sets of session parts, the latest
 
 Row = namedtuple("Row", "path label kind dev ino size mtime_ns ctime_ns oldest newest mark blob")
 _COLUMNS = "path, label, kind, dev, ino, size, mtime_ns, ctime_ns, oldest, newest, mark, blob"
@@ -141,6 +142,7 @@ class Store:
                                   f"now {VERSION}); rebuilt: deleted files it held are no longer in the history")
                     conn.execute("DROP TABLE IF EXISTS files")
                     conn.execute("DROP TABLE IF EXISTS reports")
+                    conn.execute("DROP TABLE IF EXISTS parts")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (VERSION,))
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -149,6 +151,9 @@ class Store:
                 # Reports kept for the runs' options and inputs (answers.py): returned when nothing changed.
                 conn.execute("CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, report BLOB NOT NULL, "
                              "clock TEXT NOT NULL, stored REAL)")
+                # Each session's part of the report (parts.py; issue 20 item 2), per set of options and prices.
+                conn.execute("CREATE TABLE IF NOT EXISTS parts (key TEXT NOT NULL, session TEXT NOT NULL, "
+                             "sig TEXT NOT NULL, blob BLOB NOT NULL, stored REAL, PRIMARY KEY (key, session))")
                 # The table's shape as expected (a hostile or foreign store fails here, not mid-run) ...
                 shape = {r[1]: (r[2] or "").upper() for r in conn.execute("PRAGMA table_info(files)")}
                 if shape != _TYPES:
@@ -227,6 +232,36 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(_why(exc)) from None
 
+    def parts(self, key):
+        """{session: (signature, compressed part JSON)} kept under `key` (rows of other types are left out)."""
+        try:
+            cur = self.conn.execute("SELECT session, sig, blob FROM parts WHERE key = ?", (key,))
+            return {s: (g, b) for s, g, b in cur if type(s) is str and type(g) is str and type(b) is bytes}
+        except sqlite3.DatabaseError:
+            return {}
+
+    def keep_parts(self, key, rows, drop, keep=KEEP_REPORTS):
+        """Store parts [(session, signature, blob)] under `key`, forget its sessions in `drop`, and keep the parts
+        of the `keep` latest keys only; one transaction."""
+        c = self.conn
+        now = time.time()
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.executemany("DELETE FROM parts WHERE key = ? AND session = ?", [(key, s) for s in drop])
+                c.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
+                              [(key, sid, sig, blob, now) for sid, sig, blob in rows])
+                c.execute("UPDATE parts SET stored = ? WHERE key = ?", (now, key))
+                c.execute("DELETE FROM parts WHERE key NOT IN (SELECT key FROM parts GROUP BY key "
+                          "ORDER BY max(stored) DESC LIMIT ?)", (keep,))
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_why(exc)) from None
+
     # -- writing: each call one transaction -------------------------------------------------------------------
     def write(self, rows, delete=()):
         """Store `rows` and forget the paths in `delete`, in one transaction. Raises StoreError in words (a full
@@ -264,6 +299,7 @@ class Store:
         c.execute("BEGIN IMMEDIATE")
         try:
             c.execute("DELETE FROM reports")
+            c.execute("DELETE FROM parts")
             if before is None:
                 n = c.execute("DELETE FROM files").rowcount
             else:

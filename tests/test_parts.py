@@ -1,0 +1,273 @@
+"""The report assembled from per-session parts, and the parts the store keeps (issue 20 item 2; parts.py).
+
+The rule every test pins: a report that takes unchanged sessions' parts from the store is the report built from
+nothing — whatever changed in between, including changes in one file that move a response between sessions — and
+a kept part that is damaged or hostile is built again, never trusted.
+"""
+
+import json
+import random
+import sqlite3
+import zlib
+
+import pytest
+
+from conftest import asst, jsonl, user
+from py_core import Analyzer, answers, blocks, build_report, loader, parts
+from py_core.priced import priced_requests
+from py_core.store import FILE_NAME
+
+OPTS = {"test": 1}
+
+
+def log(i, n=3, day=10, session=None):
+    sid = session or f"s{i}"
+    return jsonl(user(f"task {i}", uuid=f"p{i}", session=sid, ts=f"2026-01-{day:02d}T09:00:00.000Z"),
+                 *(asst(f"m{i}_{k}", f"r{i}_{k}", session=sid, out=100 + k, cr=1000 * k, cw5m=50 * k,
+                        ts=f"2026-01-{day:02d}T1{k}:00:00.000Z") for k in range(n)))
+
+
+def tree(tmp_path, n=4):
+    root = tmp_path / "projects"
+    for i in range(n):
+        p = root / f"proj{i % 2}" / f"s{i}.jsonl"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(log(i, day=10 + i))
+    return root
+
+
+def through_store(root, cache, **opts):
+    """(report, memo) as the CLI builds it through the store: loaded, then assembled with the kept parts."""
+    notices = []
+    store = loader.open_store(str(cache), notices)
+    try:
+        got = loader.load([str(root)], True, store=store, notices=notices)
+        memo = answers.Parts(store, answers.parts_key(OPTS, []), got.tokens)
+        rep = build_report(got.analyzer, tz="UTC", memo=memo, **opts)
+        memo.save()
+        return rep, memo
+    finally:
+        store.close()
+
+
+def cold(root, **opts):
+    got = loader.load([str(root)], True)
+    return build_report(got.analyzer, tz="UTC", **opts)
+
+
+def same(a, b):
+    return json.dumps(a, sort_keys=False) == json.dumps(b, sort_keys=False)
+
+
+# Each change: what happens between the run that kept the parts and the next one; and how many sessions must be
+# built again (the rest must come from the store).
+def append(root):
+    with open(root / "proj0" / "s0.jsonl", "ab") as fh:
+        fh.write(jsonl(asst("m0_new", "r0_new", session="s0", out=7, ts="2026-01-10T15:00:00.000Z")))
+
+
+def larger_copy_elsewhere(root):
+    # Another session's file gains a larger copy of s1's response: dedup moves that response to s3 (a resumed
+    # session copies lines) — s1 changes though none of its files did.
+    with open(root / "proj1" / "s3.jsonl", "ab") as fh:
+        fh.write(jsonl(asst("m1_1", "r1_1", session="s3", out=5000, ts="2026-01-13T15:00:00.000Z")))
+
+
+def smaller_copy_elsewhere(root):
+    # A smaller copy loses: s1 keeps its response, but s3's file changed, so s3 is built again.
+    with open(root / "proj1" / "s3.jsonl", "ab") as fh:
+        fh.write(jsonl(asst("m1_1", "r1_1", session="s3", out=1, ts="2026-01-13T15:00:00.000Z")))
+
+
+def prompt_only(root):
+    with open(root / "proj0" / "s2.jsonl", "ab") as fh:
+        fh.write(jsonl(user("more", uuid="p2b", session="s2", ts="2026-01-12T20:00:00.000Z")))
+
+
+def compaction(root):
+    with open(root / "proj0" / "s0.jsonl", "ab") as fh:
+        fh.write(jsonl({"type": "system", "subtype": "compact_boundary", "sessionId": "s0", "uuid": "cb0",
+                        "timestamp": "2026-01-10T16:00:00.000Z", "compactMetadata": {"trigger": "auto",
+                                                                                     "preTokens": 5000}}))
+
+
+def subagent_type(root):
+    # A subagent file and its meta file: the type names the agent in every table.
+    d = root / "proj1" / "s1" / "subagents"
+    d.mkdir(parents=True)
+    (d / "agent-abc123.jsonl").write_bytes(jsonl(asst("m_sub", "r_sub", session="s1", agent="abc123",
+                                                      sidechain=True, ts="2026-01-11T15:00:00.000Z")))
+    (d / "agent-abc123.meta.json").write_text(json.dumps({"agentType": "Explore"}))
+
+
+def delete(root):
+    (root / "proj1" / "s1.jsonl").unlink()  # history: its part is built again, its spend now marked as history
+
+
+def rewrite(root):
+    p = root / "proj0" / "s2.jsonl"
+    data = p.read_bytes().replace(b'"output_tokens": 101', b'"output_tokens": 909')
+    p.write_bytes(data)
+    import os
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def new_session(root):
+    (root / "proj1" / "s9.jsonl").write_bytes(log(9, day=20))
+
+
+def nothing(root):
+    pass
+
+
+CHANGES = [(nothing, 0), (append, 1), (larger_copy_elsewhere, 2), (smaller_copy_elsewhere, 1), (prompt_only, 1),
+           (compaction, 1), (subagent_type, 1), (delete, 1), (rewrite, 1), (new_session, 1)]
+
+
+@pytest.mark.parametrize("change,rebuilt", CHANGES, ids=[c.__name__ for c, _ in CHANGES])
+def test_kept_parts_give_the_report_built_from_nothing(tmp_path, change, rebuilt):
+    """Intent: after each change, the report assembled with kept parts is the one built without any, and only the
+    sessions the change touched were built again (the others came from the store)."""
+    root = tree(tmp_path)
+    cache = tmp_path / "cache"
+    first, memo = through_store(root, cache)
+    assert memo.hits == 0 and len(memo.new) == 4
+    assert same(first, cold(root))
+    change(root)
+    warm, memo = through_store(root, cache)
+    if change is not delete:
+        assert same(warm, cold(root))
+    else:  # the cold run has no history: the store's run still counts the deleted file's session
+        assert warm["totals"] == first["totals"] and warm["diagnostics"]["history"]["files"] == 1
+    assert len(memo.new) == rebuilt
+    assert memo.hits == len(warm["sessions"]) - rebuilt
+
+
+@pytest.mark.parametrize("opts", [{"since": "2026-01-11"}, {"by": "week"}, {"project": "/home/u/proj"},
+                                  {"latest": True}, {"curve": False}])
+def test_kept_parts_under_filters(tmp_path, opts):
+    """Intent: with filters and options the kept parts still give the fresh report (they are kept per options)."""
+    root = tree(tmp_path)
+    cache = tmp_path / "cache"
+    through_store(root, cache, **opts)
+    append(root)
+    warm, memo = through_store(root, cache, **opts)
+    assert same(warm, cold(root, **opts))
+
+
+def _damage(cache, how):
+    conn = sqlite3.connect(cache / FILE_NAME)
+    rows = conn.execute("SELECT key, session, blob FROM parts").fetchall()
+    for key, sid, blob in rows:
+        d = json.loads(zlib.decompress(blob))
+        new = how(d, blob)
+        if isinstance(new, dict):
+            new = zlib.compress(json.dumps(new).encode())
+        conn.execute("UPDATE parts SET blob = ? WHERE key = ? AND session = ?", (new, key, sid))
+    conn.commit()
+    conn.close()
+
+
+def _set(path, value):
+    def how(d, _blob):
+        node = d
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+        return d
+    return how
+
+
+DAMAGE = {
+    "garbage": lambda d, blob: b"not zlib",
+    "truncated": lambda d, blob: blob[: len(blob) // 2],
+    "bomb": lambda d, blob: zlib.compress(b" " * (answers.MAX_PART + 10)),
+    "not an object": lambda d, blob: zlib.compress(b"[1, 2]"),
+    "cost changed": _set(["row", "cost_usd"], 123456.0),
+    "cell as text": lambda d, blob: {**d, "cells": [[c[0], c[1], c[2], c[3], [str(x) for x in c[4]]]
+                                                   for c in d["cells"]]},
+    "cell inflated": lambda d, blob: {**d, "cells": [[c[0], c[1], c[2], c[3], [c[4][0] + 5] + c[4][1:]]
+                                                     for c in d["cells"]]},
+    "another session": _set(["sid"], "someone-else"),
+    "hours as text": lambda d, blob: {**d, "hours": [["x"] + h[1:] for h in d["hours"]]},
+    "deep": lambda d, blob: zlib.compress(b"[" * 100000 + b"]" * 100000),
+}
+
+
+@pytest.mark.parametrize("how", DAMAGE, ids=list(DAMAGE))
+def test_a_damaged_or_hostile_kept_part_is_built_again(tmp_path, how):
+    """Intent: a kept part that does not decompress, decode or check out is never used: built again, same report."""
+    root = tree(tmp_path)
+    cache = tmp_path / "cache"
+    through_store(root, cache)
+    _damage(cache, DAMAGE[how])
+    warm, memo = through_store(root, cache)
+    assert same(warm, cold(root))
+    assert memo.hits == 0 and len(memo.new) == 4
+
+
+def test_parts_travel_as_json_on_real_logs(real_dir):
+    """Intent: every real session's part, through JSON and its checks, assembles the same report as the parts
+    built in memory."""
+    a = Analyzer()
+    for p in sorted(real_dir.rglob("*.jsonl")):
+        a.feed_bytes(str(p.relative_to(real_dir)), p.read_bytes())
+
+    class Trip:
+        tokens = {s: "t" for s in a.files}
+        hits = 0
+
+        def __init__(self):
+            self.kept = {}
+
+        def get(self, sid, sig):
+            got = self.kept.get(sid)
+            return parts.from_json(json.loads(got), sid) if got else None
+
+        def put(self, sid, sig, part):
+            self.kept[sid] = json.dumps(part.to_json())
+
+    memo = Trip()
+    built = build_report(a, tz="UTC", memo=memo)
+    assert memo.kept and len(memo.kept) == len(built["sessions"])
+    again = build_report(a, tz="UTC", memo=memo)
+    assert same(built, again)
+    assert same(built, build_report(a, tz="UTC"))
+
+
+def _windows_per_request(priced, length, gap_rule):
+    """The rule as the peers state it, request by request (issue 15): the reference the hourly sums must match."""
+    out = []
+    start = last = None
+    for p in sorted((p for p in priced if p.r.ts is not None), key=lambda p: (p.r.ts, p.r.source, p.r.line)):
+        ts = p.r.ts
+        if not out or ts - start >= length or (gap_rule and ts - last > length):
+            start = ts - ts % blocks.HOUR
+            out.append([start, ts, 0, 0])
+        last = ts
+        out[-1][2] = ts
+        out[-1][3] += sum(p.costs) if p.costs is not None else 0
+    return out
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_windows_from_hours_follow_the_per_request_rule(seed):
+    """Intent: 5-hour blocks and weekly windows built from hourly sums are the per-request rule's windows, for
+    random request times (bursts, gaps just under and over five hours, several sessions)."""
+    rnd = random.Random(seed)
+    t = 1767000000.0 + rnd.random() * 3600
+    lines = []
+    for k in range(rnd.randint(1, 60)):
+        t += rnd.choice([rnd.random() * 600, 5 * 3600 - 1, 5 * 3600 + 1, rnd.random() * 4 * 3600,
+                         rnd.random() * 8 * 86400, 0.001])
+        stamp = __import__("datetime").datetime.fromtimestamp(t, __import__("datetime").timezone.utc)
+        lines.append(asst(f"m{k}", f"r{k}", session=f"s{k % 3}", out=10 + k,
+                          ts=stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")))
+    a = Analyzer()
+    a.feed_bytes("p/x.jsonl", jsonl(*lines))
+    priced = priced_requests(a).priced
+    for length, gap in ((blocks.BLOCK_SECONDS, True), (blocks.WEEK_SECONDS, False)):
+        raw = []
+        blocks.windows(priced, length, gap, raw=raw)
+        assert raw == _windows_per_request(priced, length, gap)
