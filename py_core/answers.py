@@ -65,35 +65,117 @@ def key_of(found, state_files, roots, options, price_paths, history_prefixes, st
     return h.hexdigest()
 
 
+# A kept report is its terminal-safe JSON text (text.json_for_terminal) in five pieces: before the blocks, the
+# blocks, between, the weekly windows, after. A run whose clock changes nothing writes the pieces as they are; one
+# whose clock changes a window re-encodes the two small arrays only — the report itself is never decoded to be
+# shown as --json (issue 20: decoding and encoding 5 MB took most of a re-run with nothing new).
+_WINDOWS = ("blocks", "weekly_windows")
+_MARK = "\x00tokenscope kept report: {}\x00"
+
+
+def _dumps(x):
+    from .text import json_for_terminal
+    return json_for_terminal(json.dumps(x, ensure_ascii=False, separators=(",", ":")))
+
+
 def keep(store, key, report, clock):
-    """Keep `report` (built with `build_report(clock=clock)`) under `key`; a store that cannot take it is left so."""
+    """Keep `report` (built with `build_report(clock=clock)`) under `key`; returns its JSON text for the terminal
+    (what --json writes). A store that cannot take it is left so."""
     from .store import StoreError
-    text = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    shown = dict(report)
+    for name in _WINDOWS:
+        shown[name] = _MARK.format(name)
+    text = _dumps(shown)
+    pieces = []
+    rest = text
+    for name in _WINDOWS:
+        mark = _dumps(_MARK.format(name))
+        if rest.count(mark) != 1:
+            pieces = None  # a log that holds the marker (hostile): kept whole, decoded when shown
+            break
+        before, rest = rest.split(mark)
+        pieces += [before, _dumps(report[name])]
+    if pieces is None:
+        pieces = [_dumps(report)]
+    else:
+        pieces.append(rest)
+    head = ",".join(str(len(p.encode("utf-8"))) for p in pieces)
+    blob = (head + "\n" + "".join(pieces)).encode("utf-8")
+    meta = dict(clock, requests=report["totals"]["requests"])
+    for name in _WINDOWS:
+        meta["active_" + name] = any(w["active"] for w in report[name])
     try:
-        store.keep_report(key, zlib.compress(text.encode("utf-8"), 1), json.dumps(clock))
+        store.keep_report(key, zlib.compress(blob, 1), json.dumps(meta))
     except StoreError:
         pass
-    return text
+    return "".join(pieces)
+
+
+class Kept:
+    """A kept report at this run's clock: `text` its JSON for the terminal as UTF-8 bytes, `requests` its billed
+    requests; `report()` decodes it (the views other than --json need the dict)."""
+
+    def __init__(self, text, requests):
+        self.text, self.requests = text, requests
+
+    def report(self):
+        return json.loads(self.text)
 
 
 def kept(store, key, now):
-    """(report, its JSON text or None when the clock changed it) kept under `key`, redone at `now`; or None."""
+    """The Kept report under `key`, redone at `now`; or None (nothing kept, or what is kept does not decode)."""
     got = store.report(key)
     if got is None:
         return None
-    blob, clock = got
+    blob, meta = got
     try:
         d = zlib.decompressobj()
-        text = d.decompress(blob, MAX_REPORT)
+        data = d.decompress(blob, MAX_REPORT)
         if d.unconsumed_tail:
             return None
-        text = text.decode("utf-8")
-        report = json.loads(text)
-        clock = json.loads(clock)
-        changed = _reclock(report, clock, now)
-    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, IndexError):
+        head, _, body = data.partition(b"\n")
+        sizes = [int(x) for x in head.split(b",")]
+        if len(sizes) not in (1, 5) or sum(sizes) != len(body) or min(sizes) < 0:
+            return None
+        from .text import json_for_terminal_bytes_ok
+        if not json_for_terminal_bytes_ok(body):
+            return None  # not what keep() writes: a hostile store never reaches the terminal
+        pieces, at = [], 0
+        for n in sizes:
+            pieces.append(body[at:at + n])
+            at += n
+        meta = json.loads(meta)
+        requests = meta["requests"]
+        if type(requests) is not int:
+            return None
+        if len(pieces) == 1:
+            report = json.loads(pieces[0])
+            _reclock(report, meta, now)
+            return Kept(_dumps(report).encode("utf-8"), requests)
+        from .blocks import BLOCK_SECONDS, WEEK_SECONDS, reclock
+        for i, (name, length) in enumerate(zip(_WINDOWS, (BLOCK_SECONDS, WEEK_SECONDS))):
+            raw = meta.get(name, [])
+            if not isinstance(raw, list):
+                return None
+            if not any(_maybe_active(w, length, now) for w in raw) and not meta.get("active_" + name):
+                continue  # no window was or is active: nothing of the clock's changes
+            rows = json.loads(pieces[1 + 2 * i])
+            if type(rows) is not list or len(rows) != len(raw):
+                return None
+            if reclock(rows, raw, length, now):
+                pieces[1 + 2 * i] = _dumps(rows).encode("utf-8")
+    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, IndexError,
+            AttributeError):
         return None
-    return report, (None if changed else text)
+    text = b"".join(pieces)
+    text.decode("utf-8")  # valid UTF-8 whole (C speed), or not shown
+    return Kept(text, requests)
+
+
+def _maybe_active(w, length, now):
+    """Could window `w` ([start, first, last, pico]) be active at `now` (then its row is redone)?"""
+    start, _first, last, _pico = w
+    return now is not None and start <= now < start + length and now - last < length
 
 
 def _reclock(report, clock, now):

@@ -7,7 +7,7 @@ import sys
 import time
 
 from .version import __version__
-from .decode import decoder_name
+from .decode import decoder_key, decoder_name
 from .jobs import default_jobs
 from . import loader
 from .loader import USER_PRICE_FILE, LoadError
@@ -67,9 +67,16 @@ def _parser():
                    help="dask: analyse on a Dask cluster (pip install 'tokenscope[dask]'); PATH may be an fsspec URL")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the scheduler to use (default: a LocalCluster on this machine)")
-    p.add_argument("--version", action="version",
-                   version=f"tokenscope {__version__} (decoder: {decoder_name()})")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and the decoder, and exit")
     return p
+
+
+class _Version(argparse.Action):
+    """--version, naming the decoder only when asked (issue 20: building it imports msgspec, 11 ms a run)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"tokenscope {__version__} (decoder: {decoder_name()})")
+        parser.exit()
 
 
 def _write(path, text, what):
@@ -181,7 +188,15 @@ def _local(args, roots, explicit, prices):
                                  prefixes, store)
             hit = answers.kept(store, key, now) if key else None
             if hit is not None:
-                return _output(args, hit[0], hit[1], None, prices)
+                if args.json and not args.html and hit.requests:
+                    out = getattr(sys.stdout, "buffer", None)
+                    if out is None:  # a text-only stream (embedding callers)
+                        sys.stdout.write(hit.text.decode("utf-8") + "\n")
+                    else:
+                        sys.stdout.flush()
+                        out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
+                    return 0
+                return _output(args, hit.report(), hit.text.decode("utf-8"), None, prices)
         got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
                           keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, found=found,
                           states=loader.load_states(state_files), notices=notices)
@@ -212,7 +227,7 @@ def _key_options(args):
     """What a report depends on besides its inputs (answers.key_of): its options, the decoder, the local zone."""
     return dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
                 project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html),
-                decoder=decoder_name(), zone=[os.environ.get("TZ"), time.tzname, time.timezone, time.altzone])
+                decoder=decoder_key(), zone=[os.environ.get("TZ"), time.tzname, time.timezone, time.altzone])
 
 
 def _filtered(args):
@@ -227,8 +242,8 @@ def _report(args, analyzer, prices, now, clock=None, memo=None):
 
 
 def _output(args, report, text, analyzer, prices):
-    """The report in the format asked for; 1 when nothing is billable. `text`: the report's JSON when it is at hand
-    (a kept report); `analyzer`: for --csv (one row per request)."""
+    """The report in the format asked for; 1 when nothing is billable. `text`: the report's JSON for the terminal
+    (json_for_terminal) when it is at hand (a kept report); `analyzer`: for --csv (one row per request)."""
     from .diagnostics import nothing_billable
     empty = nothing_billable(report, filtered=_filtered(args))
     if empty:
@@ -261,8 +276,8 @@ def _output(args, report, text, analyzer, prices):
         return 0
     if args.json:
         # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
-        out.write(json_for_terminal(text if text is not None else
-                                    json.dumps(report, ensure_ascii=False, separators=(",", ":"))))
+        out.write(text if text is not None else
+                  json_for_terminal(json.dumps(report, ensure_ascii=False, separators=(",", ":"))))
         out.write("\n")
     else:
         from .render_text import render

@@ -99,18 +99,17 @@ def discover(path):
             return [(os.path.basename(path), path)], []
         return [], [(os.path.basename(path) or path, _kind(st.st_mode))]
     seen = {(st.st_dev, st.st_ino)}
-    stack = [path]
+    stack = [(path, "")]  # a folder and its label prefix ("" or "a/b/"): no relpath per entry (issue 20)
     while stack:
-        folder = stack.pop()
-        rel_folder = os.path.relpath(folder, path)
+        folder, rel = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            problems.append((rel_folder.replace(os.sep, "/") + "/", _why(exc)))
+            problems.append((rel or "./", _why(exc)))
             continue
         for entry in entries:
             full = os.path.join(folder, entry.name)
-            label = os.path.relpath(full, path).replace(os.sep, "/")
+            label = rel + entry.name
             try:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError as exc:
@@ -129,7 +128,7 @@ def discover(path):
                     problems.append((label + "/", "symlink loop (folder already read)"))
                     continue
                 seen.add(key)
-                stack.append(full)
+                stack.append((full, label + "/"))
                 continue
             if not _wanted(entry.name):
                 continue

@@ -53,3 +53,19 @@ def json_for_terminal(text):
     import re
     return re.sub("[\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]",
                   lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_PRINTABLE = bytes(range(0x20, 0x7f))
+
+
+def json_for_terminal_bytes_ok(data):
+    """Is `data` (UTF-8 bytes) text json_for_terminal could have written: no C0 control, DEL, C1 control or bidi
+    override? Decided at C speed (issue 20: a kept report is shown without being decoded, and a store is untrusted):
+    printable ASCII is deleted first, and what is left — every byte of a non-ASCII character stays next to its
+    lead byte — is searched."""
+    rest = data.translate(None, _PRINTABLE)
+    if not rest:
+        return True
+    import re
+    return re.search(rb"[\x00-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xd8\x9c|\xe2\x81[\xa6-\xa9]",
+                     rest) is None

@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,65 @@ def test_a_kept_reports_clock_fields_are_redone_at_the_new_time(later):
         blocks.reclock(kept[name], clock[name], length, t0 + later)
     fresh = json.loads(json.dumps(build_report(a, tz="UTC", now=t0 + later)))
     assert kept == fresh
+
+
+class _Reports:
+    """A store of one kept report (what answers.keep/kept use of store.Store)."""
+
+    def __init__(self):
+        self.got = None
+
+    def keep_report(self, key, blob, clock):
+        self.got = (blob, clock)
+
+    def report(self, key):
+        return self.got
+
+
+@pytest.mark.parametrize("later", [0, 60, 3600, 5 * 3600 + 1, 8 * 86400])
+@pytest.mark.parametrize("marker_in_log", [False, True])
+def test_a_kept_reports_text_at_a_later_time_is_the_fresh_text(later, marker_in_log):
+    """Intent: the kept report's --json text (kept in pieces, the windows re-encoded only when the clock changes
+    them) is byte for byte the text of a report built at the new time — also when a log holds the marker the
+    pieces are cut at (then it is kept whole)."""
+    from py_core import answers
+    from py_core.text import json_for_terminal
+    sid = "\x00tokenscope kept report: blocks\x00" if marker_in_log else "s1"
+    a = Analyzer().feed_bytes("p/s.jsonl", jsonl(*(asst(f"m{k}", f"r{k}", out=1000 * k, session=sid,
+                                                        ts=f"2026-01-10T10:{k * 7:02d}:00.000Z") for k in range(8))))
+    t0 = 1768039200 + 3000
+    clock = {}
+    store = _Reports()
+    text = answers.keep(store, "k", build_report(a, tz="UTC", now=t0, clock=clock), clock)
+    assert text == json_for_terminal(json.dumps(build_report(a, tz="UTC", now=t0), ensure_ascii=False,
+                                                separators=(",", ":")))
+    got = answers.kept(store, "k", t0 + later)
+    fresh = build_report(a, tz="UTC", now=t0 + later)
+    assert got.text == json_for_terminal(json.dumps(fresh, ensure_ascii=False, separators=(",", ":"))).encode()
+    assert got.report() == json.loads(json.dumps(fresh)) and got.requests == 8
+
+
+def _pieces(*pieces):
+    """A kept report's blob of these five pieces, sizes right (only the contents are hostile)."""
+    return zlib.compress(b",".join(str(len(p)).encode() for p in pieces) + b"\n" + b"".join(pieces))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: zlib.compress(b"3,3\nabcdef"),                 # two pieces: neither whole nor five
+    lambda b: zlib.compress(b"99,1,1,1,1\nshort"),           # sizes past the body
+    lambda b: zlib.compress(b"-1,1,1,1,3\nabcdef"),          # a negative size
+    lambda b: zlib.compress(b"x\n{}"),                       # no sizes
+    lambda b: zlib.compress(b"6\n[1,2]"),                    # not a report
+    lambda b: b"garbage",
+    lambda b: _pieces(b"{", b"[]", b",\x1b]0;x\x07", b"[]", b"\x1b[2J}"),  # terminal escapes (a hostile store)
+    lambda b: _pieces(b"{", b"[]", ",\u009b".encode(), b"[]", b"}"),          # a C1 control (CSI)
+])
+def test_a_damaged_kept_report_is_not_shown(damage):
+    """Intent: a kept report whose pieces do not add up or do not decode is built again (kept() gives None)."""
+    from py_core import answers
+    a = Analyzer().feed_bytes("p/s.jsonl", jsonl(asst()))
+    clock = {}
+    store = _Reports()
+    answers.keep(store, "k", build_report(a, tz="UTC", now=1, clock=clock), clock)
+    store.got = (damage(store.got[0]), store.got[1])
+    assert answers.kept(store, "k", 2) is None
