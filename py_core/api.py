@@ -98,10 +98,56 @@ class RawJSON(str):
     """An answer that already is JSON text (a stored state): handed back as it is, not encoded again."""
 
 
-class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states", "imported")
+class _MemoryParts:
+    """The memo report.build_report takes (issue 20 item 5), in this worker's memory: the session parts of the last
+    reports, kept per options and prices, handed out again where a session's signature is unchanged — a folder
+    dropped again costs the sessions whose files changed. `tokens`: source -> the page's token of the file version
+    it was read from (its size and modification time: what the page store trusts too); a source without one (a
+    paste, a helper worker's part) makes its sessions be built."""
 
-    def __init__(self, prices):
+    KEEP = 4  # sets of options kept
+
+    def __init__(self, key, tokens):
+        self.key, self.tokens = key, tokens
+        self.kept = _parts.get(key, {})
+        self.seen = {}
+
+    def get(self, sid, sig):
+        got = self.kept.get(sid)
+        if got is None or got[0] != sig:
+            return None
+        self.seen[sid] = got
+        return got[1]
+
+    def put(self, sid, sig, part):
+        self.seen[sid] = (sig, part.kept())
+
+    def save(self):
+        _parts.pop(self.key, None)
+        _parts[self.key] = self.seen  # the sessions of this report only; the latest sets of options last
+        while len(_parts) > self.KEEP:
+            _parts.pop(next(iter(_parts)))
+
+
+_parts = {}  # memo key -> {session: (signature, Part)}
+
+
+def _report(job, curve=True, **kw):
+    """build_report of the job, through this worker's memo of session parts."""
+    key = json.dumps([job.prices_key, curve, sorted(job.filters.items())], default=str)
+    memo = _MemoryParts(key, job.tokens)
+    rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, **job.filters, **kw)
+    memo.save()
+    return rep
+
+
+class _Job:
+    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states", "imported", "tokens",
+                 "prices_key")
+
+    def __init__(self, prices, prices_key=""):
+        self.tokens = {}        # source -> the page's token of its file version (_MemoryParts)
+        self.prices_key = prices_key
         self.analyzer = Analyzer()
         self.imported = []      # (source, bytes, Analyzer) of dropped state files, merged before a report
         self.states = {}        # source -> FileState of a remembered source, until the page takes it
@@ -203,7 +249,7 @@ def op_begin(req, _data):
     prices = PriceTable.builtin()
     if req.get("prices") is not None:
         prices = prices.with_overrides(req["prices"], req.get("prices_name", "price file"))
-    _jobs[str(req.get("job", "default"))] = _Job(prices)
+    _jobs[str(req.get("job", "default"))] = _Job(prices, json.dumps(req.get("prices"), sort_keys=True))
     return {"ok": True}
 
 
@@ -226,7 +272,17 @@ def op_share_report(req, _data):
     return _share(conform_report(req["report"]), req.get("url"))
 
 
+def _token(job, req):
+    """Note the page's token of a source's file version (`token`: its size and modification time), if it sent one."""
+    tok = req.get("token")
+    if type(tok) is str and len(tok) <= 200:
+        job.tokens[req["source"]] = tok
+    else:
+        job.tokens.pop(req["source"], None)
+
+
 def _opened(job, req):
+    _token(job, req)
     return _Sniffed(job, req["source"], bool(req.get("remember")))
 
 
@@ -291,13 +347,13 @@ def op_report(job, req, _data):
     job.report = None
     if req.get("view"):
         chosen = req.get("chart_session") or "top"
-        rep = build_report(job.analyzer, job.prices, curve=False, curve_for=chosen, now=_now(req), **job.filters)
+        rep = _report(job, curve=False, curve_for=chosen, now=_now(req))
         out = charts(rep, None if chosen == "top" else chosen, _width(req))
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
         job.view = rep
         return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
-    job.report = build_report(job.analyzer, job.prices, now=_now(req), **job.filters)
+    job.report = _report(job, now=_now(req))
     return {"report": job.report, "charts": charts(job.report, req.get("chart_session"), _width(req)),
             "nothing": nothing_billable(job.report, _filtered(job))}
 
@@ -305,7 +361,7 @@ def op_report(job, req, _data):
 def op_json(job, _req, _data):
     """The last report, whole (context curves included): what Download JSON saves."""
     if job.report is None:
-        job.report = build_report(job.analyzer, job.prices, now=time.time(), **job.filters)
+        job.report = _report(job, now=time.time())
     return job.report
 
 
@@ -377,6 +433,7 @@ def op_load_state(job, req, _data):
     except ValueError as exc:
         return {"ok": False, "why": clean_text(str(exc))}
     job.analyzer.merge(a)
+    _token(job, req)
     job.report = None
     return {"ok": True}
 
@@ -398,6 +455,7 @@ def op_resume(job, req, data):
     except ValueError as exc:
         return {"ok": False, "why": clean_text(str(exc))}
     job.sources[req["source"]] = rem
+    _token(job, req)
     job.report = None
     return {"ok": True, "offset": fs.offset}
 

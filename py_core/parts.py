@@ -145,6 +145,14 @@ class Part:
     __slots__ = ("sid", "row", "cells", "top", "hours", "sources", "team", "recovered", "history", "span", "pico",
                  "n", "main", "priced")
 
+    def kept(self):
+        """This part without its priced requests (what a memo in memory holds: the figures, not the records)."""
+        p = Part()
+        for name in self.__slots__:
+            setattr(p, name, getattr(self, name))
+        p.priced = None
+        return p
+
     def to_json(self):
         return {"sid": self.sid, "row": self.row,
                 "cells": [[m, a, d, u, g.flat()] for (m, a, d, u), g in self.cells.items()],

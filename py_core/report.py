@@ -71,6 +71,7 @@ def _session_parts(a, sel, prices, types, curve, memo):
     for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
     out = []
+    sel.by_session = by_session  # a chosen session's curve is drawn from its requests (_session_rows)
     for sid, reqs in by_session.items():
         prompt_ts = prompts_by_session.get(sid, [])
         comps = comp_by_session.get(sid, [])
@@ -89,9 +90,14 @@ def _session_parts(a, sel, prices, types, curve, memo):
     return out
 
 
-def _session_rows(session_parts, curve, curve_for):
-    """Step 3: one row per session, most expensive first, each with its rank among the user's own (issue 6)."""
-    rows = [p.row for p in session_parts]
+def _session_rows(session_parts, sel, curve, curve_for):
+    """Step 3: one row per session, most expensive first, each with its rank among the user's own (issue 6). The
+    rows are copies: a part (kept in a memo) is never changed by a report."""
+    rows = []
+    for p in session_parts:
+        row = dict(p.row)
+        row["insights"] = dict(row["insights"])
+        rows.append(row)
     rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     ranks = {k: sorted(row[f] for row in rows) for k, f in
              (("cost", "cost_usd"), ("peak_context", "peak_context_tokens"), ("turns", "requests"))}
@@ -100,9 +106,11 @@ def _session_rows(session_parts, curve, curve_for):
                                          zip(ranks.items(), ("cost_usd", "peak_context_tokens", "requests"))}
     if not curve and curve_for and rows:
         want = rows[0]["session_id"] if curve_for == "top" else curve_for
-        for part in session_parts:
-            if part.sid == want and part.priced is not None:
-                part.row["context_curve"] = parts.curve_points(parts.curve_requests(part.priced))
+        part = next((p for p in session_parts if p.sid == want), None)
+        if part is not None:
+            priced = part.priced if part.priced is not None else sel.price(sel.by_session[want])
+            next(r for r in rows if r["session_id"] == want)["context_curve"] = parts.curve_points(
+                parts.curve_requests(priced))
     return rows
 
 
@@ -250,14 +258,12 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     """
     if by not in ("day", "week", "month"):
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
-    if curve_for is not None:
-        memo = None  # a chosen session's curve is drawn from its requests
     prices = prices or PriceTable.builtin()
     sel = select_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select
     types = agent_types(analyzer)
     session_parts = _session_parts(analyzer, sel, prices, types, curve, memo)     # 2. a part per session
     groups = _roll_up(session_parts)                                                # 3. roll up
-    session_rows = _session_rows(session_parts, curve, curve_for)
+    session_rows = _session_rows(session_parts, sel, curve, curve_for)
     picos = {p.sid: p.pico for p in session_parts}
     report = {                                                                      # 4. totals and tables
         "schema_version": SCHEMA_VERSION,

@@ -271,3 +271,55 @@ def test_windows_from_hours_follow_the_per_request_rule(seed):
         raw = []
         blocks.windows(priced, length, gap, raw=raw)
         assert raw == _windows_per_request(priced, length, gap)
+
+
+# -- the page: parts kept in the worker's memory between drops (issue 20 item 5) ------------------------------------
+def _call(req, data=None):
+    from py_core.api import handle
+    out = json.loads(handle(json.dumps(req), data))
+    assert "error" not in out, out
+    return out
+
+
+def _drop(job, files, stored=None, view=True):
+    """One analysis as the worker runs it: each file read (token: size and time) or its stored state loaded."""
+    _call({"op": "begin", "job": job})
+    states = {}
+    for name, (data, token) in files.items():
+        if stored and name in stored:
+            _call({"op": "load_state", "job": job, "source": name, "state": json.loads(stored[name]),
+                   "token": token})
+        else:
+            _call({"op": "file", "job": job, "source": name, "remember": True, "token": token}, data)
+            from py_core.api import handle
+            states[name] = handle(json.dumps({"op": "take_state", "job": job, "source": name}))
+    rep = _call({"op": "report", "job": job, "tz": "UTC", "view": view, "now": 1768000000})  # report and charts
+    _call({"op": "end", "job": job})
+    return rep, states
+
+
+@pytest.mark.parametrize("view", [True, False])
+def test_a_folder_dropped_again_takes_unchanged_sessions_from_the_workers_memory(monkeypatch, view):
+    """Intent: a second drop (states of unchanged files, one grown file read again) gives the report a fresh worker
+    gives, and builds only the grown file's session; a file whose token changed (same name) is built again, and a
+    source without a token (a paste) is always built."""
+    from py_core import api
+    monkeypatch.setattr(api, "_parts", {})
+    files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"{len(log(i))}:{i}") for i in range(4)}
+    first, states = _drop("a", files, view=view)
+    built = []
+    real = parts.build
+    monkeypatch.setattr(parts, "build", lambda sid, *a, **k: built.append(sid) or real(sid, *a, **k))
+    grown = files["p/s1.jsonl"][0] + jsonl(asst("m1_new", "r1_new", session="s1", ts="2026-01-11T15:00:00.000Z"))
+    files["p/s1.jsonl"] = (grown, f"{len(grown)}:99")
+    files["p/pasted.jsonl"] = (log(7, day=20), None)
+    again, states2 = _drop("b", files, stored={k: v for k, v in states.items() if k != "p/s1.jsonl"}, view=view)
+    assert sorted(built) == ["s1", "s7"]
+    built.clear()
+    # Nothing changed: every session from memory (the paste aside), the top session's curve drawn from its requests.
+    third, _ = _drop("d", files, stored={**states, **states2}, view=view)
+    assert built == ["s7"] and same(third, again)
+    assert "<polyline" in third["charts"]["curve"] and third["charts"]["curve_session"] == "s1"
+    monkeypatch.setattr(api, "_parts", {})
+    fresh, _ = _drop("c", {k: (d, None) for k, (d, _t) in files.items()}, view=view)
+    assert same(again, fresh) and not same(first, fresh)

@@ -243,12 +243,18 @@ async function resumeFile(job, name, f) {
   // damaged record cannot change the op, the job or the file (issue 21). A record that is not JSON at all makes
   // the request fail: an error answer, and the file is read whole.
   const out = JSON.parse(handle(`{"state":${f.resume},"op":"resume","job":${JSON.stringify(job)},` +
-                                `"source":${JSON.stringify(name)},"size":${f.file.size}}`, probe));
+                                `"source":${JSON.stringify(name)},"size":${f.file.size},` +
+                                `"token":${JSON.stringify(token(f.file))}}`, probe));
   if (!out.ok) return false;
   call({ op: "feed", job, source: name }, new Uint8Array(await f.file.slice(offset).arrayBuffer()));
   call({ op: "close", job, source: name });
   return true;
 }
+
+// A file version's token (issue 20 item 5): the worker keeps each session's part of the last reports, and hands it
+// out again while the tokens of the session's files are unchanged — size and modification time, what the page
+// store trusts too. A pasted log is a Blob without a modification time: no token, its sessions are always built.
+const token = (file) => (Number.isFinite(file.lastModified) ? `${file.size}:${file.lastModified}` : null);
 
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
 async function parsePart(id, q) {
@@ -271,7 +277,8 @@ async function parsePart(id, q) {
   };
   // A file the store held but cannot serve is read here, whole (the reader was never given it).
   const readHere = async (name, file) => {
-    call({ op: "file", job, source: name, remember: true }, new Uint8Array(await file.arrayBuffer()));
+    call({ op: "file", job, source: name, remember: true, token: token(file) },
+         new Uint8Array(await file.arrayBuffer()));
     remember(name, file);
     parsed += 1;
   };
@@ -289,7 +296,7 @@ async function parsePart(id, q) {
         // As in resumeFile: the stored text first, our keys after it; a damaged record (issue 21: "Unterminated
         // string" on every later drop until "Forget") is an error answer, and the file is read whole and stored anew.
         const out = JSON.parse(handle(`{"state":${files[i].stored},"op":"load_state","job":${JSON.stringify(job)},` +
-                                      `"source":${JSON.stringify(name)}}`));
+                                      `"source":${JSON.stringify(name)},"token":${JSON.stringify(token(files[i].file))}}`));
         if (out.ok) unchanged += 1;
         else await readHere(name, files[i].file); // another version's, a damaged or another file's state
         done += files[i].file.size;
@@ -322,11 +329,12 @@ async function parsePart(id, q) {
         } else if (m.end && !opened) {
           // The whole file in one buffer (most logs: one call to Python), or a 0-byte file (counted, and
           // named as empty in the report).
-          call({ op: "file", job, source: name, remember: rem }, new Uint8Array(m.buf || 0));
+          call({ op: "file", job, source: name, remember: rem, token: token(files[i].file) },
+               new Uint8Array(m.buf || 0));
           if (rem) remember(name, files[i].file);
         } else {
           if (!opened) {
-            call({ op: "open", job, source: name, remember: rem });
+            call({ op: "open", job, source: name, remember: rem, token: token(files[i].file) });
             opened = true;
           }
           call({ op: "feed", job, source: name }, new Uint8Array(m.buf));
