@@ -165,10 +165,7 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     """The Part of session `sid` from its priced requests (priced.Priced, in the selection's order), the
     timestamps of its prompts, its compactions (analyzer tuples, in time order), the analyzer's arrivals, owners
     (source -> state-file label) and history (sources from deleted files)."""
-    agg = Agg()
-    cells = {}
-    models = {}
-    agents = {}
+    by_key = {}  # (model, agent key, day, unpriced label) -> Agg: each request added once (issue 22)
     recovered_agents = set()
     team = {}
     rec = {}
@@ -176,17 +173,11 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     for p in priced:
         r = p.r
         c = p.costs
-        agg.add(r, c)
-        key = (r.model, agent_name(p.agent, types), p.day or "unknown", p.unpriced)
-        g = cells.get(key)
+        key = (r.model, p.agent, p.day or "unknown", p.unpriced)
+        g = by_key.get(key)
         if g is None:
-            g = cells[key] = Agg()
+            g = by_key[key] = Agg()
         g.add(r, c)
-        for groups, name in ((models, r.model), (agents, p.agent)):
-            g = groups.get(name)
-            if g is None:
-                g = groups[name] = Agg()
-            g.add(r, c)
         if r.recovered:
             recovered_agents.add(p.agent)
             g = rec.get(r.agent_id)
@@ -208,6 +199,19 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
             if p.day is not None and (hist[2] is None or p.day < hist[2]):
                 hist[2] = p.day
 
+    # The session's sums, its models and agents, and the report's cells (agents named by type) from those sums.
+    agg = Agg()
+    cells = {}
+    models = {}
+    agents = {}
+    for (model, ak, day, unpriced), g in by_key.items():
+        agg.merge(g)
+        for groups, name in ((cells, (model, agent_name(ak, types), day, unpriced)), (models, model),
+                             (agents, ak)):
+            got = groups.get(name)
+            if got is None:
+                groups[name] = got = Agg()
+            got.merge(g)
     part = Part()
     part.sid = sid
     part.priced = priced
