@@ -20,6 +20,7 @@ from .statefile import MAGIC, StateFileError, is_state, merge_into, union
 from .statefile import loads as load_state_file
 from .pricing import PriceFileError, PriceTable
 from .diagnostics import nothing_billable
+from .parts import from_json
 from .report import build_report
 from .schema import conform_report
 from .svg import charts, context_curve, whatif_chart
@@ -111,34 +112,46 @@ class _MemoryParts:
         self.key, self.tokens = key, tokens
         self.kept = _parts.get(key, {})
         self.seen = {}
+        self.hits = 0
 
     def get(self, sid, sig):
         got = self.kept.get(sid)
         if got is None or got[0] != sig:
             return None
-        self.seen[sid] = got
-        return got[1]
+        part = got[1]
+        if type(part) is dict:  # from the page's store (op_seed_parts): untrusted, checked here
+            try:
+                part = from_json(part, sid)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                return None
+        self.seen[sid] = (sig, part)
+        self.hits += 1
+        return part
 
     def put(self, sid, sig, part):
         self.seen[sid] = (sig, part.kept())
 
     def save(self):
+        global _dirty
+        if set(self.seen) != set(self.kept) or any(self.kept[s][1] is not p for s, (_g, p) in self.seen.items()):
+            _dirty = self.key  # the page stores it again (op_take_parts)
         _parts.pop(self.key, None)
         _parts[self.key] = self.seen  # the sessions of this report only; the latest sets of options last
         while len(_parts) > self.KEEP:
             _parts.pop(next(iter(_parts)))
 
 
-_parts = {}  # memo key -> {session: (signature, Part)}
+_parts = {}    # memo key -> {session: (signature, Part, or its JSON object as the page stored it)}
+_dirty = None  # the memo key whose parts changed since the page last took them
 
 
 def _report(job, curve=True, **kw):
-    """build_report of the job, through this worker's memo of session parts."""
+    """build_report of the job, through this worker's memo of session parts; (report, sessions taken from it)."""
     key = json.dumps([job.prices_key, curve, sorted(job.filters.items())], default=str)
     memo = _MemoryParts(key, job.tokens)
     rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, **job.filters, **kw)
     memo.save()
-    return rep
+    return rep, memo.hits
 
 
 class _Job:
@@ -338,7 +351,8 @@ def op_meta(job, req, data):
 
 def op_report(job, req, _data):
     """{tz, since, until, session, latest, project, by, chart_session, view, width}: the report and its charts (drawn
-    for `width`), and `nothing`: why there is nothing to show (issue 10), or null. Filters and grouping re-run no
+    for `width`), `nothing`: why there is nothing to show (issue 10), or null, and `kept`: how many sessions' parts
+    came from this worker's memo (issue 20). Filters and grouping re-run no
     parsing: the report is rebuilt from the job's state (issue 12). With `view`, what a page draws from: no context curves (issue 4:
     building them all was most of the report's time in wasm); the page asks for one curve at a time (`chart`)
     and for the whole report (`json`) when the user downloads it."""
@@ -347,21 +361,21 @@ def op_report(job, req, _data):
     job.report = None
     if req.get("view"):
         chosen = req.get("chart_session") or "top"
-        rep = _report(job, curve=False, curve_for=chosen, now=_now(req))
+        rep, kept = _report(job, curve=False, curve_for=chosen, now=_now(req))
         out = charts(rep, None if chosen == "top" else chosen, _width(req))
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
         job.view = rep
-        return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job))}
-    job.report = _report(job, now=_now(req))
+        return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job)), "kept": kept}
+    job.report, kept = _report(job, now=_now(req))
     return {"report": job.report, "charts": charts(job.report, req.get("chart_session"), _width(req)),
-            "nothing": nothing_billable(job.report, _filtered(job))}
+            "nothing": nothing_billable(job.report, _filtered(job)), "kept": kept}
 
 
 def op_json(job, _req, _data):
     """The last report, whole (context curves included): what Download JSON saves."""
     if job.report is None:
-        job.report = _report(job, now=time.time())
+        job.report = _report(job, now=time.time())[0]
     return job.report
 
 
@@ -460,6 +474,33 @@ def op_resume(job, req, data):
     return {"ok": True, "offset": fs.offset}
 
 
+def op_seed_parts(req, _data):
+    """{parts}: the session parts a page stored (IndexedDB) as `take_parts` gave them, for this worker's memo (issue
+    20 item 5: a reload does not build every session again). Untrusted: each part is checked when a report would
+    use it (parts.from_json), and only where its signature — the tokens of its files' versions — matches. Parts
+    already in memory for that key win."""
+    got = req.get("parts")
+    if type(got) is dict and type(got.get("key")) is str and type(got.get("sessions")) is dict \
+            and got["key"] not in _parts:
+        _parts[got["key"]] = {sid: (v[0], v[1]) for sid, v in got["sessions"].items()
+                              if type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is dict}
+        while len(_parts) > _MemoryParts.KEEP:
+            _parts.pop(next(iter(_parts)))
+    return {"ok": True}
+
+
+def op_take_parts(_req, _data):
+    """The session parts of the last report whose parts changed, as JSON text for the page's store ({key,
+    sessions: {id: [signature, part]}}), or null when none changed since they were last taken."""
+    global _dirty
+    key, _dirty = _dirty, None
+    kept = _parts.get(key) if key is not None else None
+    if kept is None:
+        return None
+    sessions = {sid: [sig, part if type(part) is dict else part.to_json()] for sid, (sig, part) in kept.items()}
+    return RawJSON(json.dumps({"key": key, "sessions": sessions}, separators=(",", ":")))
+
+
 def op_end(req, _data):
     """Forget a job."""
     _jobs.pop(str(req.get("job", "default")), None)
@@ -469,6 +510,7 @@ def op_end(req, _data):
 # name -> (handler, needs a job)
 OPS = {
     "begin": (op_begin, False), "end": (op_end, False), "charts": (op_charts, False),
+    "seed_parts": (op_seed_parts, False), "take_parts": (op_take_parts, False),
     "open": (op_open, True), "feed": (op_feed, True), "close": (op_close, True), "file": (op_file, True),
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
     "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True), "redraw": (op_redraw, True),

@@ -295,6 +295,7 @@ def _drop(job, files, stored=None, view=True):
             states[name] = handle(json.dumps({"op": "take_state", "job": job, "source": name}))
     rep = _call({"op": "report", "job": job, "tz": "UTC", "view": view, "now": 1768000000})  # report and charts
     _call({"op": "end", "job": job})
+    _drop.kept = rep.pop("kept")
     return rep, states
 
 
@@ -318,8 +319,35 @@ def test_a_folder_dropped_again_takes_unchanged_sessions_from_the_workers_memory
     built.clear()
     # Nothing changed: every session from memory (the paste aside), the top session's curve drawn from its requests.
     third, _ = _drop("d", files, stored={**states, **states2}, view=view)
-    assert built == ["s7"] and same(third, again)
+    assert built == ["s7"] and same(third, again) and _drop.kept == 4
     assert "<polyline" in third["charts"]["curve"] and third["charts"]["curve_session"] == "s1"
     monkeypatch.setattr(api, "_parts", {})
     fresh, _ = _drop("c", {k: (d, None) for k, (d, _t) in files.items()}, view=view)
     assert same(again, fresh) and not same(first, fresh)
+
+
+def test_parts_the_page_stored_are_used_after_a_reload_and_checked(monkeypatch):
+    """Intent (item 5): the parts a worker hands the page (take_parts, kept in IndexedDB) seed a new worker, whose
+    drop of the same files then builds no session and gives the same report; a stored part that does not check out
+    is built again; take_parts says null when nothing changed."""
+    from py_core import api
+    from py_core.api import handle
+    monkeypatch.setattr(api, "_parts", {})
+    monkeypatch.setattr(api, "_dirty", None)
+    files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"t{i}") for i in range(3)}
+    first, _ = _drop("a", files)
+    stored = handle('{"op":"take_parts"}')
+    assert stored.startswith('{"key":') and handle('{"op":"take_parts"}') == "null"
+    _drop("a2", files)
+    assert _drop.kept == 3 and handle('{"op":"take_parts"}') == "null"  # nothing new to store
+    for damage, kept in ((lambda d: d, 3), (lambda d: {**d, "sessions": {
+            sid: [sig, {**part, "pico": part["pico"] + 1}] for sid, (sig, part) in d["sessions"].items()}}, 0)):
+        monkeypatch.setattr(api, "_parts", {})  # a reload: a new worker
+        handle(json.dumps({"parts": damage(json.loads(stored)), "op": "seed_parts"}))
+        again, _ = _drop("b", files)
+        assert same(again, first) and _drop.kept == kept
+    # A record that is not parts at all: ignored.
+    monkeypatch.setattr(api, "_parts", {})
+    assert "error" not in json.loads(handle('{"parts":[1,2],"op":"seed_parts"}'))
+    again, _ = _drop("c", files)
+    assert same(again, first) and _drop.kept == 0

@@ -816,6 +816,34 @@ def test_a_second_drop_of_the_same_folder_reads_nothing(web, real_dir, tmp_path)
     assert pick() == (len(logs), 0)
 
 
+def test_after_a_reload_a_drop_takes_each_sessions_part_from_the_page_store(web, tmp_path):
+    """Intent (issue 20 item 5): the worker keeps each session's part of the report in IndexedDB: after a reload,
+    dropping the same folder builds no session (every part kept) and shows the CLI's numbers; a log that grew builds
+    its own session only."""
+    proj = tmp_path / "projects" / "proj"
+    proj.mkdir(parents=True)
+    for i in range(3):
+        (proj / f"s{i}.jsonl").write_bytes(jsonl(user("go", uuid=f"p{i}", session=f"s{i}"),
+                                                 asst(f"m{i}", f"r{i}", session=f"s{i}", out=1000 * (i + 1))))
+    body = web.page.locator("body")
+
+    def pick():
+        web.page.set_input_files("#folder-input", str(tmp_path / "projects"))
+        web.wait_results()
+        return int(body.get_attribute("data-parsed")), int(body.get_attribute("data-sessions-kept"))
+
+    assert pick() == (3, 0)
+    web.page.reload()
+    web.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
+    web.renders = 0
+    assert pick() == (0, 3)
+    assert json.loads(web.download("#download-json")) == cli_json(tmp_path / "projects")
+    with open(proj / "s1.jsonl", "ab") as fh:
+        fh.write(jsonl(asst("m1b", "r1b", session="s1", out=5000, ts="2026-01-10T11:00:00.000Z")))
+    assert pick() == (1, 2)
+    assert json.loads(web.download("#download-json")) == cli_json(tmp_path / "projects")
+
+
 def test_a_damaged_stored_record_costs_one_read_not_every_drop(web, tmp_path):
     """Intent (issue 21): a damaged IndexedDB record made every later drop of that file fail ("Analysis failed:
     Unterminated string...") until "Forget": the file is read whole instead, the numbers are the CLI's, and its

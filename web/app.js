@@ -121,6 +121,7 @@ async function run(items, { folder = false, remember = false } = {}) {
     showStoreNote(results, remember);
     const states = results.slice(1).map((r) => r.state);
     const msg = await request({ type: "finish", job: results[0].job, states, options }).done;
+    document.body.dataset.sessionsKept = String(msg.kept || 0); // sessions whose part was kept (issue 20; tests)
     if (msg.nothing) {
       // Nothing billable (issue 10): one message beside the input saying what was read, and no $0 dashboard.
       $("results").hidden = true;

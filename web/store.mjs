@@ -5,6 +5,8 @@
 // prompt or response text). A file whose size and modification time are those stored is not read again: its state
 // is merged instead. Nothing here is ever sent anywhere. A store the browser refuses (private windows, quota) or
 // evicts costs time, never correctness: py_core refuses a state of another version and the file is read.
+// One more record, under a key no file name can be ("\u0000parts"): {parts}, each session's part of the last report
+// (issue 20 item 5; worker.mjs), which py_core checks before it uses any.
 
 const DB = "tokenscope";
 const STORE = "files";
@@ -105,7 +107,10 @@ export async function summary() {
   try {
     const store = db.transaction(STORE, "readonly").objectStore(STORE);
     const values = await asPromise(store.getAll());
-    return { files: values.length, bytes: values.reduce((a, v) => a + ((v && v.state && v.state.length) || 0), 0) };
+    // Files are the records with a state; the one record of session parts (worker.mjs, issue 20) counts as bytes.
+    const files = values.filter((v) => v && typeof v.state === "string");
+    const bytes = values.reduce((a, v) => a + ((v && (v.state || v.parts) || "").length || 0), 0);
+    return { files: files.length, bytes };
   } catch {
     return { files: 0, bytes: 0 };
   }

@@ -386,12 +386,27 @@ async function finish(id, job, states, options) {
     if (out.error) throw new Error(out.error);
   }
   await tzdata;
+  const db = await openStore();
+  if (db && !partsSeeded) {
+    // Each session's part of the last report, as this page stored it (issue 20 item 5): py_core checks each one,
+    // and uses it only where the session's files are the versions it was built from. The stored text goes first,
+    // our op after it (as for file states: a damaged record is an error answer, ignored).
+    partsSeeded = true;
+    const [rec] = await getMany(db, [PARTS_KEY]);
+    if (rec && typeof rec.parts === "string") handle(`{"parts":${rec.parts},"op":"seed_parts"}`);
+  }
   const out = call({ op: "report", job, ...options, view: true });
-  post({ id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing });
+  post({ id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing, kept: out.kept });
   // The previous analysis is freed after the answer is out: dropping a big one takes a while.
   if (lastJob && lastJob !== job) call({ op: "end", job: lastJob });
   lastJob = job;
+  const parts = handle('{"op":"take_parts"}');
+  if (db && parts.startsWith("{") && !parts.startsWith('{"error"')) await putMany(db, [[PARTS_KEY, { parts }]]);
 }
+
+// The page store's record of session parts: a key no file name can be (a NUL).
+const PARTS_KEY = "\u0000parts";
+let partsSeeded = false;
 
 self.onmessage = async (event) => {
   const msg = event.data;
