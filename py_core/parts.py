@@ -17,7 +17,7 @@ import hashlib
 import heapq
 
 from . import insights, live, sources
-from .priced import project_of, usd
+from .priced import agent_key, project_of, usd
 from .timeutil import iso as _iso
 
 TOP_N = 5
@@ -340,7 +340,8 @@ def signature(reqs, prompt_ts, comps, arrivals, types, owners, history, tokens):
                 return None
             seen.add(src)
             add(f"S{src}\x1f{tok}\x1f{owners.get(src)}\x1f{src in history}")
-        add(f"{r.message_id}\x1f{src}\x1f{r.line}\x1f{r.recovered}\x1f{types.get(r.agent_id)}")
+        ak = agent_key(r)  # and the type it names (what agent_name looks up)
+        add(f"{r.message_id}\x1f{src}\x1f{r.line}\x1f{r.recovered}\x1f{ak}\x1f{types.get(ak)}")
         got = arrivals.get(r.message_id) if r.message_id is not None else None
         if got is not None:
             a_src = got[0]
