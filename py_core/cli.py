@@ -235,9 +235,10 @@ def _filtered(args):
 
 
 def _report(args, analyzer, prices, now, clock=None, memo=None):
+    from .jobs import parts_mapper
     from .report import build_report
     return build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", now=now,
-                        clock=clock, memo=memo, tz=args.tz, since=args.since, until=args.until, session=args.session,
+                        clock=clock, memo=memo, mapper=parts_mapper(args.jobs or default_jobs()), tz=args.tz, since=args.since, until=args.until, session=args.session,
                         latest=args.latest, project=args.project)
 
 

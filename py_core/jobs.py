@@ -100,6 +100,44 @@ def analyze_files(files, jobs):
     return merged
 
 
+_CONTEXT = None       # the report's Context while a parts_mapper's processes run (inherited by fork)
+MIN_PART_REQUESTS = 4000  # below this, building the sessions' parts here costs less than starting a process
+
+
+def _parts_batch(sids):
+    from .report import build_session
+    out = []
+    for sid in sids:
+        part = build_session(_CONTEXT, sid)
+        part.priced = None  # the records stay here (a chosen curve is drawn from the selection)
+        out.append(part)
+    return out
+
+
+def parts_mapper(jobs):
+    """A `mapper` for report.build_report (issue 22: the report's per-session parts built where the cores are):
+    the sessions dealt by request count to `jobs` processes forked from this one, which inherit the analysis; None
+    (build them in this process) with one job, few requests, or where processes cannot be forked."""
+    def mapper(ctx, sids, weights):
+        global _CONTEXT
+        import multiprocessing as mp
+        if jobs <= 1 or sum(weights) < MIN_PART_REQUESTS or "fork" not in mp.get_all_start_methods():
+            return None
+        bins = [[0, []] for _ in range(min(jobs, len(sids)))]
+        for sid, w in sorted(zip(sids, weights), key=lambda x: (-x[1], x[0])):
+            b = min(bins, key=lambda x: x[0])
+            b[0] += w
+            b[1].append(sid)
+        _CONTEXT = ctx
+        try:
+            got = map_batches(_parts_batch, [b[1] for b in bins if b[1]])
+        finally:
+            _CONTEXT = None
+        by_sid = {p.sid: p for batch in got for p in batch}
+        return [by_sid[sid] for sid in sids]
+    return mapper
+
+
 def default_jobs():
     try:
         return len(os.sched_getaffinity(0))

@@ -55,8 +55,9 @@ def _roll_up(session_parts):
     return g
 
 
-def _session_parts(a, sel, prices, types, curve, memo):
-    """Step 2: one Part per session with requests (parts.py), taken from `memo` when its signature is unchanged."""
+def _session_parts(a, sel, prices, types, curve, memo, mapper):
+    """Step 2: one Part per session with requests (parts.py), taken from `memo` when its signature is unchanged; the
+    others built here, or by `mapper` (issue 22: in the processes of a CLI run)."""
     by_session = {}
     for r in sel.requests:
         got = by_session.get(r.session_id)
@@ -70,24 +71,47 @@ def _session_parts(a, sel, prices, types, curve, memo):
     comp_by_session = {}
     for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
-    out = []
     sel.by_session = by_session  # a chosen session's curve is drawn from its requests (_session_rows)
+    out = {}
+    todo = []
     for sid, reqs in by_session.items():
-        prompt_ts = prompts_by_session.get(sid, [])
-        comps = comp_by_session.get(sid, [])
         sig = None
         if memo is not None:
-            sig = parts.signature(reqs, prompt_ts, comps, a.arrivals, types, a.owners, a.history, memo.tokens)
+            sig = parts.signature(reqs, prompts_by_session.get(sid, []), comp_by_session.get(sid, []), a.arrivals,
+                                  types, a.owners, a.history, memo.tokens)
             part = memo.get(sid, sig) if sig is not None else None
             if part is not None:
-                out.append(part)
+                out[sid] = part
                 continue
-        part = parts.build(sid, sel.price(reqs), prices, types, prompt_ts, comps, curve, a.arrivals, a.owners,
-                           a.history)
+        todo.append((sid, sig))
+    ctx = Context(a, sel, prices, types, curve, prompts_by_session, comp_by_session)
+    sids = [sid for sid, _sig in todo]
+    built = mapper(ctx, sids, [len(by_session[sid]) for sid in sids]) if mapper is not None and sids else None
+    if built is None:
+        built = [build_session(ctx, sid) for sid in sids]
+    for (sid, sig), part in zip(todo, built):
         if sig is not None:
             memo.put(sid, sig, part)
-        out.append(part)
-    return out
+        out[sid] = part
+    return [out[sid] for sid in by_session]
+
+
+class Context:
+    """What building one session's part reads (build_session): the analyzer, the selection, prices, agent types,
+    the curve option, prompts and compactions by session. A mapper's processes inherit it (jobs.parts_mapper)."""
+
+    __slots__ = ("a", "sel", "prices", "types", "curve", "prompts", "comps")
+
+    def __init__(self, a, sel, prices, types, curve, prompts, comps):
+        self.a, self.sel, self.prices, self.types, self.curve = a, sel, prices, types, curve
+        self.prompts, self.comps = prompts, comps
+
+
+def build_session(ctx, sid):
+    """The Part of session `sid` under `ctx` (what a mapper calls for each session it was given)."""
+    a = ctx.a
+    return parts.build(sid, ctx.sel.price(ctx.sel.by_session[sid]), ctx.prices, ctx.types, ctx.prompts.get(sid, []),
+                       ctx.comps.get(sid, []), ctx.curve, a.arrivals, a.owners, a.history)
 
 
 def _session_rows(session_parts, sel, curve, curve_for):
@@ -244,7 +268,7 @@ def covers(report):
 
 
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None, memo=None):
+                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None, memo=None, mapper=None):
     """The report of everything fed to `analyzer` (filters applied after global dedup).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
@@ -254,14 +278,16 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     it no window is active, and the report depends on the logs alone. `clock`: a dict that receives what
     `blocks.reclock` needs to redo those fields at another time ({"blocks": raw, "weekly_windows": raw}).
     `memo`: the sessions' parts kept from an earlier run with the same options and prices (answers.Parts; issue
-    20), used where a session's signature is unchanged, and given the parts built now.
+    20), used where a session's signature is unchanged, and given the parts built now. `mapper(ctx, session ids,
+    weights)`: builds those parts elsewhere (jobs.parts_mapper: the CLI's processes; issue 22) — a list of parts in
+    the order given, or None to build them here.
     """
     if by not in ("day", "week", "month"):
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
     prices = prices or PriceTable.builtin()
     sel = select_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select
     types = agent_types(analyzer)
-    session_parts = _session_parts(analyzer, sel, prices, types, curve, memo)     # 2. a part per session
+    session_parts = _session_parts(analyzer, sel, prices, types, curve, memo, mapper)  # 2. a part per session
     groups = _roll_up(session_parts)                                                # 3. roll up
     session_rows = _session_rows(session_parts, sel, curve, curve_for)
     picos = {p.sid: p.pico for p in session_parts}

@@ -132,3 +132,26 @@ def test_one_response_across_processes_bills_once(tmp_path, monkeypatch):
     assert split == single
     assert (split["totals"]["requests"], split["totals"]["requests_main"]) == (2, 1)
     assert split["diagnostics"]["recovered_from_progress"]["requests"] == 1
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("curve", [True, False])
+def test_parts_built_in_processes_give_the_single_process_report(real_dir, monkeypatch, jobs, curve):
+    """Intent (issue 22): the sessions' parts built in forked processes (jobs.parts_mapper, every session however
+    few its requests) assemble the report one process builds — curves, top requests and the chosen curve too."""
+    from py_core import Analyzer, build_report, jobs as jobs_mod
+    monkeypatch.setattr(jobs_mod, "MIN_PART_REQUESTS", 0)
+    a = Analyzer()
+    for p in sorted(real_dir.rglob("*.jsonl")):
+        a.feed_bytes(str(p.relative_to(real_dir)), p.read_bytes())
+    opts = dict(tz="UTC", curve=curve, curve_for=None if curve else "top")
+    calls = []
+    mapper = jobs_mod.parts_mapper(jobs)
+
+    def spy(ctx, sids, weights):
+        got = mapper(ctx, sids, weights)
+        calls.append(got is not None and len(got) == len(sids) > 1)  # built in the processes, not declined
+        return got
+
+    assert json.dumps(build_report(a, mapper=spy, **opts)) == json.dumps(build_report(a, **opts))
+    assert calls == [True]
