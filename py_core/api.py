@@ -48,6 +48,7 @@ class _Remembered:
         fs, a = self.reader.finish()
         self.job.analyzer.merge(a)
         self.job.states[fs.label] = fs
+        self.job.keep_source(fs.label, a)
 
 
 class _Sniffed:
@@ -156,10 +157,11 @@ def _report(job, curve=True, **kw):
 
 class _Job:
     __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states", "imported", "tokens",
-                 "prices_key")
+                 "prices_key", "by_source")
 
     def __init__(self, prices, prices_key=""):
         self.tokens = {}        # source -> the page's token of its file version (_MemoryParts)
+        self.by_source = {}     # source -> its own analyzer, for a later job's `reuse` (sources with a token)
         self.prices_key = prices_key
         self.analyzer = Analyzer()
         self.imported = []      # (source, bytes, Analyzer) of dropped state files, merged before a report
@@ -169,6 +171,11 @@ class _Job:
         self.prices = prices
         self.filters = {}
         self.view = None        # the last report a page drew from (no curves)
+
+    def keep_source(self, source, a):
+        """Keep a source's own analyzer (merged already) for a later job of this worker: only one with a token."""
+        if source in self.tokens:
+            self.by_source[source] = a
 
 
 def _as_bytes(data):
@@ -448,8 +455,31 @@ def op_load_state(job, req, _data):
         return {"ok": False, "why": clean_text(str(exc))}
     job.analyzer.merge(a)
     _token(job, req)
+    job.keep_source(req["source"], a)
     job.report = None
     return {"ok": True}
+
+
+def op_reuse(job, req, _data):
+    """{from, source, token}: a source the job `from` of this worker read or loaded, at the same version (the same
+    token): its analyzer merged again, nothing decoded (issue 20 item 5: a folder dropped again, or a watched one
+    re-run when one file changed, costs the files that changed). {ok: false} when that job does not hold it at that
+    version: the page then loads its stored state or reads it."""
+    old = _jobs.get(str(req.get("from")))
+    source, tok = req["source"], req.get("token")
+    a = old.by_source.get(source) if old is not None else None
+    if a is None or type(tok) is not str or old.tokens.get(source) != tok or source in job.tokens:
+        return {"ok": False}
+    job.analyzer.merge(a)
+    job.tokens[source] = tok
+    job.by_source[source] = a
+    job.report = None
+    return {"ok": True}
+
+
+def op_held(job, _req, _data):
+    """{held: {source: token}}: the sources this job can hand a later one (`reuse`), at their versions."""
+    return {"held": {source: job.tokens[source] for source in job.by_source}}
 
 
 def op_resume(job, req, data):
@@ -501,6 +531,14 @@ def op_take_parts(_req, _data):
     return RawJSON(json.dumps({"key": key, "sessions": sessions}, separators=(",", ":")))
 
 
+def op_forget(_req, _data):
+    """"Forget what this page stored": the session parts this worker keeps go (issue 20)."""
+    global _dirty
+    _parts.clear()
+    _dirty = None
+    return {"ok": True}
+
+
 def op_end(req, _data):
     """Forget a job."""
     _jobs.pop(str(req.get("job", "default")), None)
@@ -510,12 +548,13 @@ def op_end(req, _data):
 # name -> (handler, needs a job)
 OPS = {
     "begin": (op_begin, False), "end": (op_end, False), "charts": (op_charts, False),
-    "seed_parts": (op_seed_parts, False), "take_parts": (op_take_parts, False),
+    "seed_parts": (op_seed_parts, False), "take_parts": (op_take_parts, False), "forget": (op_forget, False),
     "open": (op_open, True), "feed": (op_feed, True), "close": (op_close, True), "file": (op_file, True),
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
     "report": (op_report, True), "json": (op_json, True), "chart": (op_chart, True), "redraw": (op_redraw, True),
     "share": (op_share, True), "csv": (op_csv, True), "export": (op_export, True), "import": (op_import, True),
     "take_state": (op_take_state, True), "load_state": (op_load_state, True), "resume": (op_resume, True),
+    "reuse": (op_reuse, True), "held": (op_held, True),
 }
 
 

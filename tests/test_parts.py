@@ -439,3 +439,35 @@ _random_hits = []
 def test_the_random_changes_did_keep_parts():
     """Intent: the property above is not vacuous: across its examples, kept parts were used."""
     assert _random_hits and sum(_random_hits) > 0
+
+
+def test_a_later_job_reuses_the_sources_an_earlier_one_holds_at_the_same_version(monkeypatch):
+    """Intent (item 5): a job merges the analyzers an earlier job of the worker holds (`reuse`: nothing decoded) for
+    sources at the same version, and gets the report of reading them all; another version, a source it already has,
+    or a job that is gone is refused ({ok: false}: the page then loads or reads the file)."""
+    from py_core import api
+    from py_core.api import handle
+    monkeypatch.setattr(api, "_parts", {})
+    files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"t{i}") for i in range(3)}
+    _call({"op": "begin", "job": "old"})
+    for name, (data, tok) in files.items():
+        _call({"op": "file", "job": "old", "source": name, "remember": True, "token": tok}, data)
+    _call({"op": "report", "job": "old", "tz": "UTC"})
+    assert _call({"op": "held", "job": "old"})["held"] == {n: t for n, (_d, t) in files.items()}
+    _call({"op": "begin", "job": "new"})
+    assert _call({"op": "reuse", "job": "new", "from": "old", "source": "p/s0.jsonl", "token": "t0"})["ok"]
+    assert not _call({"op": "reuse", "job": "new", "from": "old", "source": "p/s0.jsonl", "token": "t0"})["ok"]
+    assert not _call({"op": "reuse", "job": "new", "from": "old", "source": "p/s1.jsonl", "token": "t9"})["ok"]
+    assert not _call({"op": "reuse", "job": "new", "from": "gone", "source": "p/s1.jsonl", "token": "t1"})["ok"]
+    grown = files["p/s1.jsonl"][0] + jsonl(asst("m1_new", "r1_new", session="s1", ts="2026-01-11T15:00:00.000Z"))
+    _call({"op": "file", "job": "new", "source": "p/s1.jsonl", "remember": True, "token": "t1b"}, grown)
+    assert _call({"op": "reuse", "job": "new", "from": "old", "source": "p/s2.jsonl", "token": "t2"})["ok"]
+    _call({"op": "end", "job": "old"})
+    got = _call({"op": "report", "job": "new", "tz": "UTC", "now": 1})["report"]
+    _call({"op": "begin", "job": "fresh"})
+    for name, data in (("p/s0.jsonl", files["p/s0.jsonl"][0]), ("p/s1.jsonl", grown),
+                       ("p/s2.jsonl", files["p/s2.jsonl"][0])):
+        _call({"op": "file", "job": "fresh", "source": name}, data)
+    assert same(got, _call({"op": "report", "job": "fresh", "tz": "UTC", "now": 1})["report"])
+    for job in ("new", "fresh"):
+        handle(json.dumps({"op": "end", "job": job}))

@@ -6,7 +6,7 @@
 
 import { $, download, el, putSvg } from "./dom.js";
 import { filesFromDrop, filesFromFolderInput, partition, pastedReport, shareFragmentIn } from "./input.js";
-import { configure, part, request, split, startPool, status, workersFor } from "./pool.js";
+import { configure, forgetMemory, part, request, split, startPool, status, workersFor } from "./pool.js";
 import { cacheText, render, showInsights, showNextTurn } from "./render.js";
 import { money as fmtMoney, shortIds } from "./format.js";
 import { fromFragment, isFragment } from "./share.js";
@@ -472,6 +472,7 @@ function wire() {
   offerWatchAgain();
   $("forget-button").addEventListener("click", async () => {
     const before = await summary();
+    forgetMemory(); // the workers' parts and files held from the last analysis (issue 20)
     const ok = await forget();
     $("forget-note").textContent = ok ? `Forgotten (${before.files} file(s)).` : "This browser would not clear it.";
     $("store-note").textContent = "";

@@ -65,6 +65,11 @@ export function startPool() {
   pool.push(spawn(true));
 }
 
+// "Forget what this page stored": every worker forgets what it keeps in memory between analyses too (issue 20).
+export function forgetMemory() {
+  for (const w of pool) w.post({ type: "forget" });
+}
+
 // A request to the first worker (or to `w`).
 export function request(msg, onProgress, w) {
   startPool();

@@ -25,6 +25,7 @@ const cancelled = new Set();
 let handle = null; // py_core.api.handle
 let jobSeq = 0;
 let lastJob = null;
+let lastTokens = new Map(); // source -> the token of the version lastJob holds it at (its `reuse`)
 let tzdata = null; // loaded after "ready" (only the report needs it), awaited before any report
 let fastDecoder = Promise.resolve("json"); // msgspec's loading (after "ready"), awaited before a part starts
 // request id -> {files, ended, wake}: a part's files arrive in several messages, and parsing starts
@@ -212,7 +213,7 @@ async function nextRead(rid) {
 // Hand the reader the files of a part that it has not seen yet.
 function forward(id, q) {
   if (!q.reading || (q.forwarded >= q.files.length && !(q.ended && !q.sentLast))) return;
-  const files = q.files.slice(q.forwarded).filter((f) => f.stored === undefined && f.resume === undefined)
+  const files = q.files.slice(q.forwarded).filter((f) => f.stored === undefined && f.resume === undefined && !f.reuse)
     .map((f) => f.file);
   q.forwarded = q.files.length;
   q.sentLast = q.ended;
@@ -291,6 +292,23 @@ async function parsePart(id, q) {
       if (i >= files.length) break;
       for (; sized < files.length; sized++) total += files[sized].file.size;
       const { name } = files[i];
+      if (files[i].reuse) {
+        const out = call({ op: "reuse", job, from: lastJob, source: name, token: token(files[i].file) });
+        if (out.ok) {
+          unchanged += 1;
+          done += files[i].file.size;
+          continue;
+        }
+        // Not held after all (the last analysis was cancelled or ended): its stored state, else a read.
+        const [r] = await getMany(await openStore(), [name]);
+        if (!(r && typeof r.state === "string" && r.size === files[i].file.size
+              && r.lastModified === files[i].file.lastModified)) {
+          await readHere(name, files[i].file); // never sent to the reader: read here, whole
+          done += files[i].file.size;
+          continue;
+        }
+        files[i].stored = r.state;
+      }
       if (files[i].stored !== undefined) {
         // Unchanged since the page stored it (issue 14): its state instead of its bytes, as one JSON text.
         // As in resumeFile: the stored text first, our keys after it; a damaged record (issue 21: "Unterminated
@@ -400,6 +418,7 @@ async function finish(id, job, states, options) {
   // The previous analysis is freed after the answer is out: dropping a big one takes a while.
   if (lastJob && lastJob !== job) call({ op: "end", job: lastJob });
   lastJob = job;
+  lastTokens = new Map(Object.entries(call({ op: "held", job }).held));
   const parts = handle('{"op":"take_parts"}');
   if (db && parts.startsWith("{") && !parts.startsWith('{"error"')) await putMany(db, [[PARTS_KEY, { parts }]]);
 }
@@ -421,7 +440,12 @@ self.onmessage = async (event) => {
     return;
   }
   try {
-    if (msg.type === "warm") {
+    if (msg.type === "forget") {
+      // "Forget what this page stored": what this worker keeps between analyses goes too (issue 20).
+      lastTokens = new Map();
+      partsSeeded = true; // the page store's record is being deleted: nothing to seed from
+      handle('{"op":"forget"}');
+    } else if (msg.type === "warm") {
       await warmUp();
     } else if (msg.type === "files") {
       const q = queueOf(msg.id);
@@ -429,8 +453,15 @@ self.onmessage = async (event) => {
       q.arrived = q.arrived.then(async () => {
         if (msg.remember) {
           q.remember = true;
-          const records = await getMany(await openStore(), msg.files.map((f) => f.name));
-          msg.files.forEach((f, i) => {
+          // A file the last analysis held at this very version is merged from memory (issue 20: `reuse`); the
+          // others are looked up in the page store.
+          const look = [];
+          for (const f of msg.files) {
+            if (lastTokens.get(f.name) === token(f.file) && token(f.file) !== null) f.reuse = true;
+            else look.push(f);
+          }
+          const records = await getMany(await openStore(), look.map((f) => f.name));
+          look.forEach((f, i) => {
             const r = records[i];
             if (!r || typeof r.state !== "string") return;
             if (r.size === f.file.size && r.lastModified === f.file.lastModified) f.stored = r.state;
