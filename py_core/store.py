@@ -215,22 +215,29 @@ class Store:
             return None
         return got
 
-    def keep_report(self, key, blob, clock, keep=KEEP_REPORTS):
-        """Keep a report under `key`, and only the `keep` latest."""
+    def _transaction(self, work):
+        """Run `work(conn)` in one write transaction. Raises StoreError in words (a full disk, a read-only folder, a
+        busy store): the caller's report stands, the store just did not learn."""
         c = self.conn
         try:
             c.execute("BEGIN IMMEDIATE")
             try:
-                c.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)", (key, blob, clock, time.time()))
-                c.execute("DELETE FROM reports WHERE key NOT IN (SELECT key FROM reports ORDER BY stored DESC "
-                          "LIMIT ?)", (keep,))
+                work(c)
                 c.execute("COMMIT")
             except BaseException:
-                if c.in_transaction:
+                if c.in_transaction:  # SQLite may have rolled back itself (a full disk)
                     c.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
             raise StoreError(_why(exc)) from None
+
+    def keep_report(self, key, blob, clock, keep=KEEP_REPORTS):
+        """Keep a report under `key`, and only the `keep` latest."""
+        def work(c):
+            c.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)", (key, blob, clock, time.time()))
+            c.execute("DELETE FROM reports WHERE key NOT IN (SELECT key FROM reports ORDER BY stored DESC LIMIT ?)",
+                      (keep,))
+        self._transaction(work)
 
     def parts(self, key):
         """{session: (signature, compressed part JSON)} kept under `key` (rows of other types are left out)."""
@@ -243,24 +250,16 @@ class Store:
     def keep_parts(self, key, rows, drop, keep=KEEP_REPORTS):
         """Store parts [(session, signature, blob)] under `key`, forget its sessions in `drop`, and keep the parts
         of the `keep` latest keys only; one transaction."""
-        c = self.conn
         now = time.time()
-        try:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                c.executemany("DELETE FROM parts WHERE key = ? AND session = ?", [(key, s) for s in drop])
-                c.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
-                              [(key, sid, sig, blob, now) for sid, sig, blob in rows])
-                c.execute("UPDATE parts SET stored = ? WHERE key = ?", (now, key))
-                c.execute("DELETE FROM parts WHERE key NOT IN (SELECT key FROM parts GROUP BY key "
-                          "ORDER BY max(stored) DESC LIMIT ?)", (keep,))
-                c.execute("COMMIT")
-            except BaseException:
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
-                raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_why(exc)) from None
+
+        def work(c):
+            c.executemany("DELETE FROM parts WHERE key = ? AND session = ?", [(key, s) for s in drop])
+            c.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
+                          [(key, sid, sig, blob, now) for sid, sig, blob in rows])
+            c.execute("UPDATE parts SET stored = ? WHERE key = ?", (now, key))
+            c.execute("DELETE FROM parts WHERE key NOT IN (SELECT key FROM parts GROUP BY key "
+                      "ORDER BY max(stored) DESC LIMIT ?)", (keep,))
+        self._transaction(work)
 
     # -- writing: each call one transaction -------------------------------------------------------------------
     def write(self, rows, delete=()):
@@ -269,20 +268,12 @@ class Store:
         if not rows and not delete:
             return
         now = time.time()
-        c = self.conn
-        try:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                c.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in delete])
-                c.executemany(f"INSERT OR REPLACE INTO files ({_COLUMNS}, stored) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                              [tuple(r) + (now,) for r in rows])
-                c.execute("COMMIT")
-            except BaseException:
-                if c.in_transaction:  # SQLite may have rolled back itself (a full disk)
-                    c.execute("ROLLBACK")
-                raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_why(exc)) from None
+
+        def work(c):
+            c.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in delete])
+            c.executemany(f"INSERT OR REPLACE INTO files ({_COLUMNS}, stored) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          [tuple(r) + (now,) for r in rows])
+        self._transaction(work)
 
     def clear(self, before=None):
         """Forget every row, or those whose newest request is before epoch second `before`; returns how many."""

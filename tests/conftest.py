@@ -11,6 +11,12 @@ from py_core import Analyzer, build_report
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
 
 
+# Python source for a child process to get its own peak memory in kB. Not ru_maxrss: a child that subprocess starts
+# with vfork inherits the parent's peak at exec (Linux copies the old address space's high-water mark into it), so a
+# big pytest process made a small child look big. VmHWM is the high-water mark of the child's own address space.
+PEAK_KB = ("(lambda: next((int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), 0))()")
+
+
 def asst(mid="msg_1", rid="req_1", *, model="claude-sonnet-4-5-20250929", inp=10, out=100, cw=0, cr=0,
          cw5m=None, cw1h=None, ts="2026-01-10T10:00:00.000Z", session="s1", sidechain=False, agent=None,
          type_="assistant", cwd="/home/u/proj", web=0, speed=None, geo=None, extra=None, content=None):

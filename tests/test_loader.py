@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import asst, jsonl, user
+from conftest import PEAK_KB, asst, jsonl, user
 from py_core import Analyzer, blocks, build_report, store as store_mod
 from py_core.cli import main
 from py_core.loader import collect
@@ -312,9 +312,9 @@ def test_a_1gb_unterminated_line_costs_bounded_memory(tmp_path):
         fh.truncate(1 << 30)
     cache = tmp_path / "cache"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    code = ("import resource, sys, runpy; sys.argv = ['tokenscope'] + sys.argv[1:];"
+    code = ("import sys, runpy; sys.argv = ['tokenscope'] + sys.argv[1:];"
             "rc = 0\ntry:\n runpy.run_module('py_core', run_name='__main__')\nexcept SystemExit as e:\n rc = e.code\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+            f"print({PEAK_KB}, file=sys.stderr); sys.exit(rc)")
     for _ in range(2):
         r = subprocess.run([sys.executable, "-c", code, str(root), "--json", "--jobs", "1", "--cache-dir", str(cache)],
                            env=env, capture_output=True, text=True, timeout=300)
