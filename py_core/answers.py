@@ -99,27 +99,47 @@ def keep(store, key, report, clock):
         pieces = [_dumps(report)]
     else:
         pieces.append(rest)
+    text = "".join(pieces)
     head = ",".join(str(len(p.encode("utf-8"))) for p in pieces)
-    blob = (head + "\n" + "".join(pieces)).encode("utf-8")
+    blob = zlib.compress((head + "\n" + text).encode("utf-8"), 1)
+    # A second stream: the report without its context curves (most of its bytes), what the terminal and share views
+    # decode; --json never inflates it.
+    light = dict(report, sessions=[dict(row, context_curve=[]) for row in report["sessions"]])
+    blob += zlib.compress(json.dumps(light, ensure_ascii=True, separators=(",", ":")).encode("ascii"), 1)
     meta = dict(clock, requests=report["totals"]["requests"])
     for name in _WINDOWS:
         meta["active_" + name] = any(w["active"] for w in report[name])
     try:
-        store.keep_report(key, zlib.compress(blob, 1), json.dumps(meta))
+        store.keep_report(key, blob, json.dumps(meta))
     except StoreError:
         pass
-    return "".join(pieces)
+    return text
 
 
 class Kept:
     """A kept report at this run's clock: `text` its JSON for the terminal as UTF-8 bytes, `requests` its billed
-    requests; `report()` decodes it (the views other than --json need the dict)."""
+    requests; `report()` decodes it (the views other than --json need the dict), `report(curves=False)` the copy kept
+    without context curves (the terminal and share views draw none)."""
 
-    def __init__(self, text, requests):
+    def __init__(self, text, requests, light, meta, now):
         self.text, self.requests = text, requests
+        self._light, self._meta, self._now = light, meta, now
 
-    def report(self):
-        return json.loads(self.text)
+    def report(self, curves=True):
+        """The report (a ValueError when the copy without curves does not inflate or decode: the caller builds the
+        report again)."""
+        if curves:
+            return json.loads(self.text)
+        d = zlib.decompressobj()
+        try:
+            data = d.decompress(self._light, MAX_REPORT)
+        except zlib.error as exc:
+            raise ValueError(f"a kept report's copy does not inflate ({exc})") from None
+        if d.unconsumed_tail or not d.eof or d.unused_data or not data.isascii():
+            raise ValueError("a kept report's copy is not what tokenscope keeps")
+        report = json.loads(data)
+        _reclock(report, self._meta, self._now)
+        return report
 
 
 def kept(store, key, now):
@@ -131,8 +151,9 @@ def kept(store, key, now):
     try:
         d = zlib.decompressobj()
         data = d.decompress(blob, MAX_REPORT)
-        if d.unconsumed_tail:
+        if d.unconsumed_tail or not d.eof:
             return None
+        light = d.unused_data  # the second stream, inflated only by a view that needs it (Kept.report)
         head, _, body = data.partition(b"\n")
         sizes = [int(x) for x in head.split(b",")]
         if len(sizes) not in (1, 5) or sum(sizes) != len(body) or min(sizes) < 0:
@@ -151,7 +172,7 @@ def kept(store, key, now):
         if len(pieces) == 1:
             report = json.loads(pieces[0])
             _reclock(report, meta, now)
-            return Kept(_dumps(report).encode("utf-8"), requests)
+            return Kept(_dumps(report).encode("utf-8"), requests, light, meta, now)
         from .blocks import BLOCK_SECONDS, WEEK_SECONDS, reclock
         for i, (name, length) in enumerate(zip(_WINDOWS, (BLOCK_SECONDS, WEEK_SECONDS))):
             raw = meta.get(name, [])
@@ -169,7 +190,7 @@ def kept(store, key, now):
         return None
     text = b"".join(pieces)
     text.decode("utf-8")  # valid UTF-8 whole (C speed), or not shown
-    return Kept(text, requests)
+    return Kept(text, requests, light, meta, now)
 
 
 def _maybe_active(w, length, now):

@@ -196,7 +196,13 @@ def _local(args, roots, explicit, prices):
                         sys.stdout.flush()
                         out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
                     return 0
-                return _output(args, hit.report(), hit.text.decode("utf-8"), None, prices)
+                # The terminal and share views draw no context curve: the copy kept without them (a fifth the size).
+                try:
+                    shown = hit.report(curves=bool(args.html or args.json))
+                except (ValueError, RecursionError, TypeError, KeyError, IndexError):
+                    shown = None  # not what tokenscope keeps: built again below
+                if shown is not None:
+                    return _output(args, shown, hit.text.decode("utf-8"), None, prices)
         got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
                           keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, found=found,
                           states=loader.load_states(state_files), notices=notices)

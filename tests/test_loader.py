@@ -402,11 +402,16 @@ def test_a_kept_reports_text_at_a_later_time_is_the_fresh_text(later, marker_in_
     fresh = build_report(a, tz="UTC", now=t0 + later)
     assert got.text == json_for_terminal(json.dumps(fresh, ensure_ascii=False, separators=(",", ":"))).encode()
     assert got.report() == json.loads(json.dumps(fresh)) and got.requests == 8
+    for row in fresh["sessions"]:
+        row["context_curve"] = []
+    assert got.report(curves=False) == json.loads(json.dumps(fresh))  # what the terminal and share views decode
 
 
 def _pieces(*pieces):
-    """A kept report's blob of these five pieces, sizes right (only the contents are hostile)."""
-    return zlib.compress(b",".join(str(len(p)).encode() for p in pieces) + b"\n" + b"".join(pieces))
+    """A kept report's blob of these five pieces (and the copy without curves), sizes right (only the contents are
+    hostile)."""
+    return zlib.compress(b",".join(str(len(p)).encode() for p in pieces) + b"\n" + b"".join(pieces)) + \
+        zlib.compress(b"{}")
 
 
 @pytest.mark.parametrize("damage", [
@@ -414,7 +419,8 @@ def _pieces(*pieces):
     lambda b: zlib.compress(b"99,1,1,1,1\nshort"),           # sizes past the body
     lambda b: zlib.compress(b"-1,1,1,1,3\nabcdef"),          # a negative size
     lambda b: zlib.compress(b"x\n{}"),                       # no sizes
-    lambda b: zlib.compress(b"6\n[1,2]"),                    # not a report
+    lambda b: zlib.compress(b"5\n[1,2]"),                    # not a report
+    lambda b: zlib.compress(b"5\n[1,2]")[:-3],               # a stream cut short
     lambda b: b"garbage",
     lambda b: _pieces(b"{", b"[]", b",\x1b]0;x\x07", b"[]", b"\x1b[2J}"),  # terminal escapes (a hostile store)
     lambda b: _pieces(b"{", b"[]", ",\u009b".encode(), b"[]", b"}"),          # a C1 control (CSI)
@@ -428,3 +434,26 @@ def test_a_damaged_kept_report_is_not_shown(damage):
     answers.keep(store, "k", build_report(a, tz="UTC", now=1, clock=clock), clock)
     store.got = (damage(store.got[0]), store.got[1])
     assert answers.kept(store, "k", 2) is None
+
+
+@pytest.mark.parametrize("copy", [zlib.compress("{\u009b}".encode()), zlib.compress(b"{}")[:-2], b"junk",
+                                  zlib.compress(b"{}") + b"more", zlib.compress(b"[" * 100000 + b"]" * 100000)])
+def test_a_damaged_copy_without_curves_is_refused_and_the_terminal_view_built_again(tmp_path, capsys, copy):
+    """Intent: the terminal view of a kept report decodes its copy without context curves; a copy that is not what
+    tokenscope keeps (not ASCII, cut short, junk, trailing bytes, nested thousands deep) is refused and the report
+    built again — the terminal shows the fresh report, no traceback."""
+    root = project(tmp_path)
+    cache = tmp_path / "cache"
+    args = [str(root), "--tz", "UTC", "--jobs", "1", "--cache-dir", str(cache)]
+    assert main(args) == 0
+    fresh = capsys.readouterr().out
+    conn = sqlite3.connect(cache / "store.sqlite3")
+    (blob,) = conn.execute("SELECT report FROM reports").fetchone()
+    d = zlib.decompressobj()
+    d.decompress(blob)
+    conn.execute("UPDATE reports SET report = ?", (blob[:len(blob) - len(d.unused_data)] + copy,))
+    conn.commit()
+    conn.close()
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert out == fresh and "Traceback" not in err
