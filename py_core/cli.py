@@ -196,7 +196,7 @@ def _local(args, roots, explicit, prices):
                         sys.stdout.flush()
                         out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
                     return 0
-                # The terminal and share views draw no context curve: the copy kept without them (a fifth the size).
+                # The terminal and share views draw no context curve: the copy kept without them (about half the size).
                 try:
                     shown = hit.report(curves=bool(args.html or args.json))
                 except (ValueError, RecursionError, TypeError, KeyError, IndexError):
