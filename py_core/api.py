@@ -359,10 +359,10 @@ def op_meta(job, req, data):
 def op_report(job, req, _data):
     """{tz, since, until, session, latest, project, by, chart_session, view, width}: the report and its charts (drawn
     for `width`), `nothing`: why there is nothing to show (issue 10), or null, and `kept`: how many sessions' parts
-    came from this worker's memo (issue 20). Filters and grouping re-run no
-    parsing: the report is rebuilt from the job's state (issue 12). With `view`, what a page draws from: no context curves (issue 4:
-    building them all was most of the report's time in wasm); the page asks for one curve at a time (`chart`)
-    and for the whole report (`json`) when the user downloads it."""
+    came from this worker's memo (issue 20). Filters and grouping re-run no parsing: the report is rebuilt from the
+    job's state (issue 12). With `view`, what a page draws from: no context curves (issue 4: building them all was
+    most of the report's time in wasm); the page asks for one curve at a time (`chart`) and for the whole report
+    (`json`) when the user downloads it."""
     _close_sources(job)
     job.filters = _filters(req)
     job.report = None

@@ -425,7 +425,8 @@ def from_json(d, sid):
     if (total.requests != p.n or sum(total.costs) != p.pico or row.get("cost_usd") != usd(p.pico)
             or row.get("requests") != p.n or row.get("requests_main") != p.main or row.get("session_id") != sid
             or type(row.get("insights")) is not dict or type(row.get("project")) is not str
-            or type(row.get("peak_context_tokens")) is not int or not isinstance(row.get("resent_share"), (float, int, type(None)))
+            or type(row.get("peak_context_tokens")) is not int
+            or not isinstance(row.get("resent_share"), (float, int, type(None)))
             or sum(b[2] for b in p.hours.values()) > p.n):
         raise BadPart("figures")
     return p
