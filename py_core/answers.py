@@ -23,10 +23,24 @@ from .cached import stat_key
 MAX_REPORT = 1 << 30  # a kept report inflating past this is not used (a hostile store)
 
 
-def _table_digest():
-    # The built-in price table too (issue 23: a table edited without a new version must not serve old figures).
-    from importlib import resources
-    return hashlib.sha256(resources.files(__package__).joinpath("prices.json").read_bytes()).hexdigest()
+_TABLE = []
+
+
+def _prices_digest(price_paths):
+    """[the built-in table's sha256, [path, sha256] of each price file], or None when a price file cannot be read.
+    The built-in table too (issue 23: a table edited without a new version must not serve old figures); it is read
+    once per process (the report's key and the parts' key both need it)."""
+    if not _TABLE:
+        from importlib import resources
+        _TABLE.append(hashlib.sha256(resources.files(__package__).joinpath("prices.json").read_bytes()).hexdigest())
+    out = [_TABLE[0]]
+    for path in price_paths:
+        try:
+            with open(path, "rb") as fh:
+                out.append([path, hashlib.sha256(fh.read()).hexdigest()])
+        except OSError:
+            return None
+    return out
 
 
 def key_of(found, state_files, roots, options, price_paths, history_prefixes, store):
@@ -39,13 +53,10 @@ def key_of(found, state_files, roots, options, price_paths, history_prefixes, st
         h.update(json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "replace"))
         h.update(b"\0")
 
-    add([VERSION, __version__, _table_digest(), options, sorted(roots)])
-    for path in price_paths:
-        try:
-            with open(path, "rb") as fh:
-                add([path, hashlib.sha256(fh.read()).hexdigest()])
-        except OSError:
-            return None
+    prices = _prices_digest(price_paths)
+    if prices is None:
+        return None
+    add([VERSION, __version__, prices, options, sorted(roots)])
     try:
         for label, path, _size in found.files:
             add([label, os.path.abspath(path), stat_key(os.stat(path))])
@@ -221,15 +232,10 @@ def parts_key(options, price_paths):
     read."""
     from .store import VERSION
     from .version import __version__
-    h = hashlib.sha256()
-    h.update(json.dumps([VERSION, __version__, _table_digest(), options], default=str).encode())
-    for path in price_paths:
-        try:
-            with open(path, "rb") as fh:
-                h.update(hashlib.sha256(fh.read()).digest())
-        except OSError:
-            return None
-    return h.hexdigest()
+    prices = _prices_digest(price_paths)
+    if prices is None:
+        return None
+    return hashlib.sha256(json.dumps([VERSION, __version__, prices, options], default=str).encode()).hexdigest()
 
 
 class Parts:

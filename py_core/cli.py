@@ -180,29 +180,17 @@ def _local(args, roots, explicit, prices):
         logs, state_files = loader.split_states(found.files, roots if explicit else [])
         found = found._replace(files=logs)
         key = None
-        if store is not None and not (args.csv or args.save_state) and "-" not in roots and not found.fifos:
+        if store is not None:
             from . import answers
+            options, price_paths = _key_options(args), loader.price_files(args.prices)
+        if store is not None and not (args.csv or args.save_state) and "-" not in roots and not found.fifos:
             prefixes = () if args.no_history else tuple(
                 os.path.join(os.path.abspath(r), "") for r in loader.history_roots(roots, explicit))
-            key = answers.key_of(found, state_files, roots, _key_options(args), loader.price_files(args.prices),
-                                 prefixes, store)
+            key = answers.key_of(found, state_files, roots, options, price_paths, prefixes, store)
             hit = answers.kept(store, key, now) if key else None
-            if hit is not None:
-                if args.json and not args.html and hit.requests:
-                    out = getattr(sys.stdout, "buffer", None)
-                    if out is None:  # a text-only stream (embedding callers)
-                        sys.stdout.write(hit.text.decode("utf-8") + "\n")
-                    else:
-                        sys.stdout.flush()
-                        out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
-                    return 0
-                # The terminal and share views draw no context curve: the copy kept without them (about half the size).
-                try:
-                    shown = hit.report(curves=bool(args.html or args.json))
-                except (ValueError, RecursionError, TypeError, KeyError, IndexError):
-                    shown = None  # not what tokenscope keeps: built again below
-                if shown is not None:
-                    return _output(args, shown, hit.text.decode("utf-8"), None, prices)
+            code = None if hit is None else _show_kept(args, hit, prices)
+            if code is not None:
+                return code
         got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
                           keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, found=found,
                           states=loader.load_states(state_files), notices=notices)
@@ -212,8 +200,7 @@ def _local(args, roots, explicit, prices):
         clock = {}
         memo = None
         if store is not None and not args.csv:
-            from . import answers
-            pkey = answers.parts_key(_key_options(args), loader.price_files(args.prices))
+            pkey = answers.parts_key(options, price_paths)
             memo = answers.Parts(store, pkey, got.tokens) if pkey else None
         report = _report(args, got.analyzer, prices, now, clock, memo)
         text = None
@@ -227,6 +214,24 @@ def _local(args, roots, explicit, prices):
             store.close()
         for line in notices:
             fail(line)
+
+
+def _show_kept(args, hit, prices):
+    """Show a kept report (answers.Kept); None when its copy for this view does not decode (then it is built)."""
+    if args.json and not args.html and hit.requests:
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text-only stream (embedding callers)
+            sys.stdout.write(hit.text.decode("utf-8") + "\n")
+        else:
+            sys.stdout.flush()
+            out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
+        return 0
+    # The terminal and share views draw no context curve: the copy kept without them (about half the size).
+    try:
+        shown = hit.report(curves=bool(args.html or args.json))
+    except (ValueError, RecursionError, TypeError, KeyError, IndexError):
+        return None  # not what tokenscope keeps
+    return _output(args, shown, hit.text.decode("utf-8"), None, prices)
 
 
 def _key_options(args):

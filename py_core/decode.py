@@ -89,10 +89,14 @@ def _build():
     return decode, f"msgspec {msgspec.__version__}"
 
 
+def _forced_json():
+    return os.environ.get("TOKENSCOPE_DECODER", "").lower() == "json"
+
+
 def fast_decoder():
     """(decode, name) of msgspec, or (None, "json") when it is absent, broken or switched off. Tried again until it
     works, so the page's worker picks msgspec up once its wheel has loaded after start-up."""
-    if os.environ.get("TOKENSCOPE_DECODER", "").lower() == "json":
+    if _forced_json():
         return None, "json"
     if _STATE["decode"] is None:
         try:
@@ -110,7 +114,7 @@ def decoder_key():
     """Which decoder a run would use, without importing msgspec (13 ms; issue 20: a kept report's key is computed on
     every run): "json", or "msgspec" when it is installed (the two give the same figures; a wheel that turns out
     not to work makes the run decode with json, and its report says so)."""
-    if os.environ.get("TOKENSCOPE_DECODER", "").lower() == "json":
+    if _forced_json():
         return "json"
     if _STATE["name"] is not None:
         return _STATE["name"]

@@ -17,6 +17,7 @@ import hashlib
 import heapq
 
 from . import insights, live, sources
+from .blocks import hours
 from .priced import agent_key, project_of, usd
 from .timeutil import iso as _iso
 
@@ -223,7 +224,6 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     part.n = agg.requests
     top = heapq.nsmallest(TOP_N, (p for p in priced if p.costs is not None), key=top_key)
     part.top = [list(top_key(p)) for p in top]
-    from .blocks import hours
     part.hours = hours(priced)
     stamps = [p.r.ts for p in priced if p.r.ts is not None]
     part.span = [min(stamps), max(stamps)] if stamps else [None, None]

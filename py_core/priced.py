@@ -83,7 +83,7 @@ class Selected:
     """The requests a report covers (after global dedup, then the filters), the prompts in range, and what the
     report says about the selection; `price(requests)` prices some of them (each session's part prices its own)."""
 
-    __slots__ = ("requests", "prompts", "kept", "since", "until", "note", "day_of", "prices", "by_session")
+    __slots__ = ("requests", "prompts", "kept", "since", "until", "note", "day_of", "prices")
 
     def price(self, reqs):
         prices, day_of = self.prices, self.day_of

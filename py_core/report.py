@@ -71,7 +71,7 @@ def _session_parts(a, sel, prices, types, curve, memo, mapper):
     comp_by_session = {}
     for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
-    sel.by_session = by_session  # a chosen session's curve is drawn from its requests (_session_rows)
+    ctx = Context(a, sel, prices, types, curve, by_session, prompts_by_session, comp_by_session)
     out = {}
     todo = []
     for sid, reqs in by_session.items():
@@ -84,7 +84,6 @@ def _session_parts(a, sel, prices, types, curve, memo, mapper):
                 out[sid] = part
                 continue
         todo.append((sid, sig))
-    ctx = Context(a, sel, prices, types, curve, prompts_by_session, comp_by_session)
     sids = [sid for sid, _sig in todo]
     built = mapper(ctx, sids, [len(by_session[sid]) for sid in sids]) if mapper is not None and sids else None
     if built is None:
@@ -93,28 +92,29 @@ def _session_parts(a, sel, prices, types, curve, memo, mapper):
         if sig is not None:
             memo.put(sid, sig, part)
         out[sid] = part
-    return [out[sid] for sid in by_session]
+    return [out[sid] for sid in by_session], ctx
 
 
 class Context:
     """What building one session's part reads (build_session): the analyzer, the selection, prices, agent types,
-    the curve option, prompts and compactions by session. A mapper's processes inherit it (jobs.parts_mapper)."""
+    the curve option, and the selected requests, prompts and compactions by session. A mapper's processes inherit
+    it (jobs.parts_mapper); a chosen session's curve is drawn from its requests (_session_rows)."""
 
-    __slots__ = ("a", "sel", "prices", "types", "curve", "prompts", "comps")
+    __slots__ = ("a", "sel", "prices", "types", "curve", "requests", "prompts", "comps")
 
-    def __init__(self, a, sel, prices, types, curve, prompts, comps):
+    def __init__(self, a, sel, prices, types, curve, requests, prompts, comps):
         self.a, self.sel, self.prices, self.types, self.curve = a, sel, prices, types, curve
-        self.prompts, self.comps = prompts, comps
+        self.requests, self.prompts, self.comps = requests, prompts, comps
 
 
 def build_session(ctx, sid):
     """The Part of session `sid` under `ctx` (what a mapper calls for each session it was given)."""
     a = ctx.a
-    return parts.build(sid, ctx.sel.price(ctx.sel.by_session[sid]), ctx.prices, ctx.types, ctx.prompts.get(sid, []),
+    return parts.build(sid, ctx.sel.price(ctx.requests[sid]), ctx.prices, ctx.types, ctx.prompts.get(sid, []),
                        ctx.comps.get(sid, []), ctx.curve, a.arrivals, a.owners, a.history)
 
 
-def _session_rows(session_parts, sel, curve, curve_for):
+def _session_rows(session_parts, ctx, curve, curve_for):
     """Step 3: one row per session, most expensive first, each with its rank among the user's own (issue 6). The
     rows are copies: a part (kept in a memo) is never changed by a report."""
     rows = []
@@ -132,7 +132,7 @@ def _session_rows(session_parts, sel, curve, curve_for):
         want = rows[0]["session_id"] if curve_for == "top" else curve_for
         part = next((p for p in session_parts if p.sid == want), None)
         if part is not None:
-            priced = part.priced if part.priced is not None else sel.price(sel.by_session[want])
+            priced = part.priced if part.priced is not None else ctx.sel.price(ctx.requests[want])
             next(r for r in rows if r["session_id"] == want)["context_curve"] = parts.curve_points(
                 parts.curve_requests(priced))
     return rows
@@ -287,9 +287,9 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     prices = prices or PriceTable.builtin()
     sel = select_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select
     types = agent_types(analyzer)
-    session_parts = _session_parts(analyzer, sel, prices, types, curve, memo, mapper)  # 2. a part per session
+    session_parts, ctx = _session_parts(analyzer, sel, prices, types, curve, memo, mapper)  # 2. a part per session
     groups = _roll_up(session_parts)                                                # 3. roll up
-    session_rows = _session_rows(session_parts, sel, curve, curve_for)
+    session_rows = _session_rows(session_parts, ctx, curve, curve_for)
     picos = {p.sid: p.pico for p in session_parts}
     report = {                                                                      # 4. totals and tables
         "schema_version": SCHEMA_VERSION,

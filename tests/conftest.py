@@ -11,10 +11,13 @@ from py_core import Analyzer, build_report
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
 
 
-# Python source for a child process to get its own peak memory in kB. Not ru_maxrss: a child that subprocess starts
-# with vfork inherits the parent's peak at exec (Linux copies the old address space's high-water mark into it), so a
-# big pytest process made a small child look big. VmHWM is the high-water mark of the child's own address space.
-PEAK_KB = ("(lambda: next((int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), 0))()")
+# A Python expression, for a child process to print its own peak memory in kB. On Linux not ru_maxrss: a child that
+# subprocess starts with vfork inherits the parent's peak at exec (the old address space's high-water mark is copied
+# into it), so a big pytest process made a small child look big; VmHWM is the child's own address space's. Where
+# /proc is absent, ru_maxrss. It never reads 0: a missing VmHWM line raises in the child.
+PEAK_KB = ("next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:'))"
+           if os.path.exists("/proc/self/status") else
+           "__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss")
 
 
 def asst(mid="msg_1", rid="req_1", *, model="claude-sonnet-4-5-20250929", inp=10, out=100, cw=0, cr=0,
