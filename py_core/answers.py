@@ -184,12 +184,12 @@ def kept(store, key, now):
             report = json.loads(pieces[0])
             _reclock(report, meta, now)
             return Kept(_dumps(report).encode("utf-8"), requests, light, meta, now)
-        from .blocks import BLOCK_SECONDS, WEEK_SECONDS, reclock
+        from .blocks import BLOCK_SECONDS, WEEK_SECONDS, is_active, reclock
         for i, (name, length) in enumerate(zip(_WINDOWS, (BLOCK_SECONDS, WEEK_SECONDS))):
             raw = meta.get(name, [])
             if not isinstance(raw, list):
                 return None
-            if not any(_maybe_active(w, length, now) for w in raw) and not meta.get("active_" + name):
+            if not any(is_active(w[0], w[2], length, now) for w in raw) and not meta.get("active_" + name):
                 continue  # no window was or is active: nothing of the clock's changes
             rows = json.loads(pieces[1 + 2 * i])
             if type(rows) is not list or len(rows) != len(raw):
@@ -202,12 +202,6 @@ def kept(store, key, now):
     text = b"".join(pieces)
     text.decode("utf-8")  # valid UTF-8 whole (C speed), or not shown
     return Kept(text, requests, light, meta, now)
-
-
-def _maybe_active(w, length, now):
-    """Could window `w` ([start, first, last, pico]) be active at `now` (then its row is redone)?"""
-    start, _first, last, _pico = w
-    return now is not None and start <= now < start + length and now - last < length
 
 
 def _reclock(report, clock, now):

@@ -136,14 +136,19 @@ class _MemoryParts:
         global _dirty
         if set(self.seen) != set(self.kept) or any(self.kept[s][1] is not p for s, (_g, p) in self.seen.items()):
             _dirty = self.key  # the page stores it again (op_take_parts)
-        _parts.pop(self.key, None)
-        _parts[self.key] = self.seen  # the sessions of this report only; the latest sets of options last
-        while len(_parts) > self.KEEP:
-            _parts.pop(next(iter(_parts)))
+        _keep_parts(self.key, self.seen)  # the sessions of this report only
 
 
 _parts = {}    # memo key -> {session: (signature, Part, or its JSON object as the page stored it)}
 _dirty = None  # the memo key whose parts changed since the page last took them
+
+
+def _keep_parts(key, sessions):
+    """Keep `sessions` under `key` as the latest set; only the _MemoryParts.KEEP latest sets stay."""
+    _parts.pop(key, None)
+    _parts[key] = sessions
+    while len(_parts) > _MemoryParts.KEEP:
+        _parts.pop(next(iter(_parts)))
 
 
 def _report(job, curve=True, **kw):
@@ -512,10 +517,8 @@ def op_seed_parts(req, _data):
     got = req.get("parts")
     if type(got) is dict and type(got.get("key")) is str and type(got.get("sessions")) is dict \
             and got["key"] not in _parts:
-        _parts[got["key"]] = {sid: (v[0], v[1]) for sid, v in got["sessions"].items()
-                              if type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is dict}
-        while len(_parts) > _MemoryParts.KEEP:
-            _parts.pop(next(iter(_parts)))
+        _keep_parts(got["key"], {sid: (v[0], v[1]) for sid, v in got["sessions"].items()
+                                 if type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is dict})
     return {"ok": True}
 
 

@@ -116,12 +116,17 @@ def _burn(pico, span):
     return pico / (span / HOUR) if span >= MIN_BURN_SPAN else None
 
 
+def is_active(start, last, length, now):
+    """Is a window that starts at `start`, its last request at `last`, active at `now`? (None: no clock.)"""
+    return now is not None and start <= now < start + length and now - last < length
+
+
 def _clocked(start, first, last, pico, length, now):
     """The fields of a window that depend on the clock: is it active at `now`, time left, projection to its end."""
     end = start + length
     span = last - first
     burn = _burn(pico, span)
-    active = now is not None and start <= now < end and now - last < length
+    active = is_active(start, last, length, now)
     projection = None
     if active and burn is not None:
         projection = usd(pico + burn * (end - now) / HOUR)

@@ -471,3 +471,24 @@ def test_a_later_job_reuses_the_sources_an_earlier_one_holds_at_the_same_version
     assert same(got, _call({"op": "report", "job": "fresh", "tz": "UTC", "now": 1})["report"])
     for job in ("new", "fresh"):
         handle(json.dumps({"op": "end", "job": job}))
+
+
+def test_real_logs_with_one_grown_log_take_the_other_sessions_from_the_store(real_dir, tmp_path):
+    """Intent: on the real logs, after one log grows (a new response of its session) the report assembled with the
+    kept parts of every other session is the report built from nothing."""
+    import shutil
+    root = tmp_path / "real"
+    shutil.copytree(real_dir, root, ignore=shutil.ignore_patterns("*.json", "*.md"))
+    cache = tmp_path / "cache"
+    first, _ = through_store(root, cache)
+    assert same(first, cold(root))
+    target = max(root.rglob("*.jsonl"), key=lambda p: p.stat().st_size)
+    line = next(ln for ln in reversed(target.read_bytes().splitlines()) if b'"usage"' in ln and b'"id":"' in ln)
+    obj = json.loads(line)
+    obj["message"]["id"] = "msg_grown_in_test"
+    with open(target, "ab") as fh:
+        fh.write(b"\n" + json.dumps(obj).encode() + b"\n")
+    warm, memo = through_store(root, cache)
+    assert same(warm, cold(root))
+    assert warm["totals"]["requests"] == first["totals"]["requests"] + 1
+    assert memo.hits >= len(warm["sessions"]) - 3 and len(memo.new) >= 1

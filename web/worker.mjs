@@ -252,6 +252,10 @@ async function resumeFile(job, name, f) {
   return true;
 }
 
+// Does the page store's record `r` hold the state of this very version of `file` (issue 14: size and time)?
+const isStored = (r, file) => Boolean(r) && typeof r.state === "string" && r.size === file.size
+  && r.lastModified === file.lastModified;
+
 // A file version's token (issue 20 item 5): the worker keeps each session's part of the last reports, and hands it
 // out again while the tokens of the session's files are unchanged — size and modification time, what the page
 // store trusts too. A pasted log is a Blob without a modification time: no token, its sessions are always built.
@@ -301,8 +305,7 @@ async function parsePart(id, q) {
         }
         // Not held after all (the last analysis was cancelled or ended): its stored state, else a read.
         const [r] = await getMany(await openStore(), [name]);
-        if (!(r && typeof r.state === "string" && r.size === files[i].file.size
-              && r.lastModified === files[i].file.lastModified)) {
+        if (!isStored(r, files[i].file)) {
           await readHere(name, files[i].file); // never sent to the reader: read here, whole
           done += files[i].file.size;
           continue;
@@ -464,7 +467,7 @@ self.onmessage = async (event) => {
           look.forEach((f, i) => {
             const r = records[i];
             if (!r || typeof r.state !== "string") return;
-            if (r.size === f.file.size && r.lastModified === f.file.lastModified) f.stored = r.state;
+            if (isStored(r, f.file)) f.stored = r.state;
             else if (f.file.size > r.size) f.resume = r.state; // grew: read from its last complete line (issue 15)
           });
         }
