@@ -16,6 +16,7 @@ from .labels import label_parts
 from .lines import MAX_LINE, TOO_LONG, LineSplitter
 from .records import Request, parse_ts
 from .text import clean_text
+from .timeutil import MAX_TS, MIN_TS, SLACK
 
 # Line types Claude Code is known to write (claude-code-jsonl.md). Anything else is
 # normal (new types keep appearing) and only counted under diagnostics.
@@ -869,7 +870,8 @@ def _kind(v):
 def _ts(v):
     if v is None:
         return None
-    if type(v) not in (int, float) or v != v or not -1e11 < v < 1e11:
+    # Years 1 to 9999 and an offset beyond (issue 30: a stamp in year 9999 made a state file tokenscope refused).
+    if type(v) not in (int, float) or v != v or not MIN_TS - SLACK <= v <= MAX_TS + SLACK:
         raise ValueError("expected a time")
     return float(v)
 

@@ -53,6 +53,9 @@ def diagnostics(a, sel, agent_types, session_parts):
     ignored = dict(sorted(a.ignored_usage.items()))
     warnings = _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored,
                          sorted(a.empty_files), session_note, history)
+    unplaced = _unplaced(session_parts, sel.zone)
+    if unplaced:
+        warnings.append(unplaced)
     return {
         "files": len(a.files),
         "empty_files": sorted(a.empty_files),
@@ -93,6 +96,28 @@ def _history(a, session_parts):
         if day is not None and (oldest is None or day < oldest):
             oldest = day
     return {"files": len(a.history), "requests": n, "cost_usd": usd(pico), "oldest": oldest}
+
+
+def _unplaced(session_parts, zone):
+    """The warning of requests that cannot be placed on a day (issue 30): no timestamp, one that does not parse, or a
+    time outside years 1-9999 in the report's zone. They count in every total, under the day "unknown"; each is named
+    by its file and line."""
+    n = sum(p.unplaced[0] for p in session_parts)
+    if not n:
+        return None
+    samples = sorted(s for p in session_parts for s in p.unplaced[1])
+    named = _names((f"{src} line {line} ({'no timestamp' if stamp is None else repr(stamp[:40])})"
+                    for src, line, stamp in samples[:SHOWN]), sep="; ")
+    if n > len(samples[:SHOWN]):
+        named += f" and {n - len(samples[:SHOWN])} more"
+    return {"kind": "unplaced_timestamps", "count": n,
+            "text": f"{plural(n, 'request')} cannot be placed on a day in {zone}: counted in the totals under the "
+                    f"day \"unknown\" — {named}"}
+
+
+def plural(n, word, many=None):
+    """'1 request', '3 requests' (issue 33: no "(s)")."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 def unpriced_warning(unpriced_models):

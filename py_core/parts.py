@@ -22,6 +22,7 @@ from .priced import agent_key, project_of, usd
 from .timeutil import iso as _iso
 
 TOP_N = 5
+UNPLACED_SAMPLES = 5
 NO_LABEL = "(no label)"
 
 
@@ -144,7 +145,7 @@ class Part:
     here (None when taken from the store) — a page's curve for one chosen session is drawn from them."""
 
     __slots__ = ("sid", "row", "cells", "top", "hours", "sources", "team", "recovered", "history", "span", "pico",
-                 "n", "main", "priced")
+                 "n", "main", "priced", "unplaced")
 
     def kept(self):
         """This part without its priced requests (what a memo in memory holds: the figures, not the records)."""
@@ -159,7 +160,8 @@ class Part:
                 "cells": [[m, a, d, u, g.flat()] for (m, a, d, u), g in self.cells.items()],
                 "top": self.top, "hours": [[h, *b] for h, b in self.hours.items()], "sources": self.sources,
                 "team": [[who, g.flat()] for who, g in self.team.items()], "recovered": self.recovered,
-                "history": self.history, "span": self.span, "pico": self.pico, "n": self.n, "main": self.main}
+                "history": self.history, "span": self.span, "pico": self.pico, "n": self.n, "main": self.main,
+                "unplaced": self.unplaced}
 
 
 def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners, history):
@@ -171,9 +173,14 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     team = {}
     rec = {}
     hist = [0, 0, None]
+    unplaced = [0, []]  # requests with no day in the report's zone (issue 30): how many, the first (source, line, stamp)
     for p in priced:
         r = p.r
         c = p.costs
+        if p.day is None:
+            unplaced[0] += 1
+            if len(unplaced[1]) < UNPLACED_SAMPLES:
+                unplaced[1].append([r.source, r.line, r.timestamp])
         key = (r.model, p.agent, p.day or "unknown", p.unpriced)
         g = by_key.get(key)
         if g is None:
@@ -220,6 +227,7 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     part.team = team
     part.recovered = [[aid, n, pico] for aid, (n, pico) in rec.items()]
     part.history = hist
+    part.unplaced = unplaced
     part.pico = sum(agg.costs)
     part.n = agg.requests
     top = heapq.nsmallest(TOP_N, (p for p in priced if p.costs is not None), key=top_key)
@@ -414,6 +422,10 @@ def from_json(d, sid):
     p.recovered = [[_str(a, True), *_ints(rest, 2)] for a, *rest in d["recovered"]]
     h = d["history"]
     p.history = [*_ints(h[:2], 2), _str(h[2], True)]
+    u = d["unplaced"]
+    if type(u) is not list or len(u) != 2 or type(u[1]) is not list or len(u[1]) > UNPLACED_SAMPLES:
+        raise BadPart("unplaced")
+    p.unplaced = [_ints([u[0]], 1)[0], [[_str(x[0]), _ints([x[1]], 1)[0], _str(x[2], True)] for x in u[1]]]
     p.span = [_num(x) for x in d["span"]]
     if len(p.span) != 2:
         raise BadPart("span")

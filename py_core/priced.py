@@ -13,7 +13,7 @@ from datetime import timezone
 
 from .labels import label_parts
 from .pricing import PICO, PriceTable, Rates
-from .timeutil import day_function, parse_day, resolve_tz
+from .timeutil import day_function, parse_day, resolve_tz, tz_label
 
 Costs = namedtuple("Costs", "input cw5m cw1h read output web")
 utc_day = day_function(timezone.utc)  # dated price changes go by the request's UTC day
@@ -83,7 +83,7 @@ class Selected:
     """The requests a report covers (after global dedup, then the filters), the prompts in range, and what the
     report says about the selection; `price(requests)` prices some of them (each session's part prices its own)."""
 
-    __slots__ = ("requests", "prompts", "kept", "since", "until", "note", "day_of", "prices")
+    __slots__ = ("requests", "prompts", "kept", "since", "until", "note", "day_of", "prices", "zone")
 
     def price(self, reqs):
         prices, day_of = self.prices, self.day_of
@@ -148,6 +148,7 @@ def select_requests(a, prices=None, tz=None, since=None, until=None, session=Non
     sel.requests, sel.prompts, sel.kept, sel.since, sel.until, sel.note, sel.day_of = (
         reqs, prompts, len(kept), since_d, until_d, note, day_of)
     sel.prices = prices or PriceTable.builtin()
+    sel.zone = tz_label(tz)
     return sel
 
 

@@ -211,7 +211,7 @@ def _periods(days, by):
             continue  # "unknown": requests without a timestamp have no period
         if by == "week":
             iso = day.isocalendar()
-            key, start = f"{iso[0]}-W{iso[1]:02d}", day - timedelta(days=day.weekday())
+            key, start = f"{iso[0]:04d}-W{iso[1]:02d}", day - timedelta(days=day.weekday())
         else:
             key, start = d[:7], day.replace(day=1)
         row = out.get(key)

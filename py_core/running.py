@@ -546,7 +546,10 @@ def _next_turn(count, out, one_hour, last, rates, models):
 
 
 def _iso(ts):
-    """timeutil.iso: `2026-01-10T10:00:00.000Z` (milliseconds truncated, as isoformat(timespec="milliseconds"))."""
+    """timeutil.iso: `2026-01-10T10:00:00.000Z` (milliseconds truncated, as isoformat(timespec="milliseconds")); a time
+    past year 9999 at the span's edge, as there (issue 30)."""
+    if ts >= 253402300800.0:  # timeutil.MAX_TS (not imported: this path imports no datetime)
+        ts = 253402300800.0 - 1e-4
     whole = int(ts // 1)
     us = round((ts - whole) * 1e6)
     if us >= 1_000_000:

@@ -233,13 +233,16 @@ def _label_dates(first, last, unit, room):
         d = d if d >= first else d + timedelta(days=7)
         return [d + timedelta(days=7 * i) for i in range((last - d).days // 7 + 1)]
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    every = next(k for k in (1, 2, 3, 6, 12, 24, 60) if months / k <= room)
+    # Round steps, then whole decades of years (issue 30: a year-1 request beside 2026 spans 24,000 months).
+    every = next((k for k in (1, 2, 3, 6, 12, 24, 60) if months / k <= room), None) or -(-months // room // 120) * 120
     out = []
     y, m = first.year, first.month
     if date(y, m, 1) < first and unit != "month":
         m += 1
     while True:
         y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+        if y > date.max.year:
+            break
         d = date(y, m, 1)
         if d > last:
             break
@@ -300,7 +303,8 @@ def time_chart(periods, unit="day", width=640, height=200):
                    f'{present.count(p["requests"])} requests</title></rect>')
     room = max(2, int(pw // (78 if width >= NARROW else 64)))
     prev_year = None
-    end = last if unit == "day" else last + timedelta(days=6 if unit == "week" else 27)
+    end = last if unit == "day" else min(date.max - timedelta(days=1), last) + timedelta(days=6 if unit == "week" else 27) \
+        if last < date.max - timedelta(days=27) else date.max
     for d in _label_dates(origin if unit != "day" else rows[0][0], end, unit, room):
         x = pad_l + (_index(d, unit, origin) + 0.5) * slot_w
         if x > width - pad_r:

@@ -7,6 +7,14 @@ from datetime import date, datetime, timedelta, timezone
 _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 
 
+# The span a report can name (issue 30): years 1 to 9999, the years of an ISO date. A stamp a log gives outside it (an
+# offset pushing year 1 into year 0) is still analysed; days it cannot be placed on are counted in the diagnostics,
+# and a time derived from a stamp (a cache's expiry an hour after 9999-12-31T23:59:59Z) is shown at the span's edge.
+MIN_TS = -62135596800.0   # 0001-01-01T00:00:00Z
+MAX_TS = 253402300800.0   # 10000-01-01T00:00:00Z, the first instant past the span
+SLACK = 86400.0           # an offset of up to a day either side: a stored time within this is a real one
+
+
 class TimeZoneError(ValueError):
     pass
 
@@ -43,14 +51,24 @@ def day_function(tzinfo):
     Memoised per quarter hour of UTC when both ends of that quarter hour fall on the same local day; otherwise
     (an offset like +05:17, a historical local mean time, a transition inside the quarter) each stamp is
     converted on its own (issue 10: `--tz +05:17` filed requests under the wrong day).
+    A time that falls outside years 1-9999 in the zone (year 1 at UTC-12:00) has no day: None (issue 30: it
+    stopped every view); the report counts such requests in its diagnostics.
     """
     cache = {}
     if tzinfo is None:
         def convert(t):
-            return time.strftime("%Y-%m-%d", time.localtime(t))
+            try:
+                lt = time.localtime(t)
+            except (OverflowError, OSError, ValueError):
+                return None
+            return _ymd(lt.tm_year, lt.tm_mon, lt.tm_mday)
     else:
         def convert(t):
-            return datetime.fromtimestamp(t, tzinfo).strftime("%Y-%m-%d")
+            try:
+                dt = datetime.fromtimestamp(t, tzinfo)
+            except (OverflowError, OSError, ValueError):
+                return None
+            return _ymd(dt.year, dt.month, dt.day)
 
     def day(ts):
         if ts is None:
@@ -59,12 +77,18 @@ def day_function(tzinfo):
         d = cache.get(q)
         if d is None:
             d = convert(q * 900)
-            if convert(q * 900 + 899.999) != d:
-                return convert(ts)  # a day starts inside this quarter hour: no shortcut
+            if d is None or convert(q * 900 + 899.999) != d:
+                return convert(ts)  # a day starts inside this quarter hour (or the span ends): no shortcut
             cache[q] = d
         return d
 
     return day
+
+
+def _ymd(y, m, d):
+    """'YYYY-MM-DD', zero-padded (issue 30: strftime wrote year 1 as `1-01-01`, which no period could parse), or None
+    outside years 1-9999."""
+    return f"{y:04d}-{m:02d}-{d:02d}" if 1 <= y <= 9999 else None
 
 
 def parse_day(value):
@@ -77,7 +101,9 @@ def parse_day(value):
 
 
 def iso(ts, timespec="milliseconds"):
-    """Epoch seconds as the report's UTC stamp, `2026-01-10T10:00:00.000Z`."""
+    """Epoch seconds as the report's UTC stamp, `2026-01-10T10:00:00.000Z`. A time outside years 1-9999 is shown at
+    the span's edge (issue 30: a cache expiring an hour after 9999-12-31T23:59:59Z stopped every view)."""
+    ts = MIN_TS if ts < MIN_TS else MAX_TS - 1e-4 if ts >= MAX_TS else ts
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
