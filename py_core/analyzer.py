@@ -220,6 +220,7 @@ class Analyzer:
         self.files = {}                 # source -> (lines, bytes)
         self.empty_files = set()        # 0-byte sources: named, so "nothing found" is explained
         self.unreadable = {}            # source -> why it could not be read (a shell reports these)
+        self.partial = {}               # of those, source -> bytes counted before the error (read only in part)
         self.prompts = {}               # uuid -> (session_id, ts)
         self.compactions = {}           # uuid -> (ts, timestamp, session, agent, trigger, pre, post, kind, saved)
         self.task_types = {}            # tool_use id -> subagent_type
@@ -258,10 +259,14 @@ class Analyzer:
         src.close()
         return self
 
-    def add_unreadable(self, name, reason):
+    def add_unreadable(self, name, reason, counted=0):
         """A shell could not read this input (permissions, a FIFO, a symlink loop, a read error): it is named
-        in the report's warnings rather than silently left out (issue 10)."""
-        self.unreadable[clean_text(name)] = clean_text(str(reason))
+        in the report's warnings rather than silently left out (issue 10). `counted`: the bytes read before the error,
+        which count (issue 30: such a file is partial, not unread, and no store keeps it)."""
+        name = clean_text(name)
+        self.unreadable[name] = clean_text(str(reason))
+        if counted:
+            self.partial[name] = counted
 
     def add_agent_meta(self, agent_id, data):
         """`agent-<id>.meta.json` (Claude Code 2.1.x) names a subagent's type."""
@@ -719,6 +724,7 @@ class Analyzer:
         self.files.update(other.files)
         self.empty_files |= other.empty_files
         self.unreadable.update(other.unreadable)
+        self.partial.update(other.partial)
         for k, v in other.prompts.items():
             self.prompts.setdefault(k, v)
         self.compactions.update(other.compactions)
@@ -756,6 +762,8 @@ class Analyzer:
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
             "decoders": sorted(self.decoders), "history": sorted(self.history), "owners": self.owners,
             "arrivals": self.arrivals, "flows": self.flows,
+            # Only a file read in part has this (issue 30), and no store keeps one: absent, older states still load.
+            **({"partial": self.partial} if self.partial else {}),
         }
 
     @classmethod
@@ -797,6 +805,7 @@ class Analyzer:
         a.files = {_str(k): (_count(v[0]), _count(v[1])) for k, v in _map(d["files"])}
         a.empty_files = {_str(x) for x in _seq(d["empty_files"])}
         a.unreadable = {_str(k): _str(v) for k, v in _map(d["unreadable"])}
+        a.partial = {_str(k): _count(v) for k, v in _map(d.get("partial", {}))}
         a.prompts = {_str(k): (_str(v[0]), _ts(v[1])) for k, v in _map(d["prompts"])}
         a.compactions = {_str(k): (_ts(v[0]), _opt(v[1]), _str(v[2]), _str(v[3]), _opt(v[4]), _opt_count(v[5]),
                                    _opt_count(v[6]), _kind(v[7]), _opt_count(v[8]))

@@ -44,11 +44,12 @@ class _Remembered:
     def feed(self, chunk):
         self.reader.feed(chunk)
 
-    def close(self):
+    def close(self, whole=True):
         fs, a = self.reader.finish()
         self.job.analyzer.merge(a)
-        self.job.states[fs.label] = fs
-        self.job.keep_source(fs.label, a)
+        if whole:  # issue 30: only a source read to its end is remembered (the page store, `reuse`)
+            self.job.states[fs.label] = fs
+            self.job.keep_source(fs.label, a)
 
 
 class _Sniffed:
@@ -83,11 +84,14 @@ class _Sniffed:
             self.inner.feed(self.head)
         self.head = b""
 
-    def close(self):
+    def close(self, whole=True):
         if self.inner is None and self.buf is None:
             self._decide()
         if self.buf is None:
-            self.inner.close()
+            if isinstance(self.inner, _Remembered):
+                self.inner.close(whole)
+            else:
+                self.inner.close()
             return
         try:
             _label, entries = load_state_file(b"".join(self.buf), self.name)
@@ -326,8 +330,25 @@ def op_feed(job, req, data):
 
 
 def op_close(job, req, _data):
-    """{source}: the source has ended (its last line may lack a newline)."""
-    job.sources.pop(req["source"]).close()
+    """{source, token?, partial?}: the source has ended (its last line may lack a newline). `token`: its file
+    version's (as for `open`), known once its last bytes are. `partial` ({bytes, reason}): it
+    could not be read past `bytes` (issue 30: a file that changed or vanished while the page read it): what was fed
+    counts, the report names it as read in part, and nothing of it is remembered — no state for the page store, no
+    token for the memo or `reuse` — so the next analysis reads it again."""
+    source = req["source"]
+    partial = req.get("partial")
+    whole = type(partial) is not dict
+    if whole and "token" in req:
+        _token(job, req)  # a file fed in several calls: its token comes with its last bytes (their fingerprint)
+    job.sources.pop(source).close(whole)
+    if not whole:
+        counted = partial.get("bytes")
+        job.analyzer.add_unreadable(source, str(partial.get("reason") or "read error"),
+                                    counted if type(counted) is int and counted > 0 else 1)
+        job.tokens.pop(source, None)
+        job.by_source.pop(source, None)
+        job.states.pop(source, None)
+    job.report = None
     return {"ok": True}
 
 

@@ -49,7 +49,9 @@ def diagnostics(a, sel, agent_types, session_parts):
     ]
     utf8_files = [{"file": name, "count": count, "first": lines}
                   for name, (count, lines) in sorted(a.invalid_utf8.items())]
-    unreadable = [{"file": name, "reason": why} for name, why in sorted(a.unreadable.items())]
+    # A file read in part (issue 30) says how much of it counts: it is not "not read".
+    unreadable = [{"file": name, "reason": why, **({"bytes_counted": a.partial[name]} if name in a.partial else {})}
+                  for name, why in sorted(a.unreadable.items())]
     ignored = dict(sorted(a.ignored_usage.items()))
     warnings = _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignored,
                          sorted(a.empty_files), session_note, history)
@@ -168,10 +170,20 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
                     "cost_usd": recovered["cost_usd"],
                     "text": f"{recovered['requests']} subagent request(s) (${recovered['cost_usd']:,.4f}) were "
                             "recovered from progress lines — partial; add the session's folder for exact numbers"})
-    if unreadable:
-        out.append({"kind": "unreadable_files", "count": len(unreadable),
-                    "text": f"{len(unreadable)} file(s) were not read and are not in these totals: "
-                            + _names((f"{u['file']}: {u['reason']}" for u in unreadable), sep="; ")})
+    unread = [u for u in unreadable if "bytes_counted" not in u]
+    partial = [u for u in unreadable if "bytes_counted" in u]
+    if unread:
+        out.append({"kind": "unreadable_files", "count": len(unread),
+                    "text": f"{plural(len(unread), 'file was', 'files were')} not read and "
+                            f"{'is' if len(unread) == 1 else 'are'} not in these totals: "
+                            + _names((f"{u['file']}: {u['reason']}" for u in unread), sep="; ")})
+    if partial:
+        out.append({"kind": "partial_files", "count": len(partial),
+                    "bytes_counted": sum(u["bytes_counted"] for u in partial),
+                    "text": f"{plural(len(partial), 'file was', 'files were')} read only in part: the lines before "
+                            "the error count, the rest is not in these totals, and nothing of "
+                            f"{'it' if len(partial) == 1 else 'them'} is remembered (read again next time) — "
+                            + _names((f"{u['file']}: {u['reason']}" for u in partial), sep="; ")})
     if malformed_files:
         n = sum(f["count"] for f in malformed_files)
         out.append({"kind": "malformed_lines", "count": n, "files": len(malformed_files),

@@ -27,7 +27,7 @@ def feed_stream(analyzer, label, stream):
     except OSError as exc:
         done = src.splitter.bytes_read
         why = exc.strerror or str(exc)
-        analyzer.add_unreadable(label, f"read error after {done:,} bytes: {why}" if done else why)
+        analyzer.add_unreadable(label, f"read error after {done:,} bytes: {why}" if done else why, done)
     finally:
         src.close()
 

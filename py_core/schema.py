@@ -65,7 +65,7 @@ WINDOW = {"start": S, "end": S, "first_timestamp": S, "last_timestamp": S, "requ
           "burn_rate_usd_per_hour": N0, "active": B, "remaining_seconds": N0, "projected_cost_usd": N0}
 FILE_LINES = {"file": S, "count": N, "first": [N]}
 DIAGNOSTICS = {
-    "files": N, "empty_files": [S], "unreadable_files": [{"file": S, "reason": S}], "lines_read": N,
+    "files": N, "empty_files": [S], "unreadable_files": [{"file": S, "reason": S, "bytes_counted": N0}], "lines_read": N,
     "bytes_read": N, "lines_by_kind": {"*": N}, "usage_lines": N, "billed_requests": N,
     "duplicate_lines_collapsed": N, "sidechain_replays_dropped": N, "progress_copies": N,
     "recovered_from_progress": {"requests": N, "cost_usd": N,

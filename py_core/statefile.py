@@ -123,8 +123,9 @@ def _rename_sources(state, rename):
     for table in ("requests", "recovered"):
         for r in state[table]:
             r[16] = rename(r[16])
-    for k in ("malformed", "invalid_utf8", "files", "unreadable", "owners"):
-        state[k] = {rename(src): v for src, v in state[k].items()}
+    for k in ("malformed", "invalid_utf8", "files", "unreadable", "owners", "partial"):
+        if k in state:
+            state[k] = {rename(src): v for src, v in state[k].items()}
     for k in ("empty_files", "history"):
         state[k] = [rename(src) for src in state[k]]
     state["flows"] = {rename(src): v for src, v in state["flows"].items()}

@@ -111,3 +111,45 @@ def _own_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     # The status line fits COLUMNS (issue 23): a terminal's width must not shorten the lines tests expect.
     monkeypatch.delenv("COLUMNS", raising=False)
+
+
+# -- the page in Chromium (tests/browser.py): shared by every end-to-end test module --------------------------------
+@pytest.fixture(scope="session")
+def site():
+    """The page served by serve.py on a free port, web/vendor set up first."""
+    import threading
+
+    import serve
+    import vendor
+    vendor.vendor(log=lambda *a: None)
+    os.environ["TOKENSCOPE_QUIET"] = "1"
+    srv = serve.make_server("127.0.0.1", 0)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the run (Debian's when present: Playwright cannot download its own here)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_FLAGS, chromium_path
+    with sync_playwright() as p:
+        exe = chromium_path()
+        b = p.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": exe} if exe else {}))
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def web(browser, site):
+    """A booted page; afterwards, no request may have left its origin and no script error happened."""
+    from tests.browser import Page
+    p = Page(browser, site).boot()
+    yield p
+    assert p.foreign_requests() == [], "a request left the page's origin"
+    assert p.errors == []
+    p.ctx.close()

@@ -4,12 +4,10 @@ Debian's Chromium (/usr/bin/chromium) is used when present (Playwright cannot do
 elsewhere Playwright's own browser. Screenshots of the results view go to tests/screenshots/ (git-ignored).
 """
 
-import base64
 import contextlib
 import gzip
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,132 +16,11 @@ from pathlib import Path
 
 import pytest
 
-import serve
-import vendor
 from py_core.cli import main as cli_main
 from tests.conftest import asst, jsonl, user
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
-SAMPLE = ROOT / "web" / "sample.jsonl"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BOOT_TIMEOUT = 90_000
-
-
-def chromium_path():
-    for p in (os.environ.get("TOKENSCOPE_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if p and os.path.exists(p):
-            return p
-    return None
-
-
-@pytest.fixture(scope="session")
-def site():
-    vendor.vendor(log=lambda *a: None)
-    os.environ["TOKENSCOPE_QUIET"] = "1"
-    srv = serve.make_server("127.0.0.1", 0)
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        exe = chromium_path()
-        b = p.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": exe} if exe else {}))
-        yield b
-        b.close()
-
-
-class Page:
-    """A booted page plus the record of every request its context made (workers included)."""
-
-    def __init__(self, browser, site, **ctx_opts):
-        self.site = site
-        self.requests = []
-        self.ctx = browser.new_context(timezone_id="UTC", accept_downloads=True, **ctx_opts)
-        self.ctx.route("**/*", self._route)
-        self.page = self.ctx.new_page()
-        self.errors = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.renders = 0
-
-    def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if url.startswith(self.site + "/"):
-            route.continue_()
-        else:
-            route.abort()
-
-    def boot(self, query=""):
-        self.page.goto(self.site + "/" + query)
-        self.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
-        return self
-
-    def wait_results(self):
-        self.renders += 1
-        self.page.wait_for_selector(f'body[data-results="{self.renders}"]', timeout=BOOT_TIMEOUT)
-
-    def download(self, button):
-        with self.page.expect_download() as d:
-            self.page.click(button)
-        return Path(d.value.path()).read_bytes()
-
-    def drop(self, files):
-        """Dispatch a real drop event carrying these (name, bytes) files."""
-        self.page.evaluate("""(files) => {
-          const dt = new DataTransfer();
-          for (const [name, b64] of files) {
-            const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-            dt.items.add(new File([bin], name));
-          }
-          document.getElementById("dropzone").dispatchEvent(
-            new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-        }""", [[n, base64.b64encode(b).decode()] for n, b in files])
-
-    def foreign_requests(self):
-        return [u for u in self.requests if not u.startswith(self.site + "/")]
-
-
-@pytest.fixture
-def web(browser, site):
-    p = Page(browser, site).boot()
-    yield p
-    assert p.foreign_requests() == [], "a request left the page's origin"
-    assert p.errors == []
-    p.ctx.close()
-
-
-def cli_json(*args):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli_main([*map(str, args), "--json", "--tz", "UTC"]) == 0
-    return json.loads(out.getvalue())
-
-
-def cli_csv(*args):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli_main([*map(str, args), "--csv", "--tz", "UTC"]) == 0
-    return out.getvalue()
-
-
-def assert_dom_matches(page, rep):
-    t = rep["totals"]
-    assert float(page.get_attribute("#h-cost", "data-value")) == t["cost_usd"]
-    assert int(page.get_attribute("#h-requests", "data-value")) == t["requests"]
-    assert int(page.get_attribute("#h-peak", "data-value")) == max(s["peak_context_tokens"] for s in rep["sessions"])
-    assert float(page.get_attribute("#h-hit", "data-value")) == t["cache_hit_rate"]
-    rows = page.locator("#sessions-table tbody tr")
-    assert rows.count() == len(rep["sessions"])
-    assert page.inner_text("#covers") == rep["covers"]
-    assert page.locator("#split-chart svg .ts-b-cache_read").count() >= (1 if t["cost_by_bucket_usd"]["cache_read"] else 0)
+from tests.browser import (BOOT_TIMEOUT, CHROMIUM_FLAGS, ROOT, SAMPLE, SHOTS, Page, assert_dom_matches,  # noqa: F401
+                           chromium_path, cli_csv, cli_json)
 
 
 def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
@@ -591,17 +468,19 @@ def test_widgets_from_another_origin_render_the_right_totals(browser, site, docs
     folder, docs = docs_site
     rep = cli_json(SAMPLE)
     (folder / "report.json").write_text(json.dumps(rep))
+    (folder / "log.json").write_bytes(SAMPLE.read_bytes())  # issue 30: a JSONL log served as .json is a log
     (folder / "docs.html").write_text(f"""<!doctype html><meta charset="utf-8">
       <script type="module" src="{site}/widget.js"></script>
       <tokenscope-report id="log" src="{site}/sample.jsonl">static log text</tokenscope-report>
       <tokenscope-report id="rep" src="report.json">static report text</tokenscope-report>
+      <tokenscope-report id="logjson" src="log.json">static log text</tokenscope-report>
       <tokenscope-report id="bad" src="missing.json">static fallback</tokenscope-report>""")
     p = widget_page(browser, f"{docs}/docs.html")
-    p.page.wait_for_selector('#log[data-state="ready"]', timeout=BOOT_TIMEOUT)
-    p.page.wait_for_selector('#rep[data-state="ready"]', timeout=BOOT_TIMEOUT)
+    for wid in ("log", "rep", "logjson"):
+        p.page.wait_for_selector(f'#{wid}[data-state="ready"]', timeout=BOOT_TIMEOUT)
     p.page.wait_for_selector('#bad[data-state="error"]', timeout=BOOT_TIMEOUT)
     want = share.summarize(rep)
-    for wid in ("log", "rep"):
+    for wid in ("log", "rep", "logjson"):
         assert float(p.page.get_attribute(f"#{wid}", "data-cost")) == want["cost_usd"]
         assert p.page.locator(f"#{wid} svg.ts-card").count() == 1  # locators pierce the open shadow root
         assert p.page.get_attribute(f"#{wid}", "aria-label") == share.headline(want)

@@ -5,7 +5,7 @@
 // py_core built with every string escaped.
 
 import { $, download, el, putSvg } from "./dom.js";
-import { filesFromDrop, filesFromFolderInput, partition, pastedReport, shareFragmentIn } from "./input.js";
+import { filesFromDrop, filesFromFolderInput, looksLikeReport, partition, pastedReport, shareFragmentIn } from "./input.js";
 import { configure, forgetMemory, part, request, split, startPool, status, workersFor } from "./pool.js";
 import { cacheText, render, showInsights, showNextTurn } from "./render.js";
 import { money as fmtMoney, shortIds } from "./format.js";
@@ -49,24 +49,51 @@ function fmtBytes(n) {
   return `${n} B`;
 }
 
-// What the page store did for the last analysis (issue 14): "612 file(s) unchanged, 3 read".
+// What the page store did for the last analysis (issue 14): "612 files unchanged, 3 read" — and what it could not
+// keep (issue 30: a refused store or a file read in part said "this page remembers them" all the same).
+const plural = (n, word, many = `${word}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+
 function showStoreNote(results, remember) {
-  const unchanged = results.reduce((a, r) => a + (r.unchanged || 0), 0);
-  const parsed = results.reduce((a, r) => a + (r.parsed || 0), 0);
-  const appended = results.reduce((a, r) => a + (r.appended || 0), 0);
+  const sum = (key) => results.reduce((a, r) => a + (r[key] || 0), 0);
+  const unchanged = sum("unchanged");
+  const parsed = sum("parsed");
+  const appended = sum("appended");
+  const unstored = sum("unstored");
+  const partial = results.reduce((a, r) => a + (r.skipped || []).filter((s) => s.partial).length, 0);
   document.body.dataset.unchanged = String(unchanged); // tests and the benchmark read these
   document.body.dataset.parsed = String(parsed);
   document.body.dataset.appended = String(appended);
-  $("store-note").textContent = !remember ? ""
-    : unchanged ? `${unchanged} file(s) unchanged since this page last read them (not read again), ${parsed} new or changed` +
+  document.body.dataset.unstored = String(unstored);
+  document.body.dataset.partial = String(partial);
+  if (!remember) {
+    $("store-note").textContent = "";
+    return;
+  }
+  let text = unchanged
+    ? `${plural(unchanged, "file")} unchanged since this page last read them (not read again), ${parsed} new or changed` +
       (appended ? ` (${appended} read only from where they had grown).` : ".")
-      : `${parsed} file(s) read; this page remembers them, so dropping them again reads only what changed.`;
+    : `${plural(parsed, "file")} read.`;
+  if (parsed && !unstored) text += unchanged ? "" : " This page remembers them, so dropping them again reads only what changed.";
+  if (unstored) {
+    text += ` ${plural(unstored, "file")} could not be remembered (the browser refused to store ${unstored === 1 ? "it" : "them"}:` +
+      " its storage may be full, or this is a private window), so dropping them again reads them whole.";
+  }
+  if (partial) text += ` ${plural(partial, "file was", "files were")} read only in part (see the warnings): read again next time.`;
+  $("store-note").textContent = text;
 }
 
 async function run(items, { folder = false, remember = false } = {}) {
   setError("");
   startPool();
   const { files, metas, ignored } = partition(items);
+  if (files.length === 1 && !metas.length && !items[0].fromFolder && await looksLikeReport(files[0].file)) {
+    // A --json report picked or dropped as a file: shown as a pasted one is (issue 30).
+    const report = pastedReport(await files[0].file.text());
+    if (report) {
+      showPastedReport(report);
+      return;
+    }
+  }
   if (!files.length) {
     setError(folder || ignored
       ? "No Claude Code logs (.jsonl files) in what you gave. They live in ~/.claude/projects/."
@@ -436,7 +463,7 @@ function wire() {
       showPastedReport(report);
       return;
     }
-    const frag = text.length < 4096 ? shareFragmentIn(text) : null;
+    const frag = shareFragmentIn(text);
     if (frag) {
       // A share link or its fragment: shown as a card, nothing to analyse, no Python needed.
       try {

@@ -79,8 +79,19 @@ export function pastedReport(text) {
   }
 }
 
+// A paste that holds a share link or its fragment (with a word or two around it, as from a chat). A log is JSON lines,
+// with braces, and a share link has none (issue 30: a small log whose prompt mentioned `#s1&` was taken for "a damaged
+// share link" and never analysed).
 export function shareFragmentIn(text) {
-  const at = text.indexOf("#s1&");
-  const frag = at >= 0 ? text.slice(at).trim() : text.trim();
+  const t = text.trim();
+  if (!t || t.length > 4096 || /[{}]/.test(t)) return null;
+  const at = t.indexOf("#s1&");
+  const frag = (at >= 0 ? t.slice(at) : t).split(/\s/)[0];
   return isFragment(frag) ? frag : null;
+}
+
+// Does a file start like a CLI `--json` report (issue 30: one picked with "Choose files" said "Nothing to show")?
+export async function looksLikeReport(file) {
+  const head = await file.slice(0, 64).text().catch(() => "");
+  return /^\s*\{\s*"schema_version"\s*:\s*1\s*,/.test(head);
 }

@@ -4,7 +4,8 @@
 //
 // Parser -> reader: {type: "read", rid, files: [File], last, ahead} (more files of the run: the same again)
 //                   {type: "ack", rid, bytes} · {type: "cancel", rid}
-// Reader -> parser: {rid, index, buf?, end, skip?} in file order; `skip` names why a file is not a log.
+// Reader -> parser: {rid, index, buf?, end, skip?, error?, at, size} in file order; `skip` names why a file is not a
+//                   log or could not be read (`error`: the DOMException's name; `at`: the bytes sent before it).
 
 const SLICE = 4 << 20; // bytes per read
 const runs = new Map(); // rid -> {files, last, ahead, unacked, wake, cancelled}
@@ -27,7 +28,8 @@ function sniff(head) {
   for (const [kind, sig] of MAGIC) {
     if (sig.every((b, i) => head[i] === b)) return `not a Claude Code log (${kind})`;
   }
-  if (head.includes(0)) return "not a Claude Code log (binary data)";
+  // No rule for NUL bytes (issue 30): a crash can leave a run of them in an appended log, whose other lines the CLI
+  // reads; a file of binary data is read as the CLI reads it too (its lines named as malformed in the warnings).
   return null;
 }
 
@@ -83,11 +85,13 @@ async function readAll(rid, run) {
     }
     const got = await slice.read;
     if (run.cancelled) break;
-    // A file that changed or vanished since it was picked is named in the report, and the rest goes on.
-    const why = !(got instanceof ArrayBuffer) ? `could not be read (${got && got.name ? got.name : "error"})`
+    // A file that changed or vanished since it was picked is named in the report, and the rest goes on. `at`: how
+    // many of its bytes were sent before (issue 30: a failure after the first slice leaves a file read in part).
+    const error = got instanceof ArrayBuffer ? null : (got && got.name) || "error";
+    const why = error ? `could not be read (${error})`
       : slice.at === 0 ? sniff(new Uint8Array(got, 0, Math.min(512, got.byteLength))) : null;
     if (why) {
-      self.postMessage({ rid, index: slice.index, end: true, skip: why });
+      self.postMessage({ rid, index: slice.index, end: true, skip: why, error, at: slice.at, size: slice.size });
       dropped = slice.index;
       continue;
     }

@@ -106,8 +106,9 @@ class TokenscopeReport extends HTMLElement {
     if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
     const blob = await res.blob();
     const head = await blob.slice(0, 4096).text();
-    // A --json report is one JSON object with a schema version; anything else is taken as a JSONL log.
-    if (/^\s*\{[\s\S]*"schema_version"\s*:\s*1/.test(head) || url.pathname.endsWith(".json")) {
+    // A --json report opens with its schema version; anything else is taken as a JSONL log, whatever the file's name
+    // (issue 30: a log served as `.json` was parsed as a report and failed).
+    if (/^\s*\{\s*"schema_version"\s*:\s*1\s*,/.test(head)) {
       const report = JSON.parse(await blob.text());
       if (report.schema_version !== 1 || !report.totals) throw new Error("not a tokenscope --json report");
       return summarize(report);

@@ -244,22 +244,60 @@ async function resumeFile(job, name, f) {
   // damaged record cannot change the op, the job or the file (issue 21). A record that is not JSON at all makes
   // the request fail: an error answer, and the file is read whole.
   const out = JSON.parse(handle(`{"state":${f.resume},"op":"resume","job":${JSON.stringify(job)},` +
-                                `"source":${JSON.stringify(name)},"size":${f.file.size},` +
-                                `"token":${JSON.stringify(token(f.file))}}`, probe));
+                                `"source":${JSON.stringify(name)},"size":${f.file.size}}`, probe));
   if (!out.ok) return false;
-  call({ op: "feed", job, source: name }, new Uint8Array(await f.file.slice(offset).arrayBuffer()));
-  call({ op: "close", job, source: name });
-  return true;
+  const rest = new Uint8Array(await f.file.slice(offset).arrayBuffer());
+  call({ op: "feed", job, source: name }, rest);
+  const fp = await fingerprint(f.file, rest);
+  call({ op: "close", job, source: name, token: tokenOf(f.file, fp) });
+  return fp;
 }
 
-// Does the page store's record `r` hold the state of this very version of `file` (issue 14: size and time)?
-const isStored = (r, file) => Boolean(r) && typeof r.state === "string" && r.size === file.size
-  && r.lastModified === file.lastModified;
+// A file version's identity (issues 20 and 30): its size, its modification time and a fingerprint of its last bytes.
+// The page store serves a file's stored state, and the worker its session parts and its analyzer (`reuse`), only
+// while the token is unchanged. Size and time alone took a log rewritten with its time put back for the stored one
+// (issue 30: $2.03 where the CLI, which also checks the change time and the bytes before its offset, said $0.25);
+// the browser has no change time, so the last FP_BYTES bytes — read anyway for a file parsed now, one small read
+// for one that is not — are hashed. A pasted log is a Blob without a modification time: no token, always read.
+const FP_BYTES = 4096;
 
-// A file version's token (issue 20 item 5): the worker keeps each session's part of the last reports, and hands it
-// out again while the tokens of the session's files are unchanged — size and modification time, what the page
-// store trusts too. A pasted log is a Blob without a modification time: no token, its sessions are always built.
-const token = (file) => (Number.isFinite(file.lastModified) ? `${file.size}:${file.lastModified}` : null);
+// A 106-bit hash of bytes (two 53-bit cyrb53 lanes): no crypto.subtle, which a page served over plain http on a
+// LAN does not have; this guards against a file rewritten in place, not against an adversary (it is the user's).
+function hash(bytes) {
+  const lane = (seed) => {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  };
+  return `${lane(0)}.${lane(bytes.length + 1)}`;
+}
+
+// The fingerprint of `file`'s last FP_BYTES bytes, from `tail` (bytes that end the file) when it holds them.
+async function fingerprint(file, tail) {
+  const n = Math.min(FP_BYTES, file.size);
+  const bytes = tail && tail.byteLength >= n ? tail.subarray(tail.byteLength - n)
+    : new Uint8Array(await file.slice(file.size - n).arrayBuffer());
+  return hash(bytes);
+}
+
+const tokenOf = (file, fp) => (Number.isFinite(file.lastModified) && fp ? `${file.size}:${file.lastModified}:${fp}`
+  : null);
+
+// Could `token` be this file's (size and time match)? Then its fingerprint decides.
+const sameStat = (tok, file) => typeof tok === "string" && Number.isFinite(file.lastModified)
+  && tok.startsWith(`${file.size}:${file.lastModified}:`);
+
+// Does the page store's record `r` hold the state of this very version of `file` (fingerprint `fp`)? A record
+// without a fingerprint (stored before issue 30) is not trusted: the file is read again and stored anew.
+const isStored = (r, file, fp) => Boolean(r) && typeof r.state === "string" && r.size === file.size
+  && r.lastModified === file.lastModified && typeof r.fp === "string" && r.fp === fp;
 
 // Parse a part's files into a new job as they arrive; returns {job, skipped}. Throws {cancelled}.
 async function parsePart(id, q) {
@@ -276,15 +314,25 @@ async function parsePart(id, q) {
   let unchanged = 0;
   let parsed = 0;
   let appended = 0; // of `parsed`: read only from their last complete line
-  const remember = (name, file) => {
+  const remember = (name, file, fp) => {
     const text = handle(JSON.stringify({ op: "take_state", job, source: name }));
-    if (!text.startsWith('{"error"')) keep.push([name, { size: file.size, lastModified: file.lastModified, state: text }]);
+    if (!text.startsWith('{"error"')) {
+      keep.push([name, { size: file.size, lastModified: file.lastModified, fp, state: text }]);
+    }
   };
   // A file the store held but cannot serve is read here, whole (the reader was never given it).
   const readHere = async (name, file) => {
-    call({ op: "file", job, source: name, remember: true, token: token(file) },
-         new Uint8Array(await file.arrayBuffer()));
-    remember(name, file);
+    let bytes;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (err) {
+      call({ op: "unreadable", job, source: name, reason: `could not be read (${err.name || "error"})` });
+      skipped.push({ name, reason: "could not be read" });
+      return;
+    }
+    const fp = await fingerprint(file, bytes);
+    call({ op: "file", job, source: name, remember: true, token: tokenOf(file, fp) }, bytes);
+    remember(name, file, fp);
     parsed += 1;
   };
   if (!reader) startReader();
@@ -297,7 +345,7 @@ async function parsePart(id, q) {
       for (; sized < files.length; sized++) total += files[sized].file.size;
       const { name } = files[i];
       if (files[i].reuse) {
-        const out = call({ op: "reuse", job, from: lastJob, source: name, token: token(files[i].file) });
+        const out = call({ op: "reuse", job, from: lastJob, source: name, token: files[i].token });
         if (out.ok) {
           unchanged += 1;
           done += files[i].file.size;
@@ -305,7 +353,7 @@ async function parsePart(id, q) {
         }
         // Not held after all (the last analysis was cancelled or ended): its stored state, else a read.
         const [r] = await getMany(await openStore(), [name]);
-        if (!isStored(r, files[i].file)) {
+        if (!isStored(r, files[i].file, files[i].fp)) {
           await readHere(name, files[i].file); // never sent to the reader: read here, whole
           done += files[i].file.size;
           continue;
@@ -317,15 +365,21 @@ async function parsePart(id, q) {
         // As in resumeFile: the stored text first, our keys after it; a damaged record (issue 21: "Unterminated
         // string" on every later drop until "Forget") is an error answer, and the file is read whole and stored anew.
         const out = JSON.parse(handle(`{"state":${files[i].stored},"op":"load_state","job":${JSON.stringify(job)},` +
-                                      `"source":${JSON.stringify(name)},"token":${JSON.stringify(token(files[i].file))}}`));
+                                      `"source":${JSON.stringify(name)},"token":${JSON.stringify(files[i].token)}}`));
         if (out.ok) unchanged += 1;
         else await readHere(name, files[i].file); // another version's, a damaged or another file's state
         done += files[i].file.size;
         continue;
       }
       if (files[i].resume !== undefined) {
-        if (await resumeFile(job, name, files[i])) {
-          remember(name, files[i].file);
+        let fp = false;
+        try {
+          fp = await resumeFile(job, name, files[i]);
+        } catch (err) {
+          fp = false; // it could not be read as it was listed: read whole below (or named as unreadable there)
+        }
+        if (fp) {
+          remember(name, files[i].file, fp);
           parsed += 1;
           appended += 1;
         } else {
@@ -337,28 +391,45 @@ async function parsePart(id, q) {
       const rem = q.remember;
       let opened = false;
       let skip = null;
+      let rest = null;
+      let fp = null;
       for (;;) {
         if (cancelled.has(id)) {
           reader.postMessage({ type: "cancel", rid: id });
           throw Object.assign(new Error("cancelled"), { cancelled: true });
         }
         const m = await nextRead(id);
-        if (m.skip) {
+        if (m.skip && opened) {
+          // Issue 30: it failed after some of it was read (changed or moved while being read — a session appending
+          // to its log). What was read counts and is named as read in part; nothing of it is remembered, so the next
+          // analysis reads it again (it used to be stored under its size and time, as if read whole).
+          const n = (x) => x.toLocaleString("en-US");
+          call({ op: "close", job, source: name, partial: {
+            bytes: m.at, reason: `read error after ${n(m.at)} of ${n(m.size)} bytes: ${m.error} (the file changed ` +
+              "or moved while it was read)" } });
+          opened = false;
+          skip = m.skip;
+          rest = m.size - m.at; // for the progress bar: the bytes never read
+          skipped.push({ name, reason: m.skip, partial: true });
+        } else if (m.skip) {
           skip = m.skip; // a PNG or PDF dropped among logs is named in the report, not parsed
           skipped.push({ name, reason: m.skip });
           call({ op: "unreadable", job, source: name, reason: m.skip });
         } else if (m.end && !opened) {
           // The whole file in one buffer (most logs: one call to Python), or a 0-byte file (counted, and
           // named as empty in the report).
-          call({ op: "file", job, source: name, remember: rem, token: token(files[i].file) },
-               new Uint8Array(m.buf || 0));
-          if (rem) remember(name, files[i].file);
+          const bytes = new Uint8Array(m.buf || 0);
+          fp = await fingerprint(files[i].file, bytes);
+          call({ op: "file", job, source: name, remember: rem, token: tokenOf(files[i].file, fp) }, bytes);
+          if (rem) remember(name, files[i].file, fp);
         } else {
           if (!opened) {
-            call({ op: "open", job, source: name, remember: rem, token: token(files[i].file) });
+            call({ op: "open", job, source: name, remember: rem }); // its token comes with its last bytes
             opened = true;
           }
-          call({ op: "feed", job, source: name }, new Uint8Array(m.buf));
+          const bytes = new Uint8Array(m.buf);
+          call({ op: "feed", job, source: name }, bytes);
+          if (m.end) fp = await fingerprint(files[i].file, bytes);
         }
         if (m.buf) {
           reader.postMessage({ type: "ack", rid: id, bytes: m.buf.byteLength });
@@ -373,12 +444,14 @@ async function parsePart(id, q) {
         if (m.end) break;
       }
       if (opened) {
-        call({ op: "close", job, source: name });
-        if (rem) remember(name, files[i].file);
-      } else if (skip) done += files[i].file.size;
+        call({ op: "close", job, source: name, token: tokenOf(files[i].file, fp) });
+        if (rem) remember(name, files[i].file, fp);
+      } else if (skip) done += rest === null ? files[i].file.size : rest;
       if (!skip) parsed += 1;
     }
-    if (keep.length) await putMany(await openStore(), keep);
+    // What the page store took (issue 30: a full or refused store said "this page remembers them" all the same).
+    const stored = keep.length && await putMany(await openStore(), keep) ? keep.length : 0;
+    const unstored = keep.length - stored;
     const metaFiles = (await Promise.all(q.metaReads)).flat().filter(Boolean);
     if (metaFiles.length) {
       const sizes = metaFiles.map(([, b]) => b.byteLength);
@@ -391,7 +464,7 @@ async function parsePart(id, q) {
       call({ op: "meta", job, agent_ids: metaFiles.map(([aid]) => aid), sizes }, all); // one call, not hundreds
     }
     post({ id, type: "progress", bytes: done, total_bytes: total });
-    return { job, skipped, unchanged, parsed, appended };
+    return { job, skipped, unchanged, parsed, appended, stored, unstored };
   } catch (err) {
     call({ op: "end", job });
     throw err;
@@ -426,6 +499,20 @@ async function finish(id, job, states, options) {
   if (db && parts.startsWith("{") && !parts.startsWith('{"error"')) await putMany(db, [[PARTS_KEY, { parts }]]);
 }
 
+// The fingerprints of these files (`fp`), read a few at a time (each is one small read of the file's last bytes). A
+// file that cannot be read gets none: it is then read like a new one, and named there if it still cannot be.
+async function fingerprints(files) {
+  for (let i = 0; i < files.length; i += 32) {
+    await Promise.all(files.slice(i, i + 32).map(async (f) => {
+      try {
+        f.fp = await fingerprint(f.file);
+      } catch (err) {
+        f.fp = null;
+      }
+    }));
+  }
+}
+
 // The page store's record of session parts: a key no file name can be (a NUL).
 const PARTS_KEY = "\u0000parts";
 let partsSeeded = false;
@@ -457,18 +544,26 @@ self.onmessage = async (event) => {
         if (msg.remember) {
           q.remember = true;
           // A file the last analysis held at this very version is merged from memory (issue 20: `reuse`); the
-          // others are looked up in the page store.
-          const look = [];
-          for (const f of msg.files) {
-            if (lastTokens.get(f.name) === token(f.file) && token(f.file) !== null) f.reuse = true;
+          // others are looked up in the page store. Either only when its token matches: size, time, and the
+          // fingerprint of its last bytes (issue 30), read for those whose size and time match.
+          const held = msg.files.filter((f) => sameStat(lastTokens.get(f.name), f.file));
+          const look = msg.files.filter((f) => !sameStat(lastTokens.get(f.name), f.file));
+          await fingerprints(held);
+          for (const f of held) {
+            f.token = tokenOf(f.file, f.fp);
+            if (lastTokens.get(f.name) === f.token) f.reuse = true;
             else look.push(f);
           }
           const records = await getMany(await openStore(), look.map((f) => f.name));
+          await fingerprints(look.filter((f, i) => records[i] && records[i].size === f.file.size && f.fp === undefined
+            && records[i].lastModified === f.file.lastModified));
           look.forEach((f, i) => {
             const r = records[i];
             if (!r || typeof r.state !== "string") return;
-            if (isStored(r, f.file)) f.stored = r.state;
-            else if (f.file.size > r.size) f.resume = r.state; // grew: read from its last complete line (issue 15)
+            if (isStored(r, f.file, f.fp)) {
+              f.stored = r.state;
+              f.token = tokenOf(f.file, f.fp);
+            } else if (f.file.size > r.size) f.resume = r.state; // grew: read from its last complete line (issue 15)
           });
         }
         q.files.push(...msg.files);
@@ -481,13 +576,13 @@ self.onmessage = async (event) => {
     } else if (msg.type === "part") {
       const q = queueOf(msg.id);
       try {
-        const { job, skipped, unchanged, parsed, appended } = await parsePart(msg.id, q);
+        const { job, ...counts } = await parsePart(msg.id, q);
         if (msg.keep) {
-          post({ id: msg.id, type: "part", job, skipped, unchanged, parsed, appended });
+          post({ id: msg.id, type: "part", job, ...counts });
         } else {
           const state = handle(JSON.stringify({ op: "export", job }));
           call({ op: "end", job });
-          post({ id: msg.id, type: "part", state, skipped, unchanged, parsed, appended });
+          post({ id: msg.id, type: "part", state, ...counts });
         }
       } catch (err) {
         if (err.cancelled) post({ id: msg.id, type: "cancelled" });

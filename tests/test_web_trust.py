@@ -1,0 +1,197 @@
+"""Issue 30 on the page: never a wrong number, never a dead report.
+
+A file that fails part way is named as read in part and never remembered; a file's identity is its size, time and a
+fingerprint of its last bytes (a rewrite with its time put back is read again); NUL runs are read as the CLI reads
+them; what the page says is what happened (a refused store, a log that mentions a share link, a report picked as a
+file)."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from tests.browser import BOOT_TIMEOUT, cli_json
+from tests.conftest import asst, jsonl, user
+
+
+def big_log(path, mb):
+    """A log of about `mb` MB: one session of many requests, each with a large tool result (what makes a log big)."""
+    filler = "x" * 40_000
+    lines = []
+    size = i = 0
+    while size < mb << 20:
+        i += 1
+        ts = f"2026-01-10T{10 + (i // 3600) % 10:02d}:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
+        lines.append(json.dumps(user([{"type": "tool_result", "tool_use_id": f"t{i}", "content": filler}],
+                                     uuid=f"u{i}", ts=ts)))
+        lines.append(json.dumps(asst(f"m{i}", f"r{i}", out=10 + i % 7, cr=1000 + i, ts=ts)))
+        size += len(lines[-1]) + len(lines[-2]) + 2
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def pick(web, path, wait=True):
+    web.page.set_input_files("#file-input", str(path))
+    if wait:
+        web.wait_results()
+    body = web.page.locator("body")
+    return int(body.get_attribute("data-parsed") or 0), int(body.get_attribute("data-unchanged") or 0)
+
+
+def reload(web):
+    web.page.reload()
+    web.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
+    web.renders = 0
+
+
+def race(web, path, spoil):
+    """Pick `path`, and once some of it was parsed, `spoil` it (move it away, or append to it): the rest of its reads
+    fail. Returns the report the page shows (downloaded)."""
+    pick(web, path, wait=False)
+    web.page.wait_for_function("() => document.getElementById('progress-bar').value > 0", timeout=BOOT_TIMEOUT)
+    spoil()
+    web.wait_results()
+    return json.loads(web.download("#download-json"))
+
+
+def test_a_file_that_fails_part_way_is_named_partial_and_never_remembered(web, tmp_path):
+    """Intent: a log moved away (or appended to) while the page reads it counts what was read, says it was read only
+    in part (not "not read"), and is read again on the next pick — in the same page (the worker's memory) and after a
+    reload (IndexedDB) — giving the CLI's figures; it used to be stored as if whole and shown short forever."""
+    log = big_log(tmp_path / "big.jsonl", 96)
+    away = tmp_path / "away.jsonl"
+    full = cli_json(log)
+
+    def rename():
+        os.rename(log, away)
+
+    def put_back():
+        os.rename(away, log)
+
+    short = race(web, log, rename)
+    put_back()
+    assert 0 < short["totals"]["requests"] < full["totals"]["requests"]
+    entry = short["diagnostics"]["unreadable_files"][0]
+    assert entry["file"] == "big.jsonl" and 0 < entry["bytes_counted"] < log.stat().st_size
+    warnings = web.page.inner_text("#warnings")
+    assert "read only in part" in warnings and "not read and" not in warnings
+    assert web.page.locator("body").get_attribute("data-partial") == "1"
+    assert "read again next time" in web.page.inner_text("#store-note")
+    # The same page: nothing of it was kept in the worker's memory either.
+    assert pick(web, log) == (1, 0)
+    assert json.loads(web.download("#download-json")) == full
+
+    # A new page, an append while it reads (what a running session does): read again after a reload.
+    web.page.click("#forget-button")
+    web.page.wait_for_selector("#forget-note:has-text('Forgotten')")
+    reload(web)
+    stamp = log.stat().st_mtime_ns
+
+    def append():
+        with open(log, "ab") as fh:
+            fh.write(b"\n")
+
+    short = race(web, log, append)
+    assert short["totals"]["requests"] < full["totals"]["requests"]
+    reload(web)
+    assert pick(web, log) == (1, 0)
+    assert json.loads(web.download("#download-json"))["totals"] == cli_json(log)["totals"] == full["totals"]
+    assert log.stat().st_mtime_ns != stamp
+
+
+def test_a_log_rewritten_with_its_time_put_back_is_read_again(web, tmp_path):
+    """Intent: the page's identity of a file is as strong as the CLI's: a log rewritten in place with the same size and
+    its modification time put back shows the new figures (it showed the stored ones), in the same page and after a
+    reload."""
+    folder = tmp_path / "projects" / "proj"
+    folder.mkdir(parents=True)
+    log = folder / "s.jsonl"
+    other = folder / "t.jsonl"
+    other.write_bytes(jsonl(asst("m9", "r9", session="t", out=500)))
+
+    def write(out):
+        log.write_bytes(jsonl(user("go"), *(asst(f"m{i}", f"r{i}", out=out) for i in range(1, 4))))
+        os.utime(log, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+
+    def pick_folder():
+        web.page.set_input_files("#folder-input", str(tmp_path / "projects"))
+        web.wait_results()
+        body = web.page.locator("body")
+        return int(body.get_attribute("data-parsed")), int(body.get_attribute("data-unchanged"))
+
+    write(1000)
+    assert pick_folder() == (2, 0)
+    size = log.stat().st_size
+    write(9000)  # the same number of digits: the same size, and the same time
+    assert log.stat().st_size == size
+    assert pick_folder() == (1, 1)
+    assert json.loads(web.download("#download-json")) == cli_json(tmp_path / "projects")
+    write(5000)
+    reload(web)
+    assert pick_folder() == (1, 1)
+    rep = json.loads(web.download("#download-json"))
+    assert rep == cli_json(tmp_path / "projects") and rep["totals"]["tokens"]["output"] == 3 * 5000 + 500
+
+
+def test_a_log_with_nul_bytes_near_its_start_is_read_as_the_cli_reads_it(web, tmp_path):
+    """Intent: a crash can leave a run of NUL bytes in an appended log; the page rejected the whole file as "binary
+    data" when they were in its first 512 bytes, where the CLI counts its requests."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(b"\0" * 300 + b"\n" + jsonl(asst("m1", "r1", out=1000), asst("m2", "r2", out=2000)))
+    assert pick(web, log) == (1, 0)
+    rep = json.loads(web.download("#download-json"))
+    assert rep == cli_json(log) and rep["totals"]["requests"] == 2
+
+
+def test_a_store_that_refuses_is_said_not_remembered(web, tmp_path):
+    """Intent: with the browser's storage full, the note says the files could not be remembered (it said "this page
+    remembers them", and the next pick read them all again)."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1", out=1000)))
+    cdp = web.ctx.new_cdp_session(web.page)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": web.site, "quotaSize": 1})
+    pick(web, log)
+    note = web.page.inner_text("#store-note")
+    assert "could not be remembered" in note and "remembers them" not in note
+    assert web.page.locator("body").get_attribute("data-unstored") == "1"
+
+
+@pytest.mark.parametrize("prompt", ["see #s1&c=1&r=1,2,3,4,5 in the docs", "#s1&c=12.34"])
+def test_a_pasted_log_that_mentions_a_share_link_is_analysed(web, tmp_path, prompt):
+    """Intent: only a paste that is a share link (alone) opens a card; a small log whose prompt holds `#s1&` is a log
+    (it was taken for "a damaged share link" and never analysed)."""
+    text = jsonl(user(prompt), asst("m1", "r1", out=1000)).decode()
+    (tmp_path / "pasted.jsonl").write_text(text)
+    web.page.fill("#paste", text)
+    web.page.click("#analyze-button")
+    web.wait_results()
+    assert json.loads(web.download("#download-json")) == cli_json(tmp_path / "pasted.jsonl")
+
+
+def test_a_report_picked_as_a_file_is_shown_as_a_report(web, tmp_path):
+    """Intent: a `--json` report chosen with "Choose files" (or dropped) is shown as when pasted (it said "Nothing to
+    show")."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1", out=1000)))
+    rep = cli_json(log)
+    (tmp_path / "report.json").write_text(json.dumps(rep))
+    pick(web, tmp_path / "report.json")
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == rep["totals"]["cost_usd"]
+    assert web.page.locator("#input-error").inner_text().strip() == ""
+
+
+def test_copy_of_a_folder_is_one_read_then_unchanged(web, tmp_path, real_dir):
+    """Intent: fingerprints cost no extra read on a first pick, and a second pick of an unchanged folder reads no
+    file (each one small read of its last bytes) and shows the same report."""
+    folder = tmp_path / "real"
+    shutil.copytree(real_dir / "moredip__session-share", folder)
+    logs = sorted(folder.rglob("*.jsonl"))
+    web.page.set_input_files("#folder-input", str(folder))
+    web.wait_results()
+    first = json.loads(web.download("#download-json"))
+    web.page.set_input_files("#folder-input", str(folder))
+    web.wait_results()
+    body = web.page.locator("body")
+    assert (int(body.get_attribute("data-parsed")), int(body.get_attribute("data-unchanged"))) == (0, len(logs))
+    assert json.loads(web.download("#download-json")) == first == cli_json(folder)
