@@ -8,7 +8,7 @@ import time
 
 from .version import __version__
 from .decode import decoder_key, decoder_name
-from .jobs import default_jobs
+from .jobs import MAX_JOBS, default_jobs
 from . import loader
 from .loader import USER_PRICE_FILE, LoadError
 from .paths import default_roots
@@ -125,8 +125,22 @@ def main(argv=None):
                      "(TOKENSCOPE_DEBUG=1 shows the traceback)", 3)
 
 
+def _negative_values(argv):
+    """`--tz -05:00` as `--tz=-05:00` (issue 30: argparse took the offset for an option and failed)."""
+    out = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--tz" and i + 1 < len(argv) and argv[i + 1][:1] == "-" and argv[i + 1][1:2].isdigit():
+            out.append(f"--tz={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def _main(argv):
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
     if argv[:1] == ["cache"]:
         return _cache(argv[1:])
     if argv[:1] == ["watch"]:
@@ -145,8 +159,8 @@ def _main(argv):
         return fail(str(exc))
     except ValueError:
         return fail("dates must look like YYYY-MM-DD")
-    if args.jobs is not None and args.jobs < 1:
-        return fail("--jobs must be at least 1")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        return fail(f"--jobs must be from 1 to {MAX_JOBS}")
     if args.paths.count("-") > 1:
         return fail("standard input ('-') can be read only once")
     prices = loader.load_prices(args.prices)
@@ -193,7 +207,8 @@ def _local(args, roots, explicit, prices):
                 return code
         got = loader.load(roots, explicit, store=store, jobs=args.jobs or default_jobs(), history=not args.no_history,
                           keep_parts=bool(args.save_state), stdin=sys.stdin.buffer, found=found,
-                          states=loader.load_states(state_files), notices=notices)
+                          states=loader.load_states(state_files), notices=notices,
+                          state_names=[label for label, _path in state_files])
         if args.save_state:
             key_bytes = loader.redact_key(args.cache_dir) if args.redact else None
             loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes, got.found.files)

@@ -12,6 +12,9 @@ from .analyzer import Analyzer
 
 CHUNK = 1 << 20
 MIN_BYTES_PER_JOB = 8_000_000  # below this a process costs more than it saves
+# Issue 30: `--jobs 100000` forked a process per session for the report's parts. No machine tokenscope runs on gains
+# past this many processes; the default (every core) is capped at it too.
+MAX_JOBS = 256
 
 
 def feed_stream(analyzer, label, stream):
@@ -140,6 +143,7 @@ def parts_mapper(jobs):
 
 def default_jobs():
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    return min(n, MAX_JOBS)

@@ -31,24 +31,54 @@ class LoadError(Exception):
 
 
 # -- prices -------------------------------------------------------------------------------------------------------
-def price_files(files=(), cwd=None):
+# A price file is small (LiteLLM's whole table, which works as is, is 3.2 MB in litellm 1.109.1): past this it is
+# refused, never read whole (issue 30: a 3 GB file cost every status-line render 2.9 s and 3.9 GB; `--prices /dev/zero`
+# grew to 9 GB). The issue asked for 1 MB; that would refuse LiteLLM's own table, which the README promises to take.
+MAX_PRICE_FILE = 8 << 20
+
+
+def price_files(files=(), cwd=None, workspace=True):
     """The price files a run reads, in order: ./.tokenscope.json (of `cwd`, default the working directory) when it
-    exists, then each --prices FILE."""
+    exists and `workspace` allows it, then each --prices FILE."""
     local = os.path.join(cwd or os.getcwd(), USER_PRICE_FILE)
-    return ([local] if os.path.isfile(local) else []) + list(files)
+    return ([local] if workspace and os.path.isfile(local) else []) + list(files)
 
 
-def load_prices(files=(), cwd=None):
-    """The built-in table, then ./.tokenscope.json, then each --prices FILE, in that order (every command)."""
+def read_price_file(path):
+    """The bytes of a price file: a regular file of at most MAX_PRICE_FILE bytes, else a LoadError naming it (a FIFO
+    is opened without blocking and refused, never waited on: issue 30, `--prices` on a FIFO hung)."""
+    from .pricing import PriceFileError
+
+    def bad(why):
+        return LoadError(f"bad price file: {PriceFileError(path, '(file)', why)}")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise bad(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise bad("not a regular file (" + ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or socket")
+                      + ")")
+        try:
+            data = fh.read(MAX_PRICE_FILE + 1)
+        except OSError as exc:
+            raise bad(exc.strerror or str(exc)) from None
+    if len(data) > MAX_PRICE_FILE:
+        raise bad(f"larger than {MAX_PRICE_FILE >> 20} MB: not a price table")
+    return data
+
+
+def load_prices(files=(), cwd=None, workspace=True):
+    """The built-in table, then ./.tokenscope.json (unless `workspace` is off), then each --prices FILE, in that
+    order (every command)."""
     import json
     from .pricing import PriceFileError, PriceTable
     table = PriceTable.builtin()
-    for f in price_files(files, cwd):
+    for f in price_files(files, cwd, workspace):
+        data = read_price_file(f)
         try:
-            with open(f, "rb") as fh:
-                data = json.loads(fh.read())
-        except OSError as exc:
-            raise LoadError(f"bad price file: {PriceFileError(f, '(file)', exc.strerror or str(exc))}") from None
+            data = json.loads(data)
         except (ValueError, RecursionError) as exc:
             raise LoadError(f"bad price file: {PriceFileError(f, '(file)', f'not valid JSON: {exc}')}") from None
         try:
@@ -332,12 +362,16 @@ class Loaded:
         self.tokens = tokens or {}
 
 
-def no_logs(roots):
+def no_logs(roots, state_names=()):
+    if state_names:
+        # Issue 30: an empty state file said "no Claude Code logs found" of the state file itself.
+        return LoadError(f"{', '.join(state_names)}: {'a state file' if len(state_names) == 1 else 'state files'} "
+                         "of no logs (made from a folder without Claude Code logs): nothing to report", 1)
     return LoadError("no Claude Code logs (*.jsonl) found in: " + ", ".join(roots), 1)
 
 
 def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False, stdin=None, found=None,
-         states=None, notices=None):
+         states=None, notices=None, state_names=()):
     """Loaded of `roots`: files read through `store` (unchanged ones not opened, grown ones resumed) or, without a
     store and without `keep_parts`, read whole in `jobs` processes; stdin (`-` among the roots; `stdin` a binary
     stream) and FIFOs; named state files merged (a log read now wins); problems and agent meta files added.
@@ -353,7 +387,7 @@ def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False,
         files = found.files
     n_logs = len(files) + len(found.fifos) + ("-" in roots) + len(states)
     if n_logs == 0 and not found.problems and store is None:
-        raise no_logs(roots)
+        raise no_logs(roots, state_names)
     parts, rows, tokens = {}, {}, {}
     metas = found.metas
     if store is not None or keep_parts:
@@ -364,7 +398,7 @@ def load(roots, explicit, *, store=None, jobs=1, history=True, keep_parts=False,
         notices.extend(outcome.notices)
         metas = []
         if n_logs == 0 and not found.problems and not analyzer.history:
-            raise no_logs(roots)
+            raise no_logs(roots, state_names)
     else:
         analyzer = analyze_files(files, jobs)
     streams = ([("<stdin>", None)] if "-" in roots else []) + list(found.fifos)

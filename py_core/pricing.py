@@ -175,6 +175,13 @@ class PriceTable:
                     new.derived.append((key, field))
             new.models[key] = merged
         for a, target in aliases.items():
+            # Issue 30: an alias that could never apply was silently ignored — one keyed by a model the table prices
+            # (the model's own prices win) or one pointing at a model with no price.
+            if a.lower() in new.models:
+                raise PriceFileError(origin, f"aliases.{a}", "is a model with its own prices, which an alias cannot "
+                                                             "replace: give its prices under \"models\" instead")
+            if target.lower() not in new.models:
+                raise PriceFileError(origin, f"aliases.{a}", f"points at {target!r}, which has no price")
             new.aliases[a.lower()] = target.lower()
         return new
 

@@ -4,6 +4,7 @@ from html import escape
 
 from . import present
 from .svg import charts, context_curve
+from .text import for_terminal
 
 CSS = """
 :root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.45}
@@ -17,12 +18,15 @@ dd{margin:0;font-size:1.3rem;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #8884;padding:4px 8px;
 text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td{overflow-wrap:anywhere}td.n{overflow-wrap:normal;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
+p,li,h2,h3{overflow-wrap:anywhere}
 @media (max-width:600px){body{padding:10px}th,td{padding:4px 5px}table{font-size:.82rem}}
 """
 
 
 def _e(s):
-    return escape("" if s is None else str(s), quote=True)
+    """Log text for the page: no control character or bidi override survives (issue 30: they passed through), then
+    HTML-escaped."""
+    return escape(for_terminal("" if s is None else s), quote=True)
 
 
 _money = present.money
@@ -61,7 +65,8 @@ def render(report, max_curves=10):
         "<h1>tokenscope: where the money went</h1>",
         f'<p class="covers">{_e(report.get("covers") or "")}</p>',
         "<dl>",
-        f"<div><dt>Estimated cost</dt><dd>{_money(t['cost_usd'])}{star}</dd></div>",
+        f"<div><dt>Estimated cost</dt><dd>{_money(t['cost_usd'])}{star}</dd>"
+        + (f"<dt>{_e(present.prices_note(report))}</dt>" if present.prices_note(report) else "") + "</div>",
         f"<div><dt>Requests</dt><dd>{present.count(t['requests'])}</dd></div>",
         f"<div><dt>Prompts</dt><dd>{present.count(t['user_prompts'])}</dd></div>",
         f"<div><dt>Peak context</dt><dd>{present.tokens(peak)}</dd></div>",

@@ -56,6 +56,9 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
     say(f"Estimated cost: {money(t['cost_usd'])}"
         + (f"  (excludes {_plural(t['unpriced_requests'], 'request')} of unpriced models)" if t["cost_excludes_unpriced"]
            else ""))
+    custom = present.prices_note(report)
+    if custom:
+        say(f"  ! {clean(custom)}, over the built-in list prices")
     add("")
     share = t["share_of_cost"]
     cost = t["cost_by_bucket_usd"]

@@ -7,10 +7,13 @@ spec does not name are dropped. The views then see exactly the types a report bu
 string they show.
 
 Spec language: N number (0 when missing), N0 number or null, S string (""), S0 string or null, B bool,
-[spec] a list, {key: spec} an object ("*" for any other key), Maybe(spec) an object or null.
+[spec] a list, {key: spec} an object ("*" for any other key), Maybe(spec) an object or null. Issue 30: a figure
+with a range is checked against it, and is null outside it (a pasted "Cache hit rate 500%"): R a share from 0 to 1,
+P a percentage from 0 to 100, T an ISO time of years 1-9999, D a day `YYYY-MM-DD` of those years.
 """
 
 N, N0, S, S0, B = "N", "N0", "S", "S0", "B"
+R, P, T, D = "R", "P", "T", "D"
 
 
 class Maybe:
@@ -23,8 +26,8 @@ class Maybe:
 TOKENS = {k: N for k in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "total")}
 BUCKET_KEYS = ("input", "output", "cache_write", "cache_write_5m", "cache_write_1h", "cache_read", "web_search")
 SLIM = {"cost_usd": N, "requests": N, "tokens": TOKENS, "cost_by_bucket_usd": {k: N for k in BUCKET_KEYS}}
-SUMMARY = dict(SLIM, share_of_cost={k: N0 for k in BUCKET_KEYS}, web_search_requests=N, cache_hit_rate=N0)
-REQUEST_ROW = {"timestamp": S0, "session_id": S, "agent": S, "model": S, "cost_usd": N0, "context_tokens": N,
+SUMMARY = dict(SLIM, share_of_cost={k: R for k in BUCKET_KEYS}, web_search_requests=N, cache_hit_rate=R)
+REQUEST_ROW = {"timestamp": T, "session_id": S, "agent": S, "model": S, "cost_usd": N0, "context_tokens": N,
                "output_tokens": N, "source": S, "line": N}
 MODEL_ROW = dict(SLIM, model=S, priced_as=S0)
 SAVING = {"threshold_tokens": N, "compactions": N, "saving_usd": N}
@@ -33,29 +36,29 @@ SOURCE_ROW = {"kind": S, "source": S, "target": S0, "tokens": N, "requests": N, 
 NAMED_SOURCE = {"kind": S, "source": S, "target": S0, "tokens": N}
 SESSION_INSIGHTS = {
     "what_if_compaction": {"compact_to_tokens": N, "thresholds": [SAVING], "best": Maybe(SAVING), "assumptions": S},
-    "fresh_session": {"resets": [{"before_turn": N, "timestamp": S0, "idle_seconds": N}], "saving_usd": N,
+    "fresh_session": {"resets": [{"before_turn": N, "timestamp": T, "idle_seconds": N}], "saving_usd": N,
                       "assumptions": S},
     "idle_cache_misses": {"count": N, "extra_cost_usd": N, "assumptions": S,
-                          "misses": [{"turn": N, "timestamp": S0, "idle_seconds": N, "tokens_rewritten": N,
+                          "misses": [{"turn": N, "timestamp": T, "idle_seconds": N, "tokens_rewritten": N,
                                       "extra_cost_usd": N, "rewrite_cost_usd": N}]},
     "timer_wakes": Maybe({"wakes": N, "interval_seconds": N, "rewrite_cost_usd": N, "total_rewrite_cost_usd": N,
                           "text": S}),
-    "resident_context": {"largest": [{"turn": N, "timestamp": S0, "tokens": N, "later_turns": N,
+    "resident_context": {"largest": [{"turn": N, "timestamp": T, "tokens": N, "later_turns": N,
                                       "resident_cost_usd": N, "sources": [NAMED_SOURCE]}], "assumptions": S},
-    "percentile": {"cost": N0, "peak_context": N0, "turns": N0},
+    "percentile": {"cost": P, "peak_context": P, "turns": P},
 }
 SESSION = dict(
     SUMMARY, session_id=S, project=S, requests_main=N, requests_subagent=N, priced_requests=N, user_prompts=N,
-    first_timestamp=S0, last_timestamp=S0, duration_seconds=N0, active_seconds=N0, cost_per_request_usd=N0,
-    resent_share=N0,
+    first_timestamp=T, last_timestamp=T, duration_seconds=N0, active_seconds=N0, cost_per_request_usd=N0,
+    resent_share=R,
     peak_context_tokens=N, average_context_tokens=N, final_context_tokens=N,
-    compactions=[{"timestamp": S0, "kind": S0, "trigger": S0, "pre_tokens": N0, "post_tokens": N0,
+    compactions=[{"timestamp": T, "kind": S0, "trigger": S0, "pre_tokens": N0, "post_tokens": N0,
                   "post_tokens_from": S0, "tokens_saved": N0, "agent": S}],
     next_turn=Maybe({"context_tokens": N, "average_output_tokens": N, "model": S, "cost_usd": N, "formula": S,
-                     "cache_ttl_seconds": N, "cache_expires_at": S0, "cost_after_expiry_usd": N}),
+                     "cache_ttl_seconds": N, "cache_expires_at": T, "cost_after_expiry_usd": N}),
     top_requests=[REQUEST_ROW], models=[MODEL_ROW],
     agents=[dict(SLIM, agent=S, agent_type=S0, recovered=B)],
-    context_curve=[{"timestamp": S0, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
+    context_curve=[{"timestamp": T, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
     insights=SESSION_INSIGHTS,
     context_sources=[SOURCE_ROW],
 )
@@ -77,7 +80,7 @@ DIAGNOSTICS = {
     "malformed": {"count": N, "by_reason": {"*": N},
                   "files": [{"file": S, "count": N, "first": [{"line": N, "reason": S}]}]},
     "missing_subagents": [{"session_id": S, "agent_id": S}],
-    "history": {"files": N, "requests": N, "cost_usd": N, "oldest": S0},
+    "history": {"files": N, "requests": N, "cost_usd": N, "oldest": D},
     "warnings": [{"kind": S, "text": S, "*": N0}],
 }
 REPORT = {
@@ -86,9 +89,9 @@ REPORT = {
     "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B, "project": S0, "by": S,
                 "decoder": S},
     "totals": dict(SUMMARY, requests_main=N, requests_subagent=N, priced_requests=N, unpriced_requests=N,
-                   cost_excludes_unpriced=B, sessions=N, projects=N, user_prompts=N, first_timestamp=S0,
-                   last_timestamp=S0, first_day=S0, last_day=S0, resent_share_pooled=N0,
-                   resent_share_median_session=N0),
+                   cost_excludes_unpriced=B, sessions=N, projects=N, user_prompts=N, first_timestamp=T,
+                   last_timestamp=T, first_day=D, last_day=D, resent_share_pooled=R,
+                   resent_share_median_session=R),
     "sessions": [SESSION],
     "projects": [{"project": S, "sessions": N, "requests": N, "cost_usd": N}],
     "models": [MODEL_ROW],
@@ -122,8 +125,39 @@ def _number(v):
     return None
 
 
+def _in(v, lo, hi):
+    return v if type(v) in (int, float) and lo <= v <= hi else None
+
+
+def _time(v):
+    """An ISO time of years 1-9999 as it was given, else None."""
+    if type(v) is not str or len(v) > 40:
+        return None
+    from .records import parse_ts
+    return v if parse_ts(v) is not None and v[:4].isdigit() else None
+
+
+def _date(v):
+    if type(v) is not str or len(v) != 10:
+        return None
+    from datetime import date
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return None
+    return v
+
+
 def conform(value, spec=REPORT):
     """`value` rebuilt to `spec` (see the module docstring); never raises, whatever `value` is."""
+    if spec == R:
+        return _in(value, 0, 1)
+    if spec == P:
+        return _in(value, 0, 100)
+    if spec == T:
+        return _time(value)
+    if spec == D:
+        return _date(value)
     if spec == N:
         n = _number(value)
         return 0 if n is None else n

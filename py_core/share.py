@@ -43,7 +43,19 @@ def family_label(code):
 
 
 def _pct(x):
-    return None if x is None else _round(x * 100, 1)
+    """A share (0-1) as a percentage; anything outside 0-1 (a pasted report's "500%": issue 30) is no figure."""
+    return None if x is None or not 0 <= x <= 1 else _round(x * 100, 1)
+
+
+def _split(values):
+    """The card's five percentages; when they do not add up to 100 (a hostile report), scaled so they do."""
+    total = sum(values)
+    if total and abs(total - 100) > SPLIT_SLACK:
+        return [_round(v * 100 / total, 1) for v in values]
+    return values
+
+
+SPLIT_SLACK = 0.5  # five values rounded to 0.1 miss 100 by at most 0.25
 
 
 def _round(x, nd):
@@ -52,8 +64,21 @@ def _round(x, nd):
 
 
 def _day(stamp):
-    """The date of an ISO stamp, or None: a pasted report's text never reaches the card (web/share.js: `day`)."""
-    return stamp[:10] if isinstance(stamp, str) and re.match(r"\d{4}-\d{2}-\d{2}", stamp) else None
+    """The date of an ISO stamp, or None: a pasted report's text never reaches the card, nor an impossible date like
+    9999-99-99 (issue 30) (web/share.js: `day`)."""
+    if not isinstance(stamp, str) or not re.match(r"\d{4}-\d{2}-\d{2}", stamp):
+        return None
+    return stamp[:10] if valid_day(stamp[:10]) else None
+
+
+def valid_day(text):
+    """Is 'YYYY-MM-DD' a real day of years 1-9999?"""
+    from datetime import date
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def summarize(report):
@@ -65,7 +90,7 @@ def summarize(report):
     return {
         "v": VERSION,
         "cost_usd": _round(t["cost_usd"], 2),
-        "split": [_pct(shares[k]) or 0.0 for k in SPLIT_KEYS],
+        "split": _split([_pct(shares[k]) or 0.0 for k in SPLIT_KEYS]),
         "requests": t["requests"],
         "sessions": t["sessions"],
         "peak_context": max((s["peak_context_tokens"] for s in sessions), default=0),
@@ -134,8 +159,18 @@ def from_fragment(fragment):
         raise ValueError("bad model family code")
     day = lambda v: f"{v[:4]}-{v[4:6]}-{v[6:]}" if v else None  # noqa: E731
     opt = lambda k: float(got[k]) if got.get(k) else None  # noqa: E731
+    # Issue 30: figures checked against what they can be — percentages of at most 100 that add up, real days in
+    # order — so a hand-made link cannot draw "999.9%" or "9999-99-99" on a card.
+    split = [float(x) for x in got["r"].split(",")]
+    if any(v > 100 for v in split) or (sum(split) and abs(sum(split) - 100) > SPLIT_SLACK):
+        raise ValueError("the cost split must add up to 100%")
+    if any(opt(k) is not None and opt(k) > 100 for k in ("h", "s", "m")):
+        raise ValueError("a percentage above 100%")
+    first, last = day(got.get("a")), day(got.get("b"))
+    if any(d is not None and not valid_day(d) for d in (first, last)) or (first and last and first > last):
+        raise ValueError("not a real day, or the days out of order")
     return {
-        "v": VERSION, "cost_usd": float(got["c"]), "split": [float(x) for x in got["r"].split(",")],
+        "v": VERSION, "cost_usd": float(got["c"]), "split": split,
         "requests": int(got["t"]), "sessions": int(got["n"]), "peak_context": int(got["p"]),
         "cache_hit_rate": opt("h"), "resent_share": opt("s"), "resent_share_median": opt("m"),
         "duration_s": int(got["d"]), "models": codes, "first_day": day(got.get("a")),
@@ -187,42 +222,77 @@ def markdown(summary, link=None):
     return "\n".join(for_terminal(line) for line in lines) + "\n"  # the one sanitiser (issue 21)
 
 
-FOOTER_CHARS = 60  # 15 px text across the card's 544 px: a line of model families wraps before this
-LINE = 21         # the footer's line height
+LINE = 21         # the height of a line of 15 px text
+MARGIN = 28       # the card's left and right margin
+SIZE = 15         # the card's text size, px
+SEP = " · "
+LEGEND_ROW = 26
+LEGEND_GAP = 24   # between the legend's two columns
+SWATCH = 19       # a legend item's colour square and the space after it
 
 
-def wrap_list(items, limit=FOOTER_CHARS):
-    """Items joined with ", " into lines of at most `limit` characters (web/share.js: `wrapList`)."""
+def wrap_width(items, sep, limit, size=SIZE, tail=""):
+    """`items` joined with `sep` into lines at most `limit` px wide by present.text_width (web/share.js: `wrapWidth`);
+    a line that wraps ends with `tail` (measured with it); an item wider than the limit has a line of its own."""
     lines, cur = [], ""
     for item in items:
-        cand = f"{cur}, {item}" if cur else item
-        if cur and len(cand) > limit:
-            lines.append(cur)
+        cand = f"{cur}{sep}{item}" if cur else item
+        if cur and present.text_width(cand + tail, size) > limit:
+            lines.append(cur + tail)
             cur = item
         else:
             cur = cand
     if cur:
         lines.append(cur)
-    return lines or ["n/a"]
+    return lines
+
+
+def wrap_list(items, limit=None):
+    """Model families joined with ", " into lines that fit the card, each wrapped line keeping its comma (web/share.js:
+    `wrapList`)."""
+    return wrap_width(items, ", ", limit or 600 - 2 * MARGIN, tail=",") or ["n/a"]
+
+
+def legend_layout(items, width):
+    """Where each legend item goes: [(x, row)], in two columns when they fit side by side — the left one as wide as its
+    widest item — else in one (issues 30, 33: a fixed 280 px column ran "Re-sent context (cache read) 46.1%" into the
+    next colour square). `items` are their texts."""
+    widths = [SWATCH + present.text_width(t, SIZE) for t in items]
+    left = max(widths[0::2], default=0)
+    right = max(widths[1::2], default=0)
+    if MARGIN + left + LEGEND_GAP + right <= width - MARGIN:
+        return [(MARGIN + (i % 2) * (left + LEGEND_GAP), i // 2) for i in range(len(items))]
+    return [(MARGIN, i) for i in range(len(items))]
 
 
 def card_svg(summary, width=600):
-    """A self-contained SVG card of the summary (the page turns it into a PNG too). Its height grows with the
-    footer (issue 12: many model families pushed the dates and "not a bill" off the card)."""
+    """A self-contained SVG card of the summary (the page turns it into a PNG too). Laid out by the widths of its
+    texts (present.text_width, a wide font's), so nothing runs off the card or into anything else with any font; its
+    height grows with what wraps (issue 12: many model families pushed the dates and "not a bill" off the card)."""
     s = summary
     e = lambda x: escape(str(x), quote=True)  # noqa: E731
+    inner = width - 2 * MARGIN
     days = s["first_day"] or ""
     if s["last_day"] and s["last_day"] != s["first_day"]:
         days += f" → {s['last_day']}"
     # Issue 25: a wrapped list of families keeps its commas; the note the Markdown has about unpriced models; small
     # print large enough to read once the card is scaled to a phone (15 px, was 12: ~5 px tall at 375 px).
-    families = wrap_list([family_label(c) for c in s["models"]])
-    footer = [line + "," for line in families[:-1]] + families[-1:] + (
+    footer = wrap_list([family_label(c) for c in s["models"]], inner) + (
         ["the cost leaves out models with no published price"] if s["excludes_unpriced"] else []) + [
         (f"{days} · " if days else "") + "estimate at list prices, not a bill"]
-    top = 290
+    stats = wrap_width([f"{s['requests']:,} requests",
+                        f"{s['sessions']:,} session" + ("" if s["sessions"] == 1 else "s"),
+                        f"peak context {_tokens(s['peak_context'])}", f"cache hits {_pct_text(s['cache_hit_rate'])}"],
+                       SEP, inner)
+    bar_y = 150 + LINE * (len(stats) - 1)
+    # Issue 33: only the buckets that cost something are in the legend.
+    shown = [(label, pct, colour) for label, pct, colour in zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS) if pct > 0]
+    texts = [f"{label} {_fixed(pct, 1)}%" for label, pct, _c in shown]
+    places = legend_layout(texts, width)
+    legend_y = bar_y + 56
+    rows = (places[-1][1] + 1) if places else 0
+    top = legend_y + LEGEND_ROW * (rows - 1) + 32 if rows else bar_y + 58
     height = top + LINE * (len(footer) - 1) + 24
-    requests = f"{s['requests']:,} requests"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ts-card" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="{e(headline(s))}">',
            f"<title>{e(headline(s))}</title>",
@@ -230,24 +300,23 @@ def card_svg(summary, width=600):
            '<text class="ts-card-muted" x="28" y="46" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">'
            "Claude Code spend · tokenscope</text>",
            '<text class="ts-card-fg" x="28" y="96" font-family="system-ui,sans-serif" font-size="44" font-weight="700" '
-           f'fill="#f2f4f6">{_money(s["cost_usd"])}</text>',
-           '<text class="ts-card-text" x="28" y="126" font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">'
-           f"{e(requests + ' · ' + str(s['sessions']) + (' session' if s['sessions'] == 1 else ' sessions'))}"
-           f" · peak context {e(_tokens(s['peak_context']))} · cache hits {e(_pct_text(s['cache_hit_rate']))}</text>"]
+           f'fill="#f2f4f6">{_money(s["cost_usd"])}</text>']
+    for i, line in enumerate(stats):
+        out.append(f'<text class="ts-card-text" x="28" y="{126 + LINE * i}" font-family="system-ui,sans-serif" '
+                   f'font-size="15" fill="#c9d1d9">{e(line)}</text>')
     x, bar_w = 28.0, width - 56
     total = sum(s["split"]) or 1
     for label, pct, colour in zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS):
         w = bar_w * pct / total
         if w > 0:
-            out.append(f'<rect x="{_fixed(x, 1)}" y="150" width="{_fixed(w, 1)}" height="26" fill="{colour}">'
+            out.append(f'<rect x="{_fixed(x, 1)}" y="{bar_y}" width="{_fixed(w, 1)}" height="26" fill="{colour}">'
                        f"<title>{e(label)}: {_fixed(pct, 1)}%</title></rect>")
         x += w
-    for i, (label, pct, colour) in enumerate(zip(SPLIT_LABELS, s["split"], SPLIT_COLOURS)):
-        lx, ly = 28 + (i % 2) * 280, 206 + (i // 2) * 26
-        out.append(f'<rect x="{lx}" y="{ly - 12}" width="13" height="13" fill="{colour}"/>'
-                   f'<text class="ts-card-text" x="{lx + 19}" y="{ly}" font-family="system-ui,sans-serif" font-size="15" '
-                   'fill="#c9d1d9">'
-                   f"{e(label)} {_fixed(pct, 1)}%</text>")
+    for (label, pct, colour), text, (lx, row) in zip(shown, texts, places):
+        ly = legend_y + row * LEGEND_ROW
+        out.append(f'<rect class="ts-card-swatch" x="{_fixed(lx, 1)}" y="{ly - 12}" width="13" height="13" '
+                   f'fill="{colour}"/><text class="ts-card-text ts-card-legend" x="{_fixed(lx + SWATCH, 1)}" y="{ly}" '
+                   f'font-family="system-ui,sans-serif" font-size="15" fill="#c9d1d9">{e(text)}</text>')
     for i, line in enumerate(footer):
         out.append(f'<text class="ts-card-muted" x="28" y="{top + LINE * i}" font-family="system-ui,sans-serif" '
                    f'font-size="15" fill="#9aa4ae">{e(line)}</text>')

@@ -22,6 +22,7 @@ CAUSES = {"system_prompt_changed": "system prompt changed", "tools_changed": "to
           "ttl_expired_5m": "TTL expired (5m)", "ttl_expired_1h": "TTL expired (1h)",
           "likely_server_side": "likely server side", "unknown": "cause unknown"}
 RECENT_MISS = 600  # a miss this many seconds old or less is named on the line
+WORKSPACE = "workspace prices"  # session()'s note when the workspace's .tokenscope.json priced the line
 MAX_INPUT = 1 << 20
 DEFAULT_WINDOW = 200_000
 _STRIP = dict.fromkeys((*range(0x20), *range(0x7f, 0xa0)))  # without colours nothing but text is written
@@ -38,7 +39,10 @@ def _parser():
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="ANSI colours: auto = only when stdout is a terminal and NO_COLOR is unset")
     p.add_argument("--prices", metavar="FILE", action="append", default=[],
-                   help="extra or overriding prices, as for a report (the session folder's .tokenscope.json too)")
+                   help="extra or overriding prices, as for a report")
+    p.add_argument("--workspace-prices", action="store_true",
+                   help="also read the .tokenscope.json of the folder Claude Code works in (off by default: any "
+                        "repository could reprice your line; when on, the line says so)")
     p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
     p.add_argument("--no-cache", action="store_true", help="read the transcript whole each time")
     p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
@@ -51,6 +55,7 @@ class Args:
     color = "auto"
     cache_dir = None
     no_cache = False
+    workspace_prices = False
     now = None
 
     def __init__(self):
@@ -66,8 +71,8 @@ def parse_args(argv):
     while i < len(items):
         opt, eq, val = items[i].partition("=")
         takes = opt in ("--format", "--color", "--prices", "--cache-dir", "--now")
-        if opt == "--no-cache" and not eq:
-            args.no_cache = True
+        if opt in ("--no-cache", "--workspace-prices") and not eq:
+            setattr(args, opt[2:].replace("-", "_"), True)
             i += 1
             continue
         if not takes:
@@ -191,6 +196,10 @@ def render_line(data, args):
     f["model"] = _str(_get(data, "model", "display_name")) or _str(status and status["model"]) or ""
     if status:
         f["cost"] = paint(money(status["cost_usd"]), "bold") + (" + unpriced" if status["unpriced"] else "")
+        if note == WORKSPACE:
+            # Issue 30: prices from the repository's own file are named beside the cost they made.
+            f["cost"] += " (" + paint("workspace prices", "warn") + ")"
+            note = None
     elif _num(_get(data, "cost", "total_cost_usd"), 0, 1e7) is not None:
         f["cost"] = money(_num(_get(data, "cost", "total_cost_usd"), 0, 1e7)) + " (Claude Code's)"
     # Context: what Claude Code says it sent last, else the transcript's last request.
@@ -354,22 +363,27 @@ def _fill(template, fields):
 
 def session(data, args):
     """(status or None, note or None): from the session's running summary and the transcript's new bytes
-    (running.py), else through the store (rebuilding the summary), else from the files."""
+    (running.py), else through the store (rebuilding the summary), else from the files. The note is WORKSPACE when
+    the workspace's price file priced the status."""
     path = _raw(data.get("transcript_path"))
     if not path:
         return None, None
     from . import loader
     if not os.path.isfile(path):
         return None, "no transcript yet"
-    # The prices of a report run in the session's folder: ./.tokenscope.json there, then --prices (issue 20).
+    # --prices, and the session folder's ./.tokenscope.json only when asked for (issue 30: any repository Claude Code
+    # opened could reprice the line, unmarked; with --workspace-prices the line names them).
     cwd = _raw(_get(data, "workspace", "current_dir")) or _raw(data.get("cwd"))
     cwd = cwd if cwd and os.path.isdir(cwd) else None
+    own = args.workspace_prices and cwd is not None
+    files_ = loader.price_files(args.prices, cwd, workspace=own)
+    used = WORKSPACE if own and len(files_) > len(args.prices) else None
     sid = _raw(data.get("session_id"))
     loaded = []
 
     def prices():
         if not loaded:
-            loaded.append(loader.load_prices(args.prices, cwd))
+            loaded.append(loader.load_prices(args.prices, cwd, workspace=own))
         return loaded[0]
     if args.no_cache:
         try:
@@ -381,12 +395,12 @@ def session(data, args):
             return None, "bad price file (run tokenscope to see why)"
         from .jobs import analyze_files
         from .live import session_status
-        return session_status(analyze_files(files, 1), table, sid), None
+        return session_status(analyze_files(files, 1), table, sid), used
     from . import running
     from .paths import cache_dir
     folder = args.cache_dir or cache_dir()
     summary = running.summary_path(folder, path)
-    digest = running.price_digest(loader.price_files(args.prices, cwd))
+    digest = running.price_digest(files_)
     d = running.load(summary, path, digest)
     verdicts = d["verdicts"] if d is not None else {}
     try:
@@ -397,7 +411,7 @@ def session(data, args):
         try:
             if running.advance(d, files, prices):
                 _save(running, summary, d)
-            return running.status(d, sid), None
+            return running.status(d, sid), used
         except (running.Undecided, OSError, ValueError, TypeError, KeyError, IndexError):
             pass  # the full path answers, and writes a new summary
         except loader.LoadError:
@@ -422,7 +436,7 @@ def session(data, args):
     if d is not None:
         d.update(transcript=os.path.abspath(path), prices=digest)
         _save(running, summary, d)
-    return session_status(analyzer, table, sid), None
+    return session_status(analyzer, table, sid), used
 
 
 def _rebuild(running, files, analyzer, outcome, table, verdicts):

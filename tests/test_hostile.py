@@ -209,13 +209,26 @@ def test_unreadable_folder_and_read_error_are_named(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr("builtins.open", fake_open)
-    code, out, err = run([str(tmp_path), "--json", "--jobs", "1"], capsys)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    code, out, err = run([str(tmp_path), "--json", "--jobs", "1", *cache], capsys)
     assert code == 0, err
     rep = json.loads(out)
     assert rep["totals"]["requests"] == 2  # s.jsonl, and t.jsonl's first line
+    counted = len(jsonl(asst('m2', 'r2')))
     assert rep["diagnostics"]["unreadable_files"] == [
-        {"file": "b/t.jsonl", "reason": f"read error after {len(jsonl(asst('m2', 'r2'))):,} bytes: Input/output error"},
+        {"file": "b/t.jsonl", "reason": f"read error after {counted:,} bytes: Input/output error",
+         "bytes_counted": counted},
         {"file": "locked/", "reason": "Permission denied"}]
+    # Issue 30: the two are told apart — one not read at all, one read in part (what was read counts).
+    kinds = {w["kind"]: w["text"] for w in rep["diagnostics"]["warnings"]}
+    assert kinds["unreadable_files"].startswith("1 file was not read and is not in these totals: locked/")
+    assert kinds["partial_files"].startswith("1 file was read only in part") and "b/t.jsonl" in kinds["partial_files"]
+    # ... and the store did not keep the file read in part: once the disk reads again, it is read whole.
+    monkeypatch.setattr("builtins.open", real_open)
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    code, out, _ = run([str(tmp_path), "--json", "--jobs", "1", *cache], capsys)
+    assert json.loads(out)["totals"]["requests"] == 4
+    assert json.loads(out)["totals"] == json.loads(run([str(tmp_path), "--json", "--no-cache"], capsys)[1])["totals"]
 
 
 def test_two_files_with_one_base_name_are_two_files_in_any_order(tmp_path, capsys):

@@ -133,9 +133,10 @@ def house_log(path):
                                 ts="2026-01-10T10:00:00.000Z")))
 
 
-def test_statusline_reads_the_price_overrides(tmp_path, monkeypatch):
-    """Intent: the status line prices with ./.tokenscope.json of the session's folder (it used the built-in table
-    only: "unpriced" where the report says $1.00)."""
+@pytest.mark.parametrize("cache", [["--no-cache"], ["--cache-dir", "{tmp}/c"]], ids=["no-cache", "store"])
+def test_statusline_reads_the_workspace_prices_only_when_asked_and_says_so(tmp_path, cache):
+    """Intent (issue 30): a repository's .tokenscope.json repriced anyone's status line, unmarked, as soon as Claude
+    Code opened it; now the line reads it only with --workspace-prices, and then names it beside the cost."""
     from py_core.statusline import main as statusline
     log_path = tmp_path / "projects" / "p" / "h1.jsonl"
     house_log(log_path)
@@ -143,10 +144,24 @@ def test_statusline_reads_the_price_overrides(tmp_path, monkeypatch):
     work.mkdir()
     (work / ".tokenscope.json").write_text(json.dumps(PRICES))
     data = {"transcript_path": str(log_path), "session_id": "h1", "workspace": {"current_dir": str(work)}}
-    out = io.StringIO()
-    statusline(["--no-cache", "--color", "never"], stdin=io.StringIO(json.dumps(data)), stdout=out)
-    assert "$1.00" in out.getvalue() and "unpriced" not in out.getvalue()
-    # --prices works too, from anywhere
+    args = [a.format(tmp=tmp_path) for a in cache]
+    for _ in range(2):  # the second render through the running summary
+        out = io.StringIO()
+        statusline([*args, "--color", "never"], stdin=io.StringIO(json.dumps(data)), stdout=out)
+        assert "$0.00 + unpriced" in out.getvalue() and "workspace" not in out.getvalue()
+    for _ in range(2):
+        out = io.StringIO()
+        statusline([*args, "--color", "never", "--workspace-prices"], stdin=io.StringIO(json.dumps(data)), stdout=out)
+        assert "$1.00 (workspace prices)" in out.getvalue() and "unpriced" not in out.getvalue()
+
+
+
+def test_statusline_reads_the_price_files_it_is_given(tmp_path):
+    """Intent: --prices works from anywhere (the line's own settings: not marked)."""
+    from py_core.statusline import main as statusline
+    log_path = tmp_path / "projects" / "p" / "h1.jsonl"
+    house_log(log_path)
+    data = {"transcript_path": str(log_path), "session_id": "h1"}
     other = tmp_path / "p.json"
     other.write_text(json.dumps(PRICES))
     data["workspace"] = {"current_dir": str(tmp_path)}
@@ -457,3 +472,53 @@ def test_a_damaged_copy_without_curves_is_refused_and_the_terminal_view_built_ag
     assert main(args) == 0
     out, err = capsys.readouterr()
     assert out == fresh and "Traceback" not in err
+
+
+@pytest.mark.parametrize("make,says", [
+    (lambda p: os.mkfifo(p), "not a regular file (a FIFO)"),
+    (lambda p: p.write_bytes(b" " * (9 << 20)), "larger than 8 MB"),
+    (lambda p: None, "No such file"),
+], ids=["fifo", "huge", "missing"])
+def test_a_price_file_that_is_no_price_table_is_refused_in_one_line(tmp_path, capsys, make, says):
+    """Intent (issue 30): `--prices` on a FIFO hung, and a 3 GB or endless one (/dev/zero) was read whole; each is
+    refused at once, with the file named."""
+    p = tmp_path / "prices.json"
+    make(p)
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1")))
+    code, _out, err = run([str(log), "--prices", str(p), "--no-cache"], capsys)
+    assert code == 2 and says in err and str(p) in err and err.count("\n") == 1
+
+
+def test_a_device_as_price_file_is_refused(tmp_path, capsys):
+    """Intent: `--prices /dev/zero` grew to 9 GB; it is not a regular file."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1")))
+    code, _out, err = run([str(log), "--prices", "/dev/zero", "--no-cache"], capsys)
+    assert code == 2 and "not a regular file" in err
+
+
+def test_a_workspace_price_file_is_named_beside_the_cost(tmp_path, capsys, monkeypatch):
+    """Intent (issue 30): the terminal report and --html name the price file that made the figures."""
+    log_path = tmp_path / "projects" / "p" / "h1.jsonl"
+    house_log(log_path)
+    (tmp_path / ".tokenscope.json").write_text(json.dumps(PRICES))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run([str(log_path), "--no-cache", "--wide", "--html", str(tmp_path / "r.html")], capsys)
+    named = f"custom prices from {tmp_path / '.tokenscope.json'}"
+    assert code == 0 and named in out
+    assert named in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize("aliases,field", [
+    ({"claude-opus-4-7": "claude-sonnet-4-5"}, "aliases.claude-opus-4-7: is a model with its own prices"),
+    ({"my-model": "no-such-model"}, "aliases.my-model: points at 'no-such-model', which has no price"),
+])
+def test_an_alias_that_could_never_apply_is_refused(tmp_path, capsys, aliases, field):
+    """Intent (issue 30): aliases keyed by a model of the table, or pointing at no price, were silently ignored."""
+    p = tmp_path / "prices.json"
+    p.write_text(json.dumps({"aliases": aliases}))
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1")))
+    code, _out, err = run([str(log), "--prices", str(p), "--no-cache"], capsys)
+    assert code == 2 and field in err

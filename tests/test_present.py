@@ -13,7 +13,8 @@ from py_core import present
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = [None, 0, 0.00001, 0.000012, 0.00099999, 0.001, 0.0034, 0.00995, 0.01, 0.0149, 0.1234567, 0.99995, 1,
           1.005, 12.345, 99.5, 100, 1234.5678, 1278.4, 1e6 + 0.5, -0.5, -3.25, -0.004]
-COUNTS = [None, 0, 7, 999, 1000, 1234, 9999, 10_000, 12_345, 999_999, 1_000_000, 1_234_567, 987_654_321]
+COUNTS = [None, 0, 7, 999, 1000, 1234, 9949, 9950, 9999, 10_000, 12_345, 999_499, 999_500, 999_999, 1_000_000, 1_234_567,
+          987_654_321]
 
 
 def test_vocab_js_is_generated_from_present():
@@ -59,3 +60,11 @@ def test_every_view_takes_its_buckets_from_present():
         text = (ROOT / "web" / name).read_text()
         for b in present.BUCKETS + present.SHARE_BUCKETS:
             assert b.colour not in text and f'"{b.label}"' not in text, f"web/{name} repeats {b.label!r}"
+
+
+@pytest.mark.parametrize("n,text,card", [
+    (999_999, "1.00M", "1.00M"), (999_499, "999k", "999k"), (9_999, "10k", "9,999"), (1_000_000, "1.00M", "1.00M"),
+])
+def test_a_count_that_rounds_up_is_written_in_the_next_unit(n, text, card):
+    """Intent (issue 30): 999,999 tokens read "1000k"; 9,999 read "10.0k"."""
+    assert (present.tokens(n), present.card_tokens(n)) == (text, card)

@@ -167,7 +167,7 @@ def test_the_card_grows_to_hold_its_footer():
     assert height > 300 and max(ys) < height - 10
     assert "not a bill" in svg and "2026-01-10 → 2026-09-18" in svg
     footer = re.findall(r'y="\d+" font-family="system-ui,sans-serif" font-size="15" fill="#9aa4ae">([^<]*)<', svg)
-    assert len(footer) >= 2 and all(len(line) <= share.FOOTER_CHARS + 40 for line in footer)
+    assert len(footer) >= 2 and all(present.text_width(line, 15) <= 600 - 2 * share.MARGIN for line in footer)
     # Issue 25: families wrapped over lines keep their separator; the small print is 15 px.
     families = [line for line in footer[1:] if not line.startswith("the cost") and "not a bill" not in line]
     assert len(families) >= 2 and all(line.endswith(",") for line in families[:-1])

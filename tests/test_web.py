@@ -307,26 +307,44 @@ def test_charts_are_redrawn_when_the_window_narrows(browser, site):
     p.ctx.close()
 
 
-def test_the_share_card_holds_every_line_with_every_model_family(web):
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("heavy", [False, True], ids=["every-family", "heavy-team"])
+def test_the_share_card_holds_every_line_with_every_model_family(web, width, heavy):
     """Intent: a report with every model family wraps the card's footer and grows the card: every text of the
-    card (the dates and "not a bill" included) lies inside it, drawn by share.js as by share.py."""
+    card (the dates and "not a bill" included) lies inside it, drawn by share.js as by share.py. Issues 30 and 33:
+    a heavy team's line ran off the right edge (626 of 600 px) and the legend ran into itself with the default Linux
+    font: no two of its texts and colour squares overlap, at a phone's width and a desktop's."""
     from py_core import share
     from tests.test_views import EVERY_FAMILY
     from tests.conftest import analyze
+    web.page.set_viewport_size({"width": width, "height": 900})
     rep = analyze(jsonl(*[asst(f"m{i}", f"r{i}", model=m, ts=f"2026-0{1 + i % 9}-1{i % 9}T10:00:00Z")
                           for i, m in enumerate(EVERY_FAMILY)]), tz="UTC")
     summary = share.summarize(rep)
-    outside = web.page.evaluate("""async (s) => {
+    if heavy:
+        summary.update(cost_usd=987_654_321.98, requests=123_456_789_012, sessions=987_654, peak_context=999_999,
+                       split=[46.1, 20.1, 13.9, 19.8, 0.1], cache_hit_rate=99.9)
+    got = web.page.evaluate("""async (s) => {
       const m = await import("/share.js");
       const box = document.createElement("div");
+      box.style.width = "100%";
       box.innerHTML = m.cardSvg(s);  // share.js escapes every string; a test page, the summary is ours
       document.body.append(box);
       const svg = box.querySelector("svg");
+      svg.style.width = "100%";
+      svg.style.height = "auto";
       const [, , w, h] = svg.getAttribute("viewBox").split(" ").map(Number);
-      return [...svg.querySelectorAll("text")].map((t) => t.getBBox())
-        .filter((b) => b.x < 0 || b.y < 0 || b.x + b.width > w || b.y + b.height > h).length;
+      const texts = [...svg.querySelectorAll("text")].map((t) => t.getBBox());
+      const outside = texts.filter((b) => b.x < 0 || b.y < 0 || b.x + b.width > w - 20 || b.y + b.height > h).length;
+      const legend = [...svg.querySelectorAll(".ts-card-swatch, .ts-card-legend")].map((e) => e.getBBox());
+      let overlaps = 0;
+      legend.forEach((a, i) => legend.slice(i + 1).forEach((b) => {
+        if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) overlaps += 1;
+      }));
+      box.remove();
+      return [outside, overlaps, legend.length];
     }""", summary)
-    assert outside == 0
+    assert got[:2] == [0, 0] and got[2] == 2 * sum(1 for v in summary["split"] if v > 0)
     assert web.page.evaluate("async (s) => (await import('/share.js')).cardSvg(s)", summary) == share.card_svg(summary)
 
 

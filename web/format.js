@@ -1,7 +1,7 @@
 // Money, percent and token formats for the page, from the rules py_core/present.py emits (web/vocab.js), and the
 // share card's half-up helpers (twins of present.fixed / card_*: tests/test_present.py runs both on the same values).
 
-import { FORMATS, NA } from "./vocab.js";
+import { FORMATS, NA, TEXT_WIDTHS } from "./vocab.js";
 
 const withCommas = (digits) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
@@ -31,8 +31,10 @@ export const pct = (x) => (x == null ? NA : `${decimalText(x * 100, FORMATS.pct.
 // present.tokens: 1.23M, 45k, 2.6k below 10,000, 999 below 1,000.
 export function tok(n) {
   if (n == null) return NA;
-  if (n >= 1e6) return `${decimalText(n / 1e6, FORMATS.tokens.millions_decimals)}M`;
-  if (n >= FORMATS.tokens.thousands_decimals_below) return `${decimalText(n / 1e3, 0)}k`;
+  // A count that rounds up to the next unit is written in it (present.tokens; issue 30: "1000k", "10.0k").
+  const k = n >= 1000 ? decimalText(n / 1e3, 0) : null;
+  if (n >= 1e6 || k === "1000") return `${decimalText(n / 1e6, FORMATS.tokens.millions_decimals)}M`;
+  if (n >= FORMATS.tokens.thousands_decimals_below || decimalText(n / 1e3, 1) === "10.0") return `${k}k`;
   if (n >= 1000) return `${decimalText(n / 1e3, 1)}k`;
   return decimalText(n, 0);
 }
@@ -55,8 +57,24 @@ export const cardMoney = (x) => {
   const [whole, frac] = fixed(x, 2).split(".");
   return `$${group(whole)}.${frac}`;
 };
-export const cardTokens = (n) => (n >= 1e6 ? `${fixed(n / 1e6, 2)}M` : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
+export const cardTokens = (n) => (n >= 1e6 || fixed(n / 1e3, 0) === "1000" ? `${fixed(n / 1e6, 2)}M`
+  : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
 export const cardPct = (x) => (x == null ? NA : `${fixed(x, 0)}%`);
+
+// The width in px of `text` at `size` px by TEXT_WIDTHS (py_core/present.py: text_width, the same integer sum).
+export function textWidth(text, size, bold = false) {
+  const table = TEXT_WIDTHS[bold ? "bold" : "regular"];
+  let units = 0;
+  for (const ch of text) {
+    const o = ch.codePointAt(0);
+    if (o >= 32 && o < 127) units += table[o - 32];
+    else {
+      const got = TEXT_WIDTHS.extra[ch];
+      units += got ? got[bold ? 1 : 0] : 1000;
+    }
+  }
+  return (units * size) / 1000;
+}
 
 // Each id's shortest prefix of at least `minLen` characters no other id starts with (py_core/present.py:
 // short_ids; issue 25).

@@ -35,8 +35,11 @@ export function render(report, charts, ignored) {
   };
   set("h-cost", money(t.cost_usd) + (t.cost_excludes_unpriced ? "*" : ""), t.cost_usd);
   // The asterisk is explained where it stands (issue 12: it was explained 8,000 px below).
-  $("h-cost-sub").textContent = t.cost_excludes_unpriced
-    ? `* leaves out ${count(t.unpriced_requests)} request(s) of models with no price` : "at API list prices";
+  // Issue 30: prices that are not the built-in list prices (a report made with a price file) are named by the cost.
+  const custom = ((report.prices || {}).sources || []).filter((s) => s !== "built-in");
+  $("h-cost-sub").textContent = (t.cost_excludes_unpriced
+    ? `* leaves out ${count(t.unpriced_requests)} request(s) of models with no price` : "at API list prices") +
+    (custom.length ? ` · custom prices from ${custom.join(", ")}` : "");
   set("h-requests", count(t.requests), t.requests);
   $("h-requests-sub").textContent = `API calls: ${count(t.requests_main)} main thread, ${count(t.requests_subagent)} subagent`;
   set("h-prompts", count(t.user_prompts), t.user_prompts);
