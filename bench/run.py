@@ -475,6 +475,93 @@ def browser_runs(projects, repeats, cli_report, workers=1, decoder=None):
 
 # ---------------------------------------------------------------- main
 
+SESSION_COUNTS = (1_000, 10_000, 100_000)
+
+
+def sessions_log(n):
+    """A log of `n` one-request sessions (issue 30: memory per session), made once."""
+    path = HERE / "corpus" / f"sessions-{n}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w") as fh:
+            for i in range(n):
+                fh.write(json.dumps({
+                    "type": "assistant", "sessionId": f"sess-{i:08d}", "cwd": f"/home/u/p{i % 50}",
+                    "timestamp": f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00.000Z",
+                    "message": {"id": f"msg_{i:010d}", "model": "claude-sonnet-4-5-20250929", "stop_reason": "end_turn",
+                                "usage": {"input_tokens": 10, "output_tokens": 100, "cache_creation_input_tokens": 1000,
+                                          "cache_read_input_tokens": 5000}}}, separators=(",", ":")) + "\n")
+        tmp.rename(path)
+    return path
+
+
+def memory_runs(counts=SESSION_COUNTS):
+    """Peak RSS of `--json` over logs of one-request sessions, cold without the store (one process) and through a
+    new store: the memory a session costs is the slope between the smallest and the largest count (issue 30)."""
+    out = {}
+    for n in counts:
+        log = sessions_log(n)
+        _w, bare = run_cmd([sys.executable, "-m", "py_core", str(log), "--json", "--tz", "UTC", "--jobs", "1",
+                            "--no-cache"])
+        cache = tempfile.mkdtemp(prefix="tokenscope-bench-mem-")
+        _w, stored = run_cmd([sys.executable, "-m", "py_core", str(log), "--json", "--tz", "UTC", "--jobs", "1",
+                              "--cache-dir", cache])
+        shutil.rmtree(cache)
+        out[n] = {"no_cache": bare, "store": stored}
+    lo, hi = min(counts), max(counts)
+    out["per_session_kb"] = {k: (out[hi][k] - out[lo][k]) / (hi - lo) / 1024 for k in ("no_cache", "store")}
+    return out
+
+
+def page_many_runs(n=10_000):
+    """The page on a log of `n` one-request sessions, then on its --json report picked as a file (issue 30: 20,000
+    sessions crashed the tab; the page must stay responsive): the longest main-thread task of each, and the
+    renderers' peak memory."""
+    from playwright.sync_api import sync_playwright
+
+    import serve
+    import vendor
+    vendor.vendor(log=lambda *a: None)
+    os.environ["TOKENSCOPE_QUIET"] = "1"
+    log = sessions_log(n)
+    report = HERE / "corpus" / f"sessions-{n}.report.json"
+    if not report.exists():
+        r = subprocess.run([sys.executable, "-m", "py_core", str(log), "--json", "--tz", "UTC", "--no-cache"],
+                           cwd=ROOT, capture_output=True, check=True)
+        report.write_bytes(r.stdout)
+    srv = serve.make_server("127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    exe = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
+    out = {"sessions": n, "report_bytes": report.stat().st_size}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": exe} if exe else {}))
+            ctx = browser.new_context(timezone_id="UTC")
+            ctx.add_init_script(LONGTASK_OBSERVER)
+            page = ctx.new_page()
+            page.goto(f"http://127.0.0.1:{srv.server_address[1]}/")
+            wait_as_a_person(page, 1)
+            for i, (what, path) in enumerate((("log", log), ("report", report)), 1):
+                page.evaluate("window.__tsTasks = []")
+                with Sampler(renderer_rss) as mem:
+                    page.set_input_files("#file-input", str(path))
+                    page.wait_for_selector(f'body[data-results="{i}"]', timeout=600_000)
+                    time.sleep(1.5)  # the tables' rows are added in tasks of their own after the results show
+                page.click("#sessions-all")  # the table's next thousand rows built (in tasks of their own)
+                page.wait_for_function("() => document.querySelectorAll('#sessions-table tbody tr').length === 1000",
+                                       timeout=600_000)
+                out[what] = {"longest_task_ms": page.evaluate("Math.max(0, ...window.__tsTasks.map(([, d]) => d))"),
+                             "renderer_peak": mem.peaks[1],
+                             "rows": page.locator("#sessions-table tbody tr").count()}
+                page.click("#sessions-all")
+            browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return out
+
+
 def bench(mb, repeats, cores, install, browser):
     base = HERE / "corpus" / f"{mb:g}"
     projects = Path(corpus.generate(str(base), mb))
@@ -588,6 +675,28 @@ def fmt_table(rows, repeats):
     return "\n".join(lines)
 
 
+def fmt_memory(m):
+    """The memory table (issue 30): peak RSS per count of one-request sessions, and the slope per session."""
+    counts = [k for k in m if isinstance(k, int)]
+    lines = ["## Memory per session (issue 30; target <= 4 kB)", "",
+             "One-request sessions, `--json --jobs 1`: peak RSS without the store and through a new store.", "",
+             "| sessions | no store | store |", "|---|---|---|"]
+    for n in counts:
+        lines.append(f"| {n:,} | {m[n]['no_cache'] / 1e6:,.0f} MB | {m[n]['store'] / 1e6:,.0f} MB |")
+    per = m["per_session_kb"]
+    lines.append(f"| per session ({min(counts):,} to {max(counts):,}) | {per['no_cache']:.1f} kB | "
+                 f"{per['store']:.1f} kB |")
+    page = m.get("page")
+    if page:
+        lines += ["", f"The page on {page['sessions']:,} one-request sessions (target: no main-thread task over 200 ms):",
+                  "", "| input | longest main-thread task | renderers' peak | table rows |", "|---|---|---|---|"]
+        for what, label in (("log", "the log, analysed"), ("report", f"its --json report ({page['report_bytes'] / 1e6:,.0f} MB) picked")):
+            r = page[what]
+            lines.append(f"| {label} | {r['longest_task_ms']:,.0f} ms | {r['renderer_peak'] / 1e6:,.0f} MB | "
+                         f"{r['rows']:,} |")
+    return "\n".join(lines)
+
+
 def machine():
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
@@ -613,6 +722,7 @@ def main(argv=None):
     ap.add_argument("--no-install", action="store_true", help="do not npm-install ccusage when missing")
     ap.add_argument("--smoke", action="store_true", help="CI: 50 MB once, no ccusage install, output to a temp file")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--memory-only", action="store_true", help="only the memory per session (issue 30)")
     a = ap.parse_args(argv)
     if a.smoke:
         a.sizes, a.repeats, a.no_install = "50", 1, True
@@ -620,15 +730,20 @@ def main(argv=None):
             a.out = os.path.join(tempfile.mkdtemp(prefix="tokenscope-bench-"), "RESULTS.md")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     rows = []
-    for mb in (float(x) for x in a.sizes.split(",")):
+    for mb in (float(x) for x in a.sizes.split(",")) if not a.memory_only else ():
         print(f"bench: {mb:g} MB ...", file=sys.stderr)
         rows.append(bench(mb, a.repeats, cores, not a.no_install, not a.no_browser))
+    print("bench: memory per session ...", file=sys.stderr)
+    memory = memory_runs(SESSION_COUNTS[:2] if a.smoke else SESSION_COUNTS)
+    if not a.no_browser and not a.smoke:
+        memory["page"] = page_many_runs()
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = (f"# tokenscope benchmark\n\n{when}, medians of {a.repeats}; machine: {machine()}.\n"
-            f"Command: `python bench/run.py{' --smoke' if a.smoke else ''}`.\n\n{fmt_table(rows, a.repeats)}\n")
+            f"Command: `python bench/run.py{' --smoke' if a.smoke else ''}`.\n\n{fmt_table(rows, a.repeats)}\n\n"
+            f"{fmt_memory(memory)}\n")
     Path(a.out).write_text(text)
     json_out = Path(a.out).with_suffix(".json")
-    json_out.write_text(json.dumps({"when": when, "machine": machine(), "rows": rows}, indent=1))
+    json_out.write_text(json.dumps({"when": when, "machine": machine(), "rows": rows, "memory": memory}, indent=1))
     print(text)
     print(f"bench: wrote {a.out}", file=sys.stderr)
     return 0

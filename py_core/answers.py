@@ -89,10 +89,18 @@ def _dumps(x):
     return json_for_terminal(json.dumps(x, ensure_ascii=False, separators=(",", ":")))
 
 
+# A report of more sessions than this is not kept (issue 30): keeping encodes it whole several times over (its text,
+# its pieces, the copy without curves: ~20 kB a session at the peak), which a re-run with nothing new saves only a
+# fraction of; the parts of its sessions are kept all the same.
+KEEP_MAX_SESSIONS = 5000
+
+
 def keep(store, key, report, clock):
     """Keep `report` (built with `build_report(clock=clock)`) under `key`; returns its JSON text for the terminal
-    (what --json writes). A store that cannot take it is left so."""
+    (what --json writes), or None when it is not kept (too large). A store that cannot take it is left so."""
     from .store import StoreError
+    if len(report["sessions"]) > KEEP_MAX_SESSIONS:
+        return None
     shown = dict(report)
     for name in _WINDOWS:
         shown[name] = _MARK.format(name)
@@ -237,22 +245,28 @@ class Parts:
     session's signature is unchanged, and the parts built now, written back by `save` (sessions no longer in the
     report are forgotten). A kept part that does not decompress, decode or check out is built again."""
 
+    BATCH = 2000  # parts built are written this many at a time (issue 30: not all held until the end)
+    shares_parts = False  # what it hands out is decoded afresh, and what it takes is encoded at once: never shared
+
     def __init__(self, store, key, tokens):
         self.store, self.key, self.tokens = store, key, tokens
-        self.stored = store.parts(key)
-        self.new = []
+        self.stored = store.part_signatures(key)  # the parts' bytes are read only for the sessions that use them
+        self.new = []       # parts built and not yet written
+        self.built = 0      # parts built in all
         self.seen = set()
         self.hits = 0
 
     def get(self, sid, sig):
         self.seen.add(sid)
-        got = self.stored.get(sid)
-        if got is None or got[0] != sig:
+        if self.stored.get(sid) != sig:
             return None
         from .parts import from_json
+        blob = self.store.part(self.key, sid, sig)
+        if blob is None:
+            return None
         try:
             d = zlib.decompressobj()
-            text = d.decompress(got[1], MAX_PART)
+            text = d.decompress(blob, MAX_PART)
             if d.unconsumed_tail:
                 return None
             part = from_json(json.loads(text), sid)
@@ -266,13 +280,19 @@ class Parts:
         self.seen.add(sid)
         text = json.dumps(part.to_json(), separators=(",", ":"))  # ASCII: a lone surrogate survives the trip
         self.new.append((sid, sig, zlib.compress(text.encode("ascii"), 1)))
+        self.built += 1
+        if len(self.new) >= self.BATCH:
+            self._write([])
 
     def save(self):
-        from .store import StoreError
         drop = [s for s in self.stored if s not in self.seen]
-        if not self.new and not drop:
-            return
+        if self.new or drop:
+            self._write(drop)
+
+    def _write(self, drop):
+        from .store import StoreError
         try:
             self.store.keep_parts(self.key, self.new, drop)
         except StoreError:
             pass  # the report stands; the next run builds these parts again
+        self.new = []

@@ -24,11 +24,32 @@ from .parts import from_json
 from .report import build_report
 from .schema import conform_report
 from .svg import charts, context_curve, whatif_chart
+from . import limits
+from .limits import check_sessions
 from .timeutil import TimeZoneError
 
 _jobs = {}
 _FILTERS = ("tz", "since", "until", "session", "latest", "project", "by")
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 280, 1200, 640
+_pasted = []  # the conformed --json report last pasted (the page holds only its view: op_charts)
+
+# What the page draws every session's row from (its tables, the session choices, the latest session's next request,
+# a share card's sums); the rest of a row — insights, models, agents, costliest requests, context sources — comes
+# with the one session shown (`detail`). Issue 30: 20,000 whole rows (~90 MB) were copied to the page's thread.
+VIEW_ROW = ("session_id", "project", "cost_usd", "requests", "requests_main", "requests_subagent", "user_prompts",
+            "peak_context_tokens", "resent_share", "cache_hit_rate", "compactions", "first_timestamp",
+            "last_timestamp", "duration_seconds", "active_seconds", "next_turn")
+
+
+def _view(rep):
+    """The report as a page draws it: every session's row cut to VIEW_ROW."""
+    return dict(rep, sessions=[{k: s[k] for k in VIEW_ROW if k in s} for s in rep["sessions"]])
+
+
+def _detail(rep, sid):
+    """The whole row of session `sid` (without its context curve: drawn apart), or None."""
+    s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
+    return None if s is None else dict(s, context_curve=[])
 
 
 class _Remembered:
@@ -138,6 +159,12 @@ class _MemoryParts:
 
     def save(self):
         global _dirty
+        if len(self.seen) > limits.PAGE_KEEP_PARTS:
+            # Issue 30: the parts of a report this large, kept in memory and written to IndexedDB as one text, were
+            # most of the tab's memory; its sessions are built again next time.
+            _parts.pop(self.key, None)
+            _dirty = None if _dirty == self.key else _dirty
+            return
         if set(self.seen) != set(self.kept) or any(self.kept[s][1] is not p for s, (_g, p) in self.seen.items()):
             _dirty = self.key  # the page stores it again (op_take_parts)
         _keep_parts(self.key, self.seen)  # the sessions of this report only
@@ -159,7 +186,8 @@ def _report(job, curve=True, **kw):
     """build_report of the job, through this worker's memo of session parts; (report, sessions taken from it)."""
     key = json.dumps([job.prices_key, curve, sorted(job.filters.items())], default=str)
     memo = _MemoryParts(key, job.tokens)
-    rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, **job.filters, **kw)
+    rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, max_sessions=limits.PAGE_MAX_SESSIONS,
+                       too_large=limits.PAGE_HINT, **job.filters, **kw)
     memo.save()
     return rep, memo.hits
 
@@ -283,9 +311,17 @@ def op_begin(req, _data):
 
 
 def op_charts(req, _data):
-    """{report, session_id?}: the charts of a pasted --json report (no job). The report is untrusted (issue 10):
-    conformed to the schema first, and returned so the page draws its tables from it, never from the paste."""
-    rep = conform_report(req["report"])
+    """{report?, session_id?, width}: the charts of a pasted --json report (no job), and the whole row of the session
+    shown (`detail`). The report is untrusted (issue 10): conformed to the schema first; this worker keeps it (the
+    page draws from its view, `report`, returned when one is given) and answers later calls without one from it."""
+    if "report" in req:
+        rep = conform_report(req["report"])
+        check_sessions(len(rep["sessions"]), limits.PAGE_MAX_SESSIONS, limits.PAGE_HINT)
+        _pasted[:] = [rep]
+    elif _pasted:
+        rep = _pasted[0]
+    else:
+        raise KeyError("no pasted report: send it with op 'charts' first")
     sid = req.get("session_id")
     width = _width(req)
     out = charts(rep, sid, width)
@@ -293,12 +329,22 @@ def op_charts(req, _data):
         s = next((s for s in rep["sessions"] if s["session_id"] == sid), None)
         out["curve"] = context_curve(s, width) if s else ""
         out["whatif"] = whatif_chart(s, width) if s else ""
-    return {"charts": out, "report": rep}
+    chosen = sid or out.get("curve_session")
+    return {"charts": out, "detail": _detail(rep, chosen), **({"report": _view(rep)} if "report" in req else {})}
+
+
+def op_pasted_json(_req, _data):
+    """The pasted report as conformed (what Download JSON saves for it)."""
+    if not _pasted:
+        raise KeyError("no pasted report")
+    return _pasted[0]
 
 
 def op_share_report(req, _data):
-    """{report, url}: the share summary of a pasted --json report (no job)."""
-    return _share(conform_report(req["report"]), req.get("url"))
+    """{url}: the share summary of the pasted --json report (no job)."""
+    if not _pasted:
+        raise KeyError("no pasted report")
+    return _share(_pasted[0], req.get("url"))
 
 
 def _token(job, req):
@@ -399,7 +445,8 @@ def op_report(job, req, _data):
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
         job.view = rep
-        return {"report": rep, "charts": out, "nothing": nothing_billable(rep, _filtered(job)), "kept": kept}
+        return {"report": _view(rep), "detail": _detail(rep, out.get("curve_session")), "charts": out,
+                "nothing": nothing_billable(rep, _filtered(job)), "kept": kept}
     job.report, kept = _report(job, now=_now(req))
     return {"report": job.report, "charts": charts(job.report, req.get("chart_session"), _width(req)),
             "nothing": nothing_billable(job.report, _filtered(job)), "kept": kept}
@@ -418,7 +465,7 @@ def op_chart(job, req, _data):
     s = next((s for s in rep["sessions"] if s["session_id"] == req["session_id"]), None) if rep else None
     width = _width(req)
     return {"session_id": req["session_id"], "curve": _curve(job, req["session_id"], width),
-            "whatif": whatif_chart(s, width) if s else ""}
+            "whatif": whatif_chart(s, width) if s else "", "detail": _detail(rep, req["session_id"]) if rep else None}
 
 
 def op_redraw(job, req, _data):
@@ -572,6 +619,7 @@ def op_end(req, _data):
 # name -> (handler, needs a job)
 OPS = {
     "begin": (op_begin, False), "end": (op_end, False), "charts": (op_charts, False),
+    "pasted_json": (op_pasted_json, False),
     "seed_parts": (op_seed_parts, False), "take_parts": (op_take_parts, False), "forget": (op_forget, False),
     "open": (op_open, True), "feed": (op_feed, True), "close": (op_close, True), "file": (op_file, True),
     "unreadable": (op_unreadable, True), "meta": (op_meta, True),
@@ -584,7 +632,7 @@ OPS = {
 
 def _dispatch(req, data):
     op = req["op"]
-    if op == "share" and "report" in req:
+    if op == "share" and req.get("pasted"):
         return op_share_report(req, data)  # a pasted report's share card: no job
     if not isinstance(op, str) or op not in OPS:
         raise KeyError(f"unknown op {op!r}")

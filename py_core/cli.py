@@ -12,7 +12,8 @@ from .jobs import MAX_JOBS, default_jobs
 from . import loader
 from .loader import USER_PRICE_FILE, LoadError
 from .paths import default_roots
-from .text import fail, json_for_terminal
+from .text import fail, json_chunks
+from .limits import TooLarge
 from .timeutil import TimeZoneError, parse_day, resolve_tz
 
 
@@ -109,6 +110,8 @@ def main(argv=None):
         return e.code
     except LoadError as e:
         return fail(str(e), e.code)
+    except TooLarge as e:
+        return fail(str(e), 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
@@ -302,9 +305,12 @@ def _output(args, report, text, analyzer, prices):
                  "`python serve.py`); --share-url URL points it at a tokenscope page others can open")
         return 0
     if args.json:
-        # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports).
-        out.write(text if text is not None else
-                  json_for_terminal(json.dumps(report, ensure_ascii=False, separators=(",", ":"))))
+        # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports), a session at a time.
+        if text is not None:
+            out.write(text)
+        else:
+            for chunk in json_chunks(report):
+                out.write(chunk)
         out.write("\n")
     else:
         from .render_text import render

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 from . import blocks, insights, parts, present, sources
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
+from . import limits
+from .limits import check_sessions
 from .parts import TOP_N, Agg, group_rows, slim
 from .priced import agent_types, select_requests, usd
 from .pricing import PriceTable
@@ -55,7 +57,7 @@ def _roll_up(session_parts):
     return g
 
 
-def _session_parts(a, sel, prices, types, curve, memo, mapper):
+def _session_parts(a, sel, prices, types, curve, memo, mapper, curve_for=None):
     """Step 2: one Part per session with requests (parts.py), taken from `memo` when its signature is unchanged; the
     others built here, or by `mapper` (issue 22: in the processes of a CLI run)."""
     by_session = {}
@@ -88,9 +90,12 @@ def _session_parts(a, sel, prices, types, curve, memo, mapper):
     built = mapper(ctx, sids, [len(by_session[sid]) for sid in sids]) if mapper is not None and sids else None
     if built is None:
         built = [build_session(ctx, sid) for sid in sids]
+    keep_priced = not curve and curve_for  # a page's chosen session draws its curve from them; else let them go
     for (sid, sig), part in zip(todo, built):
         if sig is not None:
             memo.put(sid, sig, part)
+        if not keep_priced:
+            part.priced = None  # issue 30: a session's priced requests are not held to the end of the report
         out[sid] = part
     return [out[sid] for sid in by_session], ctx
 
@@ -114,13 +119,16 @@ def build_session(ctx, sid):
                        ctx.comps.get(sid, []), ctx.curve, a.arrivals, a.owners, a.history)
 
 
-def _session_rows(session_parts, ctx, curve, curve_for):
+def _session_rows(session_parts, ctx, curve, curve_for, shared=True):
     """Step 3: one row per session, most expensive first, each with its rank among the user's own (issue 6). The
-    rows are copies: a part (kept in a memo) is never changed by a report."""
+    rows are copies where a memo holds the parts (`shared`): a part kept in memory is never changed by a report."""
     rows = []
     for p in session_parts:
-        row = dict(p.row)
-        row["insights"] = dict(row["insights"])
+        if shared:
+            row = dict(p.row)
+            row["insights"] = dict(row["insights"])
+        else:
+            row = p.row  # issue 30: a part no memo holds is not copied (a row each is most of a report's memory)
         rows.append(row)
     rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     ranks = {k: sorted(row[f] for row in rows) for k, f in
@@ -268,7 +276,8 @@ def covers(report):
 
 
 def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None, memo=None, mapper=None):
+                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None, memo=None, mapper=None,
+                 max_sessions=None, too_large=limits.CLI_HINT):
     """The report of everything fed to `analyzer` (filters applied after global dedup).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
@@ -286,10 +295,13 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
     prices = prices or PriceTable.builtin()
     sel = select_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select
+    # Issue 30: a selection of more sessions than a report holds is refused before any row is built.
+    check_sessions(len({r.session_id for r in sel.requests}), max_sessions or limits.MAX_SESSIONS, too_large)
     types = agent_types(analyzer)
-    session_parts, ctx = _session_parts(analyzer, sel, prices, types, curve, memo, mapper)  # 2. a part per session
+    session_parts, ctx = _session_parts(analyzer, sel, prices, types, curve, memo, mapper, curve_for)  # 2. parts
     groups = _roll_up(session_parts)                                                # 3. roll up
-    session_rows = _session_rows(session_parts, ctx, curve, curve_for)
+    session_rows = _session_rows(session_parts, ctx, curve, curve_for,
+                                 memo is not None and getattr(memo, "shares_parts", True))
     picos = {p.sid: p.pico for p in session_parts}
     report = {                                                                      # 4. totals and tables
         "schema_version": SCHEMA_VERSION,

@@ -239,13 +239,22 @@ class Store:
                       (keep,))
         self._transaction(work)
 
-    def parts(self, key):
-        """{session: (signature, compressed part JSON)} kept under `key` (rows of other types are left out)."""
+    def part_signatures(self, key):
+        """{session: signature} of the parts kept under `key` (rows of other types are left out)."""
         try:
-            cur = self.conn.execute("SELECT session, sig, blob FROM parts WHERE key = ?", (key,))
-            return {s: (g, b) for s, g, b in cur if type(s) is str and type(g) is str and type(b) is bytes}
+            cur = self.conn.execute("SELECT session, sig FROM parts WHERE key = ?", (key,))
+            return {s: g for s, g in cur if type(s) is str and type(g) is str}
         except sqlite3.DatabaseError:
             return {}
+
+    def part(self, key, session, sig):
+        """The compressed JSON of the part kept under `key` for `session` at signature `sig`, or None."""
+        try:
+            row = self.conn.execute("SELECT blob FROM parts WHERE key = ? AND session = ? AND sig = ?",
+                                    (key, session, sig)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return row[0] if row is not None and type(row[0]) is bytes else None
 
     def keep_parts(self, key, rows, drop, keep=KEEP_REPORTS):
         """Store parts [(session, signature, blob)] under `key`, forget its sessions in `drop`, and keep the parts

@@ -69,3 +69,22 @@ def json_for_terminal_bytes_ok(data):
     import re
     return re.search(rb"[\x00-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xd8\x9c|\xe2\x81[\xa6-\xa9]",
                      rest) is None
+
+
+def json_chunks(report, big=("sessions",)):
+    """The report's `--json` text (json_for_terminal of the compact dump) in pieces, each of the `big` lists one
+    item at a time (issue 30: the whole text of a 100,000-session report, 400 MB and its encoder's copies, was held
+    at once). The pieces join to exactly the text one json.dumps gives."""
+    import json
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    yield "{"
+    for i, (key, value) in enumerate(report.items()):
+        head = ("," if i else "") + dumps(key) + ":"
+        if key in big and type(value) is list:
+            yield head + "["
+            for j, item in enumerate(value):
+                yield json_for_terminal(("," if j else "") + dumps(item))
+            yield "]"
+        else:
+            yield head + json_for_terminal(dumps(value))
+    yield "}"

@@ -101,7 +101,8 @@ def assert_dom_matches(page, rep):
     assert int(page.get_attribute("#h-requests", "data-value")) == t["requests"]
     assert int(page.get_attribute("#h-peak", "data-value")) == max(s["peak_context_tokens"] for s in rep["sessions"])
     assert float(page.get_attribute("#h-hit", "data-value")) == t["cache_hit_rate"]
-    rows = page.locator("#sessions-table tbody tr")
-    assert rows.count() == len(rep["sessions"])
+    # The table's top rows are built, the rest when asked for (issue 30); it says how many it holds.
+    assert page.get_attribute("#sessions-table", "data-rows") == str(len(rep["sessions"]))
+    assert page.locator("#sessions-table tbody tr").count() == min(15, len(rep["sessions"]))
     assert page.inner_text("#covers") == rep["covers"]
     assert page.locator("#split-chart svg .ts-b-cache_read").count() >= (1 if t["cost_by_bucket_usd"]["cache_read"] else 0)

@@ -380,7 +380,7 @@ def test_pasted_reports_with_markup_in_any_field_draw_escaped_charts():
             for key, svg in out["charts"].items():
                 if key != "curve_session":  # the id itself: the page shows it as text
                     assert "<b " not in svg and "onmouseover=\"" not in svg, (path, value)
-            share = json.loads(api.handle(json.dumps({"op": "share", "report": pasted, "url": "http://x/"})))
+            share = json.loads(api.handle(json.dumps({"op": "share", "pasted": True, "url": "http://x/"})))
             assert "error" not in share and "<b " not in share["svg"], (path, value)
 
 

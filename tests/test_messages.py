@@ -112,3 +112,45 @@ def test_html_shows_no_bidi_override_and_wraps_long_words(tmp_path, capsys):
     assert code == 0, err
     assert "\u202e" not in html and "/home/u/?evil" in html
     assert re.search(r"p,li,h2,h3\{overflow-wrap:anywhere\}", html)
+
+
+# -- issue 30 item 3: what multiplies objects is capped, with a message -------------------------------------------------
+
+def many_sessions(n):
+    return jsonl(*(asst(f"m{i}", f"r{i}", session=f"s{i:05d}", out=10) for i in range(n)))
+
+
+def test_a_report_of_more_sessions_than_it_holds_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    """Intent: a selection of more sessions than a report holds is refused before any row is built (a state file of
+    a million one-request sessions ran until it was killed at 24 GB); a narrower selection of the same input works."""
+    from py_core import limits
+    monkeypatch.setattr(limits, "MAX_SESSIONS", 5)
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(many_sessions(8))
+    st = tmp_path / "s.tokenscope"
+    code, _out, err = run([str(log), "--no-cache", "--json", "--save-state", str(st)], capsys)
+    assert code == 2 and err.startswith("tokenscope: 8 sessions: more than one report holds (5); narrow it")
+    code, _out, err = run([str(st), "--no-cache"], capsys)
+    assert code == 2 and "8 sessions" in err
+    code, out, _err = run([str(st), "--no-cache", "--json", "--session", "s00003"], capsys)
+    assert code == 0 and json.loads(out)["totals"]["sessions"] == 1
+
+
+def test_the_page_api_holds_fewer_sessions_and_says_what_to_do(monkeypatch):
+    """Intent: the page's worker refuses a report of more sessions than the page holds, naming the CLI."""
+    from py_core import api, limits
+    monkeypatch.setattr(limits, "PAGE_MAX_SESSIONS", 5)
+    api.handle(json.dumps({"op": "begin", "job": "big"}))
+    api.handle(json.dumps({"op": "file", "job": "big", "source": "p/s.jsonl"}), many_sessions(8))
+    out = json.loads(api.handle(json.dumps({"op": "report", "job": "big", "tz": "UTC", "view": True})))
+    api.handle(json.dumps({"op": "end", "job": "big"}))
+    assert out["error"].startswith("8 sessions: more than one report holds (5)") and "tokenscope" in out["error"]
+
+
+def test_json_output_written_a_session_at_a_time_is_the_same_text(real_dir):
+    """Intent: --json is written a session at a time (a 100,000-session report's text was held whole), to exactly the
+    bytes one json.dumps gives — C1 controls and bidi overrides escaped as before."""
+    from py_core.text import json_chunks, json_for_terminal
+    rep = analyze(*[(str(p.relative_to(real_dir)), p.read_bytes()) for p in sorted(real_dir.rglob("*.jsonl"))][:20],
+                  jsonl(asst("m1", "r1", cwd="/home/\u202e\x9bx", session="s\u2066")), tz="UTC")
+    assert "".join(json_chunks(rep)) == json_for_terminal(json.dumps(rep, ensure_ascii=False, separators=(",", ":")))

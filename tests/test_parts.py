@@ -132,7 +132,7 @@ def test_kept_parts_give_the_report_built_from_nothing(tmp_path, change, rebuilt
     root = tree(tmp_path)
     cache = tmp_path / "cache"
     first, memo = through_store(root, cache)
-    assert memo.hits == 0 and len(memo.new) == 4
+    assert memo.hits == 0 and memo.built == 4
     assert same(first, cold(root))
     change(root)
     warm, memo = through_store(root, cache)
@@ -140,7 +140,7 @@ def test_kept_parts_give_the_report_built_from_nothing(tmp_path, change, rebuilt
         assert same(warm, cold(root))
     else:  # the cold run has no history: the store's run still counts the deleted file's session
         assert warm["totals"] == first["totals"] and warm["diagnostics"]["history"]["files"] == 1
-    assert len(memo.new) == rebuilt
+    assert memo.built == rebuilt
     assert memo.hits == len(warm["sessions"]) - rebuilt
 
 
@@ -204,7 +204,7 @@ def test_a_damaged_or_hostile_kept_part_is_built_again(tmp_path, how):
     _damage(cache, DAMAGE[how])
     warm, memo = through_store(root, cache)
     assert same(warm, cold(root))
-    assert memo.hits == 0 and len(memo.new) == 4
+    assert memo.hits == 0 and memo.built == 4
 
 
 def test_parts_travel_as_json_on_real_logs(real_dir):
@@ -491,4 +491,4 @@ def test_real_logs_with_one_grown_log_take_the_other_sessions_from_the_store(rea
     warm, memo = through_store(root, cache)
     assert same(warm, cold(root))
     assert warm["totals"]["requests"] == first["totals"]["requests"] + 1
-    assert memo.hits >= len(warm["sessions"]) - 3 and len(memo.new) >= 1
+    assert memo.hits >= len(warm["sessions"]) - 3 and memo.built >= 1

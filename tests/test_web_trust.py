@@ -195,3 +195,53 @@ def test_copy_of_a_folder_is_one_read_then_unchanged(web, tmp_path, real_dir):
     body = web.page.locator("body")
     assert (int(body.get_attribute("data-parsed")), int(body.get_attribute("data-unchanged"))) == (0, len(logs))
     assert json.loads(web.download("#download-json")) == first == cli_json(folder)
+
+
+def test_a_state_file_of_more_sessions_than_the_page_holds_is_a_message(web, tmp_path):
+    """Intent (issue 30 item 3): a small state file holding more sessions than the page holds crashed the tab after
+    84 s; the worker refuses it before building any row, and the page says so and what to do."""
+    from py_core import limits
+    n = limits.PAGE_MAX_SESSIONS + 1
+    log = tmp_path / "many.jsonl"
+    with open(log, "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"type": "assistant", "sessionId": f"s{i:06d}", "timestamp": "2026-01-10T10:00:00Z",
+                                 "message": {"id": f"m{i}", "model": "claude-sonnet-4-5", "usage": {
+                                     "input_tokens": 1, "output_tokens": 1}}}) + "\n")
+    st = tmp_path / "many.tokenscope"
+    from py_core.cli import main
+    assert main([str(log), "--no-cache", "--save-state", str(st), "--json"]) == 0  # the CLI holds them
+    pick(web, st, wait=False)
+    web.page.wait_for_selector("#input-error:has-text('more than one report holds')", timeout=BOOT_TIMEOUT)
+    text = web.page.inner_text("#input-error")
+    assert f"{n:,} sessions" in text and "tokenscope" in text
+    assert web.page.locator("#results").is_hidden()
+
+
+def test_a_report_larger_than_the_page_takes_is_refused_unread(web, tmp_path):
+    """Intent: a --json report past the page's size is refused with its size, never parsed on the page's thread (a
+    195 MB one crashed the tab)."""
+    big = tmp_path / "report.json"
+    with open(big, "w") as fh:
+        fh.write('{"schema_version":1,"label":"' + "x" * (65 << 20) + '"}')
+    pick(web, big, wait=False)
+    web.page.wait_for_selector("#input-error:has-text('more than this page takes')", timeout=BOOT_TIMEOUT)
+    assert web.page.locator("#results").is_hidden()
+
+
+def test_a_pasted_report_is_drawn_from_its_view_and_downloads_whole(web, tmp_path):
+    """Intent: the page holds a pasted report's view (its rows cut to what the page draws; issue 30), and Download
+    JSON still gives the whole report as conformed, each session's insights shown from the one chosen."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(user("go"), asst("m1", "r1", out=1000, cr=5000),
+                          asst("m2", "r2", session="s2", out=50, ts="2026-01-11T10:00:00.000Z")))
+    rep = cli_json(log)
+    web.page.fill("#paste", json.dumps(rep))
+    web.page.click("#analyze-button")
+    web.wait_results()
+    assert float(web.page.get_attribute("#h-cost", "data-value")) == rep["totals"]["cost_usd"]
+    assert json.loads(web.download("#download-json")) == rep
+    assert "Compacting" in web.page.inner_text("#whatif-text") or "No compaction" in web.page.inner_text("#whatif-text")
+    web.page.select_option("#session-select", "s2")
+    web.page.wait_for_function("() => document.getElementById('session-select').value === 's2'")
+    assert web.page.locator("#rank-text").count() == 1

@@ -5,9 +5,10 @@
 // py_core built with every string escaped.
 
 import { $, download, el, putSvg } from "./dom.js";
-import { filesFromDrop, filesFromFolderInput, looksLikeReport, partition, pastedReport, shareFragmentIn } from "./input.js";
+import { MAX_REPORT, filesFromDrop, filesFromFolderInput, looksLikeReport, partition, pastedReport,
+  shareFragmentIn } from "./input.js";
 import { configure, forgetMemory, part, request, split, startPool, status, workersFor } from "./pool.js";
-import { cacheText, render, showInsights, showNextTurn } from "./render.js";
+import { MORE_ROWS, TOP_ROWS, cacheText, render, showAllText, showInsights, showNextTurn } from "./render.js";
 import { money as fmtMoney, shortIds } from "./format.js";
 import { fromFragment, isFragment } from "./share.js";
 import { downloadPng, showCard } from "./sharing.js";
@@ -88,11 +89,8 @@ async function run(items, { folder = false, remember = false } = {}) {
   const { files, metas, ignored } = partition(items);
   if (files.length === 1 && !metas.length && !items[0].fromFolder && await looksLikeReport(files[0].file)) {
     // A --json report picked or dropped as a file: shown as a pasted one is (issue 30).
-    const report = pastedReport(await files[0].file.text());
-    if (report) {
-      showPastedReport(report);
-      return;
-    }
+    showPastedReport(files[0].file); // read in the worker: the page never holds its text (issue 30)
+    return;
   }
   if (!files.length) {
     setError(folder || ignored
@@ -160,7 +158,7 @@ async function run(items, { folder = false, remember = false } = {}) {
     lastWidth = options.width;
     fillFilterChoices(msg.report);
     $("filters").hidden = false;
-    render(msg.report, msg.charts, ignored);
+    render(msg.report, msg.charts, ignored, msg.detail);
   } catch (err) {
     setError(`Analysis failed: ${err.message}`);
   } finally {
@@ -271,17 +269,29 @@ async function offerWatchAgain() {
 
 // ---------- a pasted --json report ----------
 
-async function showPastedReport(report) {
+const tooBig = (bytes) => `That report is ${fmtBytes(bytes)}: more than this page takes (${fmtBytes(MAX_REPORT)}). ` +
+  "Run tokenscope --html FILE on it, or analyse the logs it was made from.";
+
+// `input`: the pasted text, or a picked file (a Blob: read in the worker).
+async function showPastedReport(input) {
   setError("");
+  const size = typeof input === "string" ? input.length : input.size;
+  if (size > MAX_REPORT) {
+    setError(tooBig(size));
+    return;
+  }
+  startPool();
   try {
-    // The charts are py_core's: Python draws them from the report, nothing is re-analysed. The page shows the
-    // report as Python conformed it (numbers are numbers, strings strings: issue 10), not the pasted text.
-    const msg = await request({ type: "charts", report, width: chartWidth() }).done;
+    // The charts are py_core's: Python parses the text in the worker (issue 30: never on this thread), conforms it
+    // (numbers are numbers, strings strings, figures in their ranges: issues 10 and 30), keeps it, and sends the
+    // view the page draws — nothing is re-analysed.
+    const msg = await request({ type: "charts", [typeof input === "string" ? "report_text" : "report_file"]: input,
+                                width: chartWidth() }).done;
     current = { report: msg.report, pasted: true };
     lastWidth = chartWidth();
     $("filters").hidden = true; // a pasted report is shown as it is: filters need the logs
     $("filter-note").textContent = "";
-    render(msg.report, msg.charts, 0);
+    render(msg.report, msg.charts, 0, msg.detail);
   } catch (err) {
     setError(`Could not show that report: ${err.message}`);
   }
@@ -292,7 +302,7 @@ async function showPastedReport(report) {
 async function share() {
   try {
     const msg = await request({ type: "share", url: `${location.origin}${location.pathname}`,
-                                ...(current.pasted ? { report: current.report } : {}) }).done;
+                                ...(current.pasted ? { pasted: true } : {}) }).done;
     current.share = msg;
     $("share-panel").hidden = false;
     putSvg($("share-card"), msg.svg);
@@ -314,13 +324,14 @@ async function share() {
 async function sessionChanged() {
   const id = $("session-select").value;
   try {
-    const msg = current.pasted
-      ? (await request({ type: "charts", report: current.report, session_id: id, width: chartWidth() }).done).charts
+    const got = current.pasted
+      ? await request({ type: "charts", session_id: id, width: chartWidth() }).done
       : await request({ type: "chart", session_id: id, width: chartWidth() }).done;
+    const msg = current.pasted ? got.charts : got;
     putSvg($("curve-chart"), msg.curve);
     putSvg($("whatif-chart"), msg.whatif);
-    showNextTurn(current.report, id);
-    showInsights(current.report, id);
+    showNextTurn(got.detail);
+    showInsights(current.report, got.detail);
   } catch (err) {
     setError(err.message);
   }
@@ -357,7 +368,8 @@ function fillFilterChoices(report) {
   $("f-project").replaceChildren(el("option", { value: "" }, "All projects"),
     ...projects.map((p) => el("option", { value: p }, p)));
   const ids = shortIds(report.sessions.map((s) => s.session_id)); // issue 25: unique prefixes
-  $("f-sessions").replaceChildren(...report.sessions.map((s) =>
+  // The costliest 2,000 as suggestions (issue 30: every one of 20,000 was an element); any id or prefix can be typed.
+  $("f-sessions").replaceChildren(...report.sessions.slice(0, 2000).map((s) =>
     el("option", { value: s.session_id }, `${ids.get(s.session_id)} · ${s.project}`)));
   const days = report.days.map((d) => d.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
   for (const id of ["f-since", "f-until"]) {
@@ -382,7 +394,7 @@ async function refilter() {
     }
     $("filter-note").textContent = "";
     current = { report: msg.report, ignored: current.ignored };
-    render(msg.report, msg.charts, current.ignored);
+    render(msg.report, msg.charts, current.ignored, msg.detail);
   } catch (err) {
     $("filter-note").textContent = err.message;
   }
@@ -399,7 +411,7 @@ function resized() {
     const id = $("session-select").value;
     try {
       const msg = current.pasted
-        ? await request({ type: "charts", report: current.report, session_id: id, width }).done
+        ? await request({ type: "charts", session_id: id, width }).done
         : await request({ type: "redraw", session_id: id, width }).done;
       for (const [key, box] of [["split", "split-chart"], ["curve", "curve-chart"], ["whatif", "whatif-chart"],
         ["projects", "projects-chart"], ["days", "days-chart"]]) putSvg($(box), msg.charts[key]);
@@ -458,9 +470,8 @@ function wire() {
       setError("Paste a session log first (the contents of a .jsonl file from ~/.claude/projects).");
       return;
     }
-    const report = pastedReport(text);
-    if (report) {
-      showPastedReport(report);
+    if (pastedReport(text)) {
+      showPastedReport(text);
       return;
     }
     const frag = shareFragmentIn(text);
@@ -514,10 +525,11 @@ function wire() {
   $("share-copy-link").addEventListener("click", () => navigator.clipboard.writeText($("share-link").value));
   $("sessions-all").addEventListener("click", () => {
     const b = $("sessions-all");
-    b.dataset.open = String(b.dataset.open !== "true");
-    $("sessions-table").classList.toggle("collapsed", b.dataset.open !== "true");
-    b.textContent = b.dataset.open === "true" ? "Show the top 15" : b.textContent.replace("the top 15", "all");
-    if (b.dataset.open !== "true") b.textContent = `Show all ${$("sessions-table").tBodies[0].rows.length} sessions`;
+    const n = Number($("sessions-table").dataset.rows || 0);
+    const shown = Number(b.dataset.shown || TOP_ROWS);
+    b.dataset.shown = String(shown >= n ? TOP_ROWS : n <= MORE_ROWS ? n : Math.min(n, (shown > TOP_ROWS ? shown : 0) + MORE_ROWS));
+    showAllText(n);
+    $("sessions-table").redraw(); // the rows past the top are built only now (issue 30)
   });
   // The filters are open where there is room for them, folded on a phone (issue 25).
   $("filters-box").open = window.innerWidth >= 768;
@@ -531,12 +543,8 @@ function wire() {
     if (isFragment(location.hash)) openFragment(location.hash);
   });
   $("download-json").addEventListener("click", async () => {
-    if (current && current.pasted) {
-      download("tokenscope-report.json", `${JSON.stringify(current.report)}\n`, "application/json");
-      return;
-    }
     try {
-      const msg = await request({ type: "json" }).done;
+      const msg = await request({ type: current && current.pasted ? "pasted_json" : "json" }).done;
       download("tokenscope-report.json", `${msg.json}\n`, "application/json");
     } catch (err) {
       setError(err.message);

@@ -37,9 +37,12 @@ export function table(node, columns, rows) {
   node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
 }
 
-export function sortableTable(node, columns, rows) {
+// `shown()`: how many of the sorted rows to build (issue 30: the rest are built only when asked for; 20,000 rows of
+// DOM were most of a tab's memory). `node.redraw()` builds them again (after `shown` changed).
+export function sortableTable(node, columns, rows, shown = () => Infinity) {
   let key = 1;
   let dir = -1;
+  node.dataset.rows = String(rows.length);
   const draw = () => {
     const sorted = [...rows].sort((a, b) => {
       const x = columns[key].get(a);
@@ -56,17 +59,29 @@ export function sortableTable(node, columns, rows) {
       return el("th", { scope: "col", class: classes(c),
                         "aria-sort": key === i ? (dir > 0 ? "ascending" : "descending") : "none" }, b);
     }));
-    const body = sorted.map((r) => el("tr", {}, ...columns.map((c) => {
+    const row = (r) => el("tr", {}, ...columns.map((c) => {
       const v = c.get(r);
       const props = { class: classes(c), dataset: { value: String(v) } };
       if (c.title) props.title = c.title(v); // the whole text of a shortened cell
       // `text(row)`: a cell whose words need more of the row than its sort value (e.g. "2+3m", issue 23).
       return el("td", props, c.text ? c.text(r) : c.fmt ? c.fmt(v) : v ?? "");
-    })));
-    node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+    }));
+    // Rows in tasks of ROWS_PER_TASK (issue 30: 20,000 rows built at once stalled the page for seconds).
+    const upto = Math.min(sorted.length, shown());
+    const body = el("tbody", {}, ...sorted.slice(0, Math.min(upto, ROWS_PER_TASK)).map(row));
+    node.replaceChildren(el("thead", {}, head), body);
+    const more = (at) => {
+      if (at >= upto || body.parentNode !== node) return; // done, or drawn again since
+      body.append(...sorted.slice(at, Math.min(upto, at + ROWS_PER_TASK)).map(row));
+      setTimeout(() => more(at + ROWS_PER_TASK), 0);
+    };
+    setTimeout(() => more(ROWS_PER_TASK), 0);
   };
+  node.redraw = draw;
   draw();
 }
+
+const ROWS_PER_TASK = 300;
 
 export function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));

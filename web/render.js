@@ -16,8 +16,24 @@ const BY = { day: "day", week: "week", month: "month" };
 const ttlText = (s) => (s >= 3600 ? `${s / 3600} h` : `${Math.round(s / 60)} min`);
 
 const BLOCKS_SHOWN = 8;
+const CHOICES = 300; // sessions in the chart's session choice
+export const TOP_ROWS = 15; // the sessions table's rows until "Show all" (issue 25), built only then (issue 30)
+// Rows added per "Show more" past this many (issue 30: a table of 10,000 rows took 250 ms a task to lay out, and
+// no one reads it whole: the Session filter finds one).
+export const MORE_ROWS = 1000;
 
-export function render(report, charts, ignored) {
+// The sessions table's button, for `n` sessions of which `shown` are built: all at once up to MORE_ROWS, else a
+// thousand more at a time; back to the top rows once all are shown.
+export function showAllText(n) {
+  const b = $("sessions-all");
+  const shown = Number(b.dataset.shown || TOP_ROWS);
+  b.hidden = n <= TOP_ROWS;
+  b.textContent = shown >= n ? `Show the top ${TOP_ROWS}`
+    : n <= MORE_ROWS ? `Show all ${count(n)} sessions`
+      : `Show ${count(Math.min(MORE_ROWS, n - Math.max(shown, 0)))} more of ${count(n)} sessions`;
+}
+
+export function render(report, charts, ignored, detail) {
   $("share-panel").hidden = true;
   const t = report.totals;
   $("results").hidden = false;
@@ -63,13 +79,19 @@ export function render(report, charts, ignored) {
 
   const select = $("session-select");
   const ids = shortIds(report.sessions.map((s) => s.session_id));
-  select.replaceChildren(...report.sessions.map((s) =>
-    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${ids.get(s.session_id)} · ${shortPath(s.project)}`)));
+  // The costliest sessions to choose from (issue 30: thousands of options made one long task); any other is one
+  // Session filter away.
+  const choices = report.sessions.slice(0, CHOICES);
+  if (detail && !choices.some((s) => s.session_id === detail.session_id)) choices.push(detail);
+  select.replaceChildren(...choices.map((s) =>
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${ids.get(s.session_id)} · ${shortPath(s.project)}`)),
+    ...(report.sessions.length > CHOICES ? [el("option", { disabled: "" },
+      `… ${count(report.sessions.length - CHOICES)} more: choose one with the Session filter`)] : []));
   if (charts.curve_session) select.value = charts.curve_session;
   putSvg($("curve-chart"), charts.curve);
-  showNextTurn(report, charts.curve_session);
+  showNextTurn(detail);
   putSvg($("whatif-chart"), charts.whatif);
-  showInsights(report, charts.curve_session);
+  showInsights(report, detail);
   $("projects-section").hidden = report.projects.length < 2;
   putSvg($("projects-chart"), charts.projects);
   const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
@@ -162,14 +184,12 @@ function renderTables(report, ignored) {
     { label: "Started", get: (s) => s.first_timestamp || "", fmt: (v) => v.slice(0, 10), cls: "date c-started" },
     // Its last two folders, wrapped rather than cut again (issue 25: `…/works…` on a phone).
     { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "source" },
-  ], report.sessions);
+  ], report.sessions, () => Number($("sessions-all").dataset.shown || TOP_ROWS));
   renderSources(report.context_sources || []);
   // The sessions table's top 15 rows until "show all" (issue 25: 61 rows made one 7,700 px page).
   const showAll = $("sessions-all");
-  const many = report.sessions.length > 15;
-  showAll.hidden = !many;
-  $("sessions-table").classList.toggle("collapsed", many && showAll.dataset.open !== "true");
-  showAll.textContent = showAll.dataset.open === "true" ? "Show the top 15" : `Show all ${count(report.sessions.length)} sessions`;
+  showAll.dataset.shown = String(TOP_ROWS);
+  showAllText(report.sessions.length);
 
   const total = report.totals.cost_usd || 0;
   table($("periods-table"), [
@@ -236,8 +256,8 @@ function renderTables(report, ignored) {
   document.body.dataset.results = String(++renders);
 }
 
-export function showInsights(report, sessionId) {
-  const s = report.sessions.find((x) => x.session_id === sessionId);
+// `s`: the whole row of the session shown (the page holds only the rows' view: issue 30).
+export function showInsights(report, s) {
   if (!s) return;
   const si = s.insights;
   const w = si.what_if_compaction;
@@ -302,8 +322,7 @@ export function cacheText(nt, now = Date.now()) {
   return ` Cache: ${clock} left (then ≈ ${money(nt.cost_after_expiry_usd)}).`;
 }
 
-export function showNextTurn(report, sessionId) {
-  const s = report && report.sessions.find((x) => x.session_id === sessionId);
+export function showNextTurn(s) {
   const nt = s && s.next_turn;
   $("next-turn").textContent = nt
     ? `Next request ≈ ${money(nt.cost_usd)}: ${count(nt.context_tokens)} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).${cacheText(nt)}`

@@ -12,7 +12,8 @@
 //   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id,
 //   width} · {id, type: "redraw", session_id, width} · {id, type: "refilter", options} (filters, grouping: -> result)
 //   {type: "warm"} (the page's first worker, once ready: analyse the bundled sample and drop it)
-//   {id, type: "share", url, report?} · {id, type: "charts", report, session_id?} (a pasted --json report)
+//   {id, type: "share", url, pasted?} · {id, type: "charts", report_text? or report_file?, session_id?, width} ·
+//   {id, type: "pasted_json"} (a pasted --json report: its text parsed here and kept in Python)
 // Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
 //   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
 //   skipped, unchanged, parsed} · {id, type: "result", report, charts, nothing} · {id, type: "json", json} · {id, type: "csv", csv} ·
@@ -490,7 +491,8 @@ async function finish(id, job, states, options) {
     if (rec && typeof rec.parts === "string") handle(`{"parts":${rec.parts},"op":"seed_parts"}`);
   }
   const out = call({ op: "report", job, ...options, view: true });
-  post({ id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing, kept: out.kept });
+  post({ id, type: "result", report: out.report, detail: out.detail, charts: out.charts, nothing: out.nothing,
+         kept: out.kept });
   // The previous analysis is freed after the answer is out: dropping a big one takes a while.
   if (lastJob && lastJob !== job) call({ op: "end", job: lastJob });
   lastJob = job;
@@ -598,12 +600,21 @@ self.onmessage = async (event) => {
       // The full report (every context curve): exactly the CLI's --json, built only when downloaded.
       post({ id: msg.id, type: "json", json: handle(JSON.stringify({ op: "json", job: lastJob })) });
     } else if (msg.type === "share") {
-      if (msg.report) post({ id: msg.id, type: "share", ...call({ op: "share", report: msg.report, url: msg.url }) });
+      if (msg.pasted) post({ id: msg.id, type: "share", ...call({ op: "share", pasted: true, url: msg.url }) });
       else if (!lastJob) throw new Error("nothing analysed yet");
       else post({ id: msg.id, type: "share", ...call({ op: "share", job: lastJob, url: msg.url }) });
     } else if (msg.type === "charts") {
-      post({ id: msg.id, type: "charts", ...call({ op: "charts", report: msg.report, session_id: msg.session_id,
-                                                 width: msg.width }) });
+      // A pasted --json report: its text goes into Python as it came (issue 30: parsed here, off the page's thread,
+      // never as a whole object on the page); later calls (another session, another width) use the one kept there.
+      // As for stored states, the text goes first and our keys after it: in JSON the last of two keys wins.
+      const tail = `"op":"charts","session_id":${JSON.stringify(msg.session_id || null)},"width":${JSON.stringify(msg.width || null)}`;
+      const given = msg.report_file ? await msg.report_file.text() : msg.report_text;
+      const text = given !== undefined ? `{"report":${given},${tail}}` : `{${tail}}`;
+      const out = JSON.parse(handle(text));
+      if (out.error) throw new Error(out.error);
+      post({ id: msg.id, type: "charts", ...out });
+    } else if (msg.type === "pasted_json") {
+      post({ id: msg.id, type: "json", json: handle('{"op":"pasted_json"}') });
     } else if (msg.type === "csv") {
       if (!lastJob) throw new Error("nothing analysed yet");
       await tzdata;
@@ -611,7 +622,8 @@ self.onmessage = async (event) => {
     } else if (msg.type === "chart") {
       if (!lastJob) throw new Error("nothing analysed yet");
       const out = call({ op: "chart", job: lastJob, session_id: msg.session_id, width: msg.width });
-      post({ id: msg.id, type: "chart", curve: out.curve, whatif: out.whatif, session_id: out.session_id });
+      post({ id: msg.id, type: "chart", curve: out.curve, whatif: out.whatif, session_id: out.session_id,
+             detail: out.detail });
     } else if (msg.type === "redraw") {
       // The page was resized: every chart again for the new width, from the report already built.
       if (!lastJob) throw new Error("nothing analysed yet");
@@ -622,7 +634,8 @@ self.onmessage = async (event) => {
       if (!lastJob) throw new Error("nothing analysed yet");
       await tzdata;
       const out = call({ op: "report", job: lastJob, ...(msg.options || {}), view: true });
-      post({ id: msg.id, type: "result", report: out.report, charts: out.charts, nothing: out.nothing });
+      post({ id: msg.id, type: "result", report: out.report, detail: out.detail, charts: out.charts,
+             nothing: out.nothing });
     } else {
       throw new Error(`unknown message type ${msg.type}`);
     }
