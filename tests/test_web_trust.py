@@ -245,3 +245,17 @@ def test_a_pasted_report_is_drawn_from_its_view_and_downloads_whole(web, tmp_pat
     web.page.select_option("#session-select", "s2")
     web.page.wait_for_function("() => document.getElementById('session-select').value === 's2'")
     assert web.page.locator("#rank-text").count() == 1
+
+
+def test_a_pasted_report_with_impossible_ratios_shows_no_figure(web, tmp_path):
+    """Intent (issue 30): a pasted hostile report showed "Cache hit rate 500%"; a ratio outside 0-1 is no figure."""
+    log = tmp_path / "s.jsonl"
+    log.write_bytes(jsonl(asst("m1", "r1", out=1000, cr=5000)))
+    rep = cli_json(log)
+    rep["totals"]["cache_hit_rate"] = 5.0
+    rep["totals"]["resent_share_pooled"] = 9.0
+    web.page.fill("#paste", json.dumps(rep))
+    web.page.click("#analyze-button")
+    web.wait_results()
+    assert web.page.inner_text("#h-hit") == "n/a" and web.page.inner_text("#h-resent") == "n/a"
+    assert "500" not in web.page.inner_text(".headline")
