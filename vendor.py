@@ -43,8 +43,14 @@ def _sha256(path):
 
 
 def _core_files():
+    """py_core's files, relative to it, its layer folders included."""
     pkg = os.path.join(ROOT, "py_core")
-    return sorted(f for f in os.listdir(pkg) if f.endswith(".py") or f == "prices.json")
+    out = []
+    for folder, dirs, files in os.walk(pkg):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        rel = os.path.relpath(folder, pkg)
+        out += [f if rel == "." else f"{rel}/{f}" for f in files if f.endswith(".py") or f == "prices.json"]
+    return sorted(out)
 
 
 def _inputs_digest():

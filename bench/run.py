@@ -190,8 +190,8 @@ def dask_runs(projects, repeats, cores):
            "jobs": statistics.median(run_cmd(jobs_cmd)[0] for _ in range(repeats))}
     out["identical"] = (subprocess.run(dask_cmd, cwd=ROOT, capture_output=True).stdout
                         == subprocess.run(jobs_cmd, cwd=ROOT, capture_output=True).stdout)
-    from py_core.dask_engine import analyze_batch, list_files, merge
-    from py_core.jobs import plan
+    from py_core.shells.dask import analyze_batch, list_files, merge
+    from py_core.state.jobs import plan
     files, _metas, _problems = list_files([str(projects)])
     batches = plan(files, 8)
     t0 = time.perf_counter()
@@ -231,7 +231,7 @@ def store_runs(projects, repeats, jobs):
         out = {k: statistics.median(v) for k, v in res.items()}
         out["identical"] = cli_output(copy, jobs, cache=cache) == cli_output(copy, jobs)
         out["store_bytes"] = sum(p.stat().st_size for p in cache.iterdir())
-        out["python"] = statistics.median(run_cmd([sys.executable, "-c", "import py_core.cli"])[0]
+        out["python"] = statistics.median(run_cmd([sys.executable, "-c", "import py_core.shells.cli"])[0]
                                           for _ in range(repeats))
         return out
     finally:

@@ -8,9 +8,9 @@ __all__ = ["Analyzer", "build_report", "__version__"]
 def __getattr__(name):
     # Imported on first use (PEP 562): the status line (issue 15) starts in a few milliseconds without the report.
     if name == "Analyzer":
-        from .analyzer import Analyzer
+        from .core.analyzer import Analyzer
         return Analyzer
     if name == "build_report":
-        from .report import build_report
+        from .report.build import build_report
         return build_report
     raise AttributeError(name)

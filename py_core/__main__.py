@@ -6,9 +6,9 @@ def main():
     if sys.argv[1:2] == ["statusline"]:
         # Claude Code runs the status line every few hundred milliseconds: only what it needs is imported (issue
         # 20: the installed command too, not only `python -m py_core statusline`).
-        from .statusline import main as statusline
+        from .shells.statusline import main as statusline
         return statusline(sys.argv[2:])
-    from .cli import main as cli
+    from .shells.cli import main as cli
     return cli()
 
 

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from py_core.cli import main as cli_main
+from py_core.shells.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"

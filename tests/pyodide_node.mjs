@@ -1,6 +1,6 @@
 // Runs py_core inside real Pyodide under Node: node tests/pyodide_node.mjs <vendor dir> <log file> [snapshot|cold]
 // [msgspec]
-// Prints the report JSON that py_core.api.handle returns (time zone UTC), for comparison with CPython.
+// Prints the report JSON that py_core.shells.api.handle returns (time zone UTC), for comparison with CPython.
 // With "snapshot", Python starts from serve.py's start-up snapshot, as the page does.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -21,7 +21,7 @@ const py = await loadPyodide({
 const wheel = readFileSync(join(vendorDir, manifest.core_wheel.replace(/^vendor\//, "")));
 py.unpackArchive(new Uint8Array(wheel), "wheel");
 if (withMsgspec) await py.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} });
-const handle = py.pyimport("py_core.api").handle;
+const handle = py.pyimport("py_core.shells.api").handle;
 const call = (req, bytes) => JSON.parse(bytes ? handle(JSON.stringify(req), bytes) : handle(JSON.stringify(req)));
 call({ op: "begin", job: "node" });
 call({ op: "open", job: "node", source: "log.jsonl" });

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from py_core.cli import main
-from py_core.paths import default_roots, discover
+from py_core.shells.cli import main
+from py_core.state.paths import default_roots, discover
 from tests.conftest import asst, jsonl, user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,7 @@ def test_python_m_from_fresh_checkout_without_install():
 
 def test_readme_documents_every_cli_option():
     """Intent: the README's CLI section lists every flag the parser accepts."""
-    from py_core.cli import _parser
+    from py_core.shells.cli import _parser
     readme = (ROOT / "README.md").read_text()
     # Issue 25: in the usage block itself, not only somewhere in the prose.
     usage = readme.split("## CLI", 1)[1].split("```", 2)[1]

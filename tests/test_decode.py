@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from py_core import Analyzer, build_report, decode
+from py_core import Analyzer, build_report
+
+from py_core.core import decode
 from tests.test_fuzz import typed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +113,7 @@ def test_the_50mb_corpus_gives_the_same_report_both_ways(tmp_path_factory):
     import os
     sys.path.insert(0, str(ROOT / "bench"))
     import corpus
-    from py_core.cli import main
+    from py_core.shells.cli import main
     root = corpus.generate(str(tmp_path_factory.mktemp("dec50")), 50)
     outs = []
     for forced in ("", "json"):

@@ -103,7 +103,7 @@ def _outcome(fn, text):
 ))
 def test_loads_is_json_loads(text):
     """Intent: the analyzer's direct call of the C scanner accepts, returns and rejects exactly as json.loads."""
-    from py_core.analyzer import _loads
+    from py_core.core.analyzer import _loads
     assert _outcome(_loads, text) == _outcome(json.loads, text)
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from conftest import asst, jsonl, user
 from py_core import Analyzer, build_report
-from py_core.cli import main
-from py_core.present import short_ids
-from py_core.render_text import render
+from py_core.shells.cli import main
+from py_core.core.present import short_ids
+from py_core.views.terminal import render
 
 
 def run(args, capsys):
@@ -68,7 +68,7 @@ def test_the_next_request_is_priced_at_the_view_s_clock(clock, says, not_says):
     """Intent: the terminal said ≈ $0.07 for a session whose cache expired months ago; past the expiry the
     figure is what the next request rewrites ($0.39 = 100k × $3.75/M + 1000 × $15/M), with the cached price as the
     condition ("within 5 min of a request: $0.04")."""
-    from py_core.timeutil import parse_iso
+    from py_core.core.timeutil import parse_iso
     text = " ".join(render(_report(), width=None, now=parse_iso(clock)).split())
     assert says in text and not_says not in text.split("Next request")[1].split("Sessions")[0]
     if "expired" in says:
@@ -77,8 +77,8 @@ def test_the_next_request_is_priced_at_the_view_s_clock(clock, says, not_says):
 
 def test_watch_s_cap_alert_says_dollars():
     """Intent: the `watch --cap` alert lacked its "$" ("crossed $1.00: 1.50 so far")."""
-    from py_core.live import snapshot
-    from py_core.pricing import PriceTable
+    from py_core.report.live import snapshot
+    from py_core.core.pricing import PriceTable
     a = Analyzer().feed_bytes("p/s.jsonl", jsonl(asst("m1", "r1", inp=0, out=100_000,
                                                       ts="2026-01-10T10:00:00.000Z")))
     snap = snapshot(a, PriceTable.builtin(), 1768039260.0, 1.0)
@@ -126,7 +126,7 @@ def test_days_too_thin_to_see_are_grouped(days, width, unit):
     groups by week (then month) and says so; bars are never thinner than that."""
     import datetime as dt
     import re
-    from py_core.svg import MIN_SLOT, time_chart
+    from py_core.views.svg import MIN_SLOT, time_chart
     start = dt.date(2026, 1, 1)
     rows = [{"date": (start + dt.timedelta(days=i)).isoformat(), "cost_usd": 1.0, "requests": 1}
             for i in range(0, days, 3)]
@@ -153,7 +153,7 @@ def test_a_share_link_to_this_machine_says_so(tmp_path, capsys, url, noted):
 def test_terminal_prose_breaks_paths_after_a_slash_not_mid_word():
     """Intent (issue 25): at 80 columns paths were broken mid-word; a long path breaks after a `/`, words stay whole,
     and no line passes the width."""
-    from py_core.render_text import wrap
+    from py_core.views.terminal import wrap
     path = "/Users/someone/projects/very-long-project-name/src/deep/module/file_with_long_name.jsonl"
     lines = wrap(f"Warning: 3 lines of {path} could not be read because of reasons", 60, "! ", "    ")
     assert all(len(line) <= 60 for line in lines)

@@ -86,5 +86,5 @@ bracketty = st.lists(st.sampled_from(['{', '}', '[', ']', '"', '\\', 'a', ':', '
 def test_the_depth_check_agrees_with_the_token_scan(text, limit):
     """Intent (issue 22): the depth check strips strings at C speed, then walks brackets; on any text (broken
     strings, escapes, brackets inside strings) it decides as the token-by-token scan does."""
-    from py_core.analyzer import too_deep
+    from py_core.core.analyzer import too_deep
     assert too_deep(text, limit) == _depth_by_tokens(text, limit)

@@ -14,9 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 
-from py_core.cli import main
+from py_core.shells.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden.json"

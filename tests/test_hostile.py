@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from py_core import Analyzer, api, build_report
-from py_core.cli import main
+from py_core import Analyzer, build_report
+
+from py_core.shells import api
+from py_core.shells.cli import main
 from tests.conftest import PEAK_KB, analyze, asst, jsonl, user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,7 +283,7 @@ def test_nested_workflow_subagents_are_found_and_roll_into_their_session(tmp_pat
 
 
 def test_a_workflow_agent_line_without_session_id_belongs_to_its_folder_session():
-    """Intent: the label convention (py_core/labels.py) names the session of a nested subagent file."""
+    """Intent: the label convention (py_core/core/labels.py) names the session of a nested subagent file."""
     line = asst("m2", "r2", sidechain=True, agent="w1")
     del line["sessionId"]
     rep = analyze(("proj/s9/subagents/workflows/run/agent-w1.jsonl", jsonl(line)), tz="UTC")
@@ -413,7 +415,7 @@ def test_control_characters_in_log_strings_leave_every_svg_valid_xml(bad):
     """Intent (issue 21): a control character in a model, project or session id made the charts invalid XML, drawn
     blank on the page and in --html; every chart must parse as XML whatever the log's strings hold."""
     import xml.etree.ElementTree as ET
-    from py_core.svg import charts, context_curve
+    from py_core.views.svg import charts, context_curve
     text = jsonl(user("go", session=f"s{bad}1", cwd=f"/home/u/pro{bad}ject"), asst("m0", "r0", session=f"s{bad}1", cwd=f"/home/u/pro{bad}ject", out=5),
                  asst("m1", "r1", session=f"s{bad}1", model=f"claude-x{bad}", out=50, cr=1000),
                  asst("m2", "r2", session=f"s{bad}1", model=f"claude-x{bad}", out=60, cr=3000,
@@ -519,13 +521,13 @@ def test_a_zip_bomb_state_is_refused_in_bounded_memory(tmp_path):
     """Intent (issue 21): a state file inflating to 1 GiB was inflated whole (19 s, 2.1 GB) before it was refused;
     it is refused once past the cap, inflated in bounded chunks (peak memory of the process well under the bomb)."""
     import zlib
-    from py_core.statefile import MAGIC, MAX_INFLATED
+    from py_core.state.statefile import MAGIC, MAX_INFLATED
     c = zlib.compressobj(1)
     zero = bytes(16 << 20)
     body = b"".join(c.compress(zero) for _ in range((1 << 30) // len(zero))) + c.flush()
     bomb = tmp_path / "bomb.state"
     bomb.write_bytes(MAGIC + body)
-    probe = ("import sys\nfrom py_core.cli import main\ncode = main(sys.argv[1:])\n"
+    probe = ("import sys\nfrom py_core.shells.cli import main\ncode = main(sys.argv[1:])\n"
              f"sys.stderr.write('peak=%d\\n' % {PEAK_KB})\nsys.exit(code)")
     res = subprocess.run([sys.executable, "-c", probe, str(bomb), "--no-cache", "--json"], cwd=ROOT,
                          capture_output=True, timeout=300)

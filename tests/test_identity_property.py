@@ -15,7 +15,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from py_core import Analyzer, api, build_report
+from py_core import Analyzer, build_report
+
+from py_core.shells import api
 from tests.conftest import asst, jsonl
 
 BUCKETS = ("inp", "out", "cw", "cr")

@@ -113,7 +113,7 @@ def test_reference_set_compares_only_median_and_pooled():
 def test_resident_cost_equals_its_definition(specs):
     """Intent: the linear computation equals the definition turn by turn: tokens added at a turn are paid at
     each later turn's read price until the context first drops."""
-    from py_core import insights
+    from py_core.report.build import insights
     turns = [insights.Turn(float(i), None, 0, w5, w1, read, 0, (0, 0, 0, pread, 0))
              for i, (w5, w1, read, pread) in enumerate(specs)]
     want = []
@@ -135,6 +135,6 @@ def test_resident_cost_equals_its_definition(specs):
 @given(st.lists(st.integers(0, 20), min_size=1, max_size=30), st.integers(0, 20))
 def test_percentile_rank_counts_sessions_at_or_below(values, v):
     """Intent: the bisection gives the share of sessions at or below, as counting them does."""
-    from py_core import insights
+    from py_core.report.build import insights
     want = round(100 * sum(1 for x in values if x <= v) / len(values), 1)
     assert insights.percentile_rank(sorted(values), v) == want

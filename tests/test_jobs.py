@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from py_core import api
-from py_core.cli import main
-from py_core.jobs import plan
+from py_core.shells import api
+from py_core.shells.cli import main
+from py_core.state.jobs import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import corpus  # noqa: E402
@@ -115,7 +115,8 @@ def test_meta_files_in_one_call_name_each_agent():
 def test_one_response_across_processes_bills_once(tmp_path, monkeypatch):
     """Intent: the same response with and without requestId, and its progress copy, in files read by different
     processes (pickled partial states), bills once — as in one process (issue 10)."""
-    from py_core import build_report, jobs
+    from py_core import build_report
+    from py_core.state import jobs
     from tests.conftest import asst, jsonl
     prog = {"type": "progress", "sessionId": "s1", "data": {"type": "agent_progress", "agentId": "a1", "message": {
         "message": {"id": "m2", "model": "claude-haiku-4-5", "usage": {"input_tokens": 5, "output_tokens": 9}}}}}
@@ -139,7 +140,8 @@ def test_one_response_across_processes_bills_once(tmp_path, monkeypatch):
 def test_parts_built_in_processes_give_the_single_process_report(real_dir, monkeypatch, jobs, curve):
     """Intent (issue 22): the sessions' parts built in forked processes (jobs.parts_mapper, every session however
     few its requests) assemble the report one process builds — curves, top requests and the chosen curve too."""
-    from py_core import Analyzer, build_report, jobs as jobs_mod
+    from py_core import Analyzer, build_report
+    from py_core.state import jobs as jobs_mod
     monkeypatch.setattr(jobs_mod, "MIN_PART_REQUESTS", 0)
     a = Analyzer()
     for p in sorted(real_dir.rglob("*.jsonl")):

@@ -3,7 +3,7 @@
 import pytest
 
 from py_core import Analyzer, build_report
-from py_core.lines import LineSplitter
+from py_core.core.lines import LineSplitter
 from tests.conftest import asst, jsonl
 
 

@@ -8,16 +8,16 @@ import io
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from conftest import asst, jsonl, user
 from py_core import Analyzer, build_report
-from py_core.pricing import PriceTable
-from py_core.live import snapshot
-from py_core.statusline import main as statusline
+from py_core.core.pricing import PriceTable
+from py_core.report.live import snapshot
+from py_core.shells.statusline import main as statusline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -253,7 +253,7 @@ def test_blocks_and_cache_expiry_on_the_real_logs(real_dir):
     block (block costs and requests sum to the totals), blocks start on the hour, last 5 hours and never overlap,
     each holds its first and last request; every session's cache expiry is its last main-thread request plus the
     cache's life (1 hour exactly when the session wrote 1-hour cache)."""
-    from py_core.cli import main as cli_main
+    from py_core.shells.cli import main as cli_main
     import contextlib
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -302,7 +302,7 @@ def test_statusline_leaves_out_values_out_of_their_range(tmp_path, patch, absent
 def test_watch_redraws_once_when_a_file_is_deleted(tmp_path):
     """Intent (issue 21): `watch` reprinted the whole view every tick for ~10 s after a file was deleted (until the
     next listing): one change, then quiet."""
-    from py_core.watch import Follower
+    from py_core.shells.watch import Follower
     p = tmp_path / "proj"
     p.mkdir()
     (p / "a.jsonl").write_bytes(jsonl(asst("m1", "r1", session="a")))

@@ -20,10 +20,12 @@ from pathlib import Path
 import pytest
 
 from conftest import PEAK_KB, asst, jsonl, user
-from py_core import Analyzer, blocks, build_report, store as store_mod
-from py_core.cli import main
-from py_core.loader import collect
-from py_core.store import FILE_NAME, Store
+from py_core import Analyzer, build_report
+from py_core.report.build import blocks
+from py_core.state import store as store_mod
+from py_core.shells.cli import main
+from py_core.state.loader import collect
+from py_core.state.store import FILE_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,57 +58,11 @@ def project(tmp_path, n=3, per=2):
     return root
 
 
-# -- the code's shape ------------------------------------------------------------------------------------------------
-def _imports():
-    """{module: [(imported module, names)]} of py_core's relative imports, wherever they are written."""
-    out = {}
-    for f in sorted((ROOT / "py_core").glob("*.py")):
-        mod = f.stem
-        edges = out.setdefault(mod, [])
-        for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    edges.append((node.module.split(".")[0], [a.name for a in node.names]))
-                else:
-                    edges.extend((a.name, []) for a in node.names)
-    return out
-
-
-def test_no_module_imports_another_modules_private_names():
-    """Intent: shells and modules use each other's public names only (watch used five private helpers of cli)."""
-    bad = [(m, t, n) for m, edges in _imports().items() for t, names in edges for n in names
-           if n.startswith("_") and not n.endswith("__")]
-    assert bad == []
-
-
-def test_no_import_cycle():
-    """Intent: no import cycle among py_core's modules (watch <-> cli was one), counting imports inside functions."""
-    graph = {m: {t for t, _n in edges if t != m} for m, edges in _imports().items()}
-    graph.pop("__init__", None)
-    for g in graph.values():
-        g.discard("__init__")
-    seen, stack = set(), []
-
-    def visit(m):
-        if m in stack:
-            raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(m):] + [m]))
-        if m in seen:
-            return
-        stack.append(m)
-        for t in graph.get(m, ()):
-            visit(t)
-        stack.pop()
-        seen.add(m)
-
-    for m in graph:
-        visit(m)
-
-
 def test_the_dask_engine_labels_files_as_the_local_one_with_both_default_folders(tmp_path):
     """Intent: with ~/.claude/projects and ~/.config/claude/projects both present, both engines give the same labels
     (the Dask engine prefixed them with the folder's name, the local one did not)."""
     pytest.importorskip("fsspec")
-    from py_core.dask_engine import list_files
+    from py_core.shells.dask import list_files
     a = tmp_path / ".claude" / "projects"
     b = tmp_path / ".config" / "claude" / "projects"
     for root, name in ((a, "p1"), (b, "p2")):
@@ -137,7 +93,7 @@ def house_log(path):
 def test_statusline_reads_the_workspace_prices_only_when_asked_and_says_so(tmp_path, cache):
     """Intent (issue 30): a repository's .tokenscope.json repriced anyone's status line, unmarked, as soon as Claude
     Code opened it; now the line reads it only with --workspace-prices, and then names it beside the cost."""
-    from py_core.statusline import main as statusline
+    from py_core.shells.statusline import main as statusline
     log_path = tmp_path / "projects" / "p" / "h1.jsonl"
     house_log(log_path)
     work = tmp_path / "work"
@@ -158,7 +114,7 @@ def test_statusline_reads_the_workspace_prices_only_when_asked_and_says_so(tmp_p
 
 def test_statusline_reads_the_price_files_it_is_given(tmp_path):
     """Intent: --prices works from anywhere (the line's own settings: not marked)."""
-    from py_core.statusline import main as statusline
+    from py_core.shells.statusline import main as statusline
     log_path = tmp_path / "projects" / "p" / "h1.jsonl"
     house_log(log_path)
     data = {"transcript_path": str(log_path), "session_id": "h1"}
@@ -173,7 +129,7 @@ def test_statusline_reads_the_price_files_it_is_given(tmp_path):
 
 def test_watch_reads_the_price_overrides(tmp_path, monkeypatch, capsys):
     """Intent: watch prices as a report does (./.tokenscope.json, --prices)."""
-    from py_core.watch import main as watch
+    from py_core.shells.watch import main as watch
     import time as _time
     log_path = tmp_path / "projects" / "p" / "h1.jsonl"
     house_log(log_path)
@@ -348,7 +304,7 @@ def test_a_kept_report_is_returned_and_each_change_builds_it_again(tmp_path, cap
     root = project(tmp_path)
     cache = tmp_path / "cache"
     first = report([root], capsys, cache=cache)[0]
-    import py_core.cached as cached
+    import py_core.state.cached as cached
     monkeypatch.setattr(cached, "analyze_cached", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
     assert report([root], capsys, cache=cache)[0] == first
     monkeypatch.undo()
@@ -402,8 +358,8 @@ def test_a_kept_reports_text_at_a_later_time_is_the_fresh_text(later, marker_in_
     """Intent: the kept report's --json text (kept in pieces, the windows re-encoded only when the clock changes
     them) is byte for byte the text of a report built at the new time — also when a log holds the marker the
     pieces are cut at (then it is kept whole)."""
-    from py_core import answers
-    from py_core.text import json_for_terminal
+    from py_core.state import answers
+    from py_core.core.text import json_for_terminal
     sid = "\x00tokenscope kept report: blocks\x00" if marker_in_log else "s1"
     a = Analyzer().feed_bytes("p/s.jsonl", jsonl(*(asst(f"m{k}", f"r{k}", out=1000 * k, session=sid,
                                                         ts=f"2026-01-10T10:{k * 7:02d}:00.000Z") for k in range(8))))
@@ -442,7 +398,7 @@ def _pieces(*pieces):
 ])
 def test_a_damaged_kept_report_is_not_shown(damage):
     """Intent: a kept report whose pieces do not add up or do not decode is built again (kept() gives None)."""
-    from py_core import answers
+    from py_core.state import answers
     a = Analyzer().feed_bytes("p/s.jsonl", jsonl(asst()))
     clock = {}
     store = _Reports()

@@ -7,9 +7,9 @@ import zlib
 
 import pytest
 
-from py_core import share
-from py_core.cli import main
-from py_core.schema import conform_report
+from py_core.views import share
+from py_core.shells.cli import main
+from py_core.report.schema import conform_report
 from tests.conftest import analyze, asst, jsonl
 
 
@@ -123,7 +123,7 @@ def many_sessions(n):
 def test_a_report_of_more_sessions_than_it_holds_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
     """Intent: a selection of more sessions than a report holds is refused before any row is built (a state file of
     a million one-request sessions ran until it was killed at 24 GB); a narrower selection of the same input works."""
-    from py_core import limits
+    from py_core.core import limits
     monkeypatch.setattr(limits, "MAX_SESSIONS", 5)
     log = tmp_path / "s.jsonl"
     log.write_bytes(many_sessions(8))
@@ -138,7 +138,8 @@ def test_a_report_of_more_sessions_than_it_holds_is_refused_in_one_line(tmp_path
 
 def test_the_page_api_holds_fewer_sessions_and_says_what_to_do(monkeypatch):
     """Intent: the page's worker refuses a report of more sessions than the page holds, naming the CLI."""
-    from py_core import api, limits
+    from py_core.shells import api
+    from py_core.core import limits
     monkeypatch.setattr(limits, "PAGE_MAX_SESSIONS", 5)
     api.handle(json.dumps({"op": "begin", "job": "big"}))
     api.handle(json.dumps({"op": "file", "job": "big", "source": "p/s.jsonl"}), many_sessions(8))
@@ -150,7 +151,7 @@ def test_the_page_api_holds_fewer_sessions_and_says_what_to_do(monkeypatch):
 def test_json_output_written_a_session_at_a_time_is_the_same_text(real_dir):
     """Intent: --json is written a session at a time (a 100,000-session report's text was held whole), to exactly the
     bytes one json.dumps gives — C1 controls and bidi overrides escaped as before."""
-    from py_core.text import json_chunks, json_for_terminal
+    from py_core.core.text import json_chunks, json_for_terminal
     rep = analyze(*[(str(p.relative_to(real_dir)), p.read_bytes()) for p in sorted(real_dir.rglob("*.jsonl"))][:20],
                   jsonl(asst("m1", "r1", cwd="/home/\u202e\x9bx", session="s\u2066")), tz="UTC")
     assert "".join(json_chunks(rep)) == json_for_terminal(json.dumps(rep, ensure_ascii=False, separators=(",", ":")))

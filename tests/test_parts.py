@@ -13,9 +13,13 @@ import zlib
 import pytest
 
 from conftest import asst, jsonl, user
-from py_core import Analyzer, answers, blocks, build_report, loader, parts
-from py_core.priced import priced_requests
-from py_core.store import FILE_NAME
+from py_core import Analyzer, build_report
+from py_core.state import answers
+from py_core.report.build import blocks
+from py_core.state import loader
+from py_core.report.build import parts
+from py_core.core.priced import priced_requests
+from py_core.state.store import FILE_NAME
 
 OPTS = {"test": 1}
 
@@ -275,7 +279,7 @@ def test_windows_from_hours_follow_the_per_request_rule(seed):
 
 # -- the page: parts kept in the worker's memory between drops (issue 20 item 5) ------------------------------------
 def _call(req, data=None):
-    from py_core.api import handle
+    from py_core.shells.api import handle
     out = json.loads(handle(json.dumps(req), data))
     assert "error" not in out, out
     return out
@@ -291,7 +295,7 @@ def _drop(job, files, stored=None, view=True):
                    "token": token})
         else:
             _call({"op": "file", "job": job, "source": name, "remember": True, "token": token}, data)
-            from py_core.api import handle
+            from py_core.shells.api import handle
             states[name] = handle(json.dumps({"op": "take_state", "job": job, "source": name}))
     rep = _call({"op": "report", "job": job, "tz": "UTC", "view": view, "now": 1768000000})  # report and charts
     _call({"op": "end", "job": job})
@@ -304,7 +308,7 @@ def test_a_folder_dropped_again_takes_unchanged_sessions_from_the_workers_memory
     """Intent: a second drop (states of unchanged files, one grown file read again) gives the report a fresh worker
     gives, and builds only the grown file's session; a file whose token changed (same name) is built again, and a
     source without a token (a paste) is always built."""
-    from py_core import api
+    from py_core.shells import api
     monkeypatch.setattr(api, "_parts", {})
     files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"{len(log(i))}:{i}") for i in range(4)}
     first, states = _drop("a", files, view=view)
@@ -330,8 +334,8 @@ def test_parts_the_page_stored_are_used_after_a_reload_and_checked(monkeypatch):
     """Intent (item 5): the parts a worker hands the page (take_parts, kept in IndexedDB) seed a new worker, whose
     drop of the same files then builds no session and gives the same report; a stored part that does not check out
     is built again; take_parts says null when nothing changed."""
-    from py_core import api
-    from py_core.api import handle
+    from py_core.shells import api
+    from py_core.shells.api import handle
     monkeypatch.setattr(api, "_parts", {})
     monkeypatch.setattr(api, "_dirty", None)
     files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"t{i}") for i in range(3)}
@@ -445,8 +449,8 @@ def test_a_later_job_reuses_the_sources_an_earlier_one_holds_at_the_same_version
     """Intent (item 5): a job merges the analyzers an earlier job of the worker holds (`reuse`: nothing decoded) for
     sources at the same version, and gets the report of reading them all; another version, a source it already has,
     or a job that is gone is refused ({ok: false}: the page then loads or reads the file)."""
-    from py_core import api
-    from py_core.api import handle
+    from py_core.shells import api
+    from py_core.shells.api import handle
     monkeypatch.setattr(api, "_parts", {})
     files = {f"p/s{i}.jsonl": (log(i, day=10 + i), f"t{i}") for i in range(3)}
     _call({"op": "begin", "job": "old"})

@@ -1,4 +1,4 @@
-"""One presentation vocabulary (issue 11): py_core/present.py is the source; web/vocab.js is generated from it,
+"""One presentation vocabulary (issue 11): py_core/core/present.py is the source; web/vocab.js is generated from it,
 and the JavaScript formatters (web/format.js) give Python's answers on the same values."""
 
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from py_core import present
+from py_core.core import present
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = [None, 0, 0.00001, 0.000012, 0.00099999, 0.001, 0.0034, 0.00995, 0.01, 0.0149, 0.1234567, 0.99995, 1,
@@ -20,7 +20,7 @@ COUNTS = [None, 0, 7, 999, 1000, 1234, 9949, 9950, 9999, 10_000, 12_345, 999_499
 def test_vocab_js_is_generated_from_present():
     """Intent: the page's labels, colours and format rules are the Python ones: web/vocab.js is not a hand copy."""
     assert (ROOT / "web" / "vocab.js").read_text() == present.vocab_js(), \
-        "web/vocab.js is stale: run `python -m py_core.present > web/vocab.js`"
+        "web/vocab.js is stale: run `python -m py_core.core.present > web/vocab.js`"
 
 
 def node_eval(script):
@@ -51,7 +51,7 @@ def test_javascript_formats_equal_python(py, js, values):
 
 def test_every_view_takes_its_buckets_from_present():
     """Intent: bucket labels and colours are written once: no view module spells them out again."""
-    for name in ("svg.py", "render_text.py", "render_html.py", "share.py", "report.py"):
+    for name in ("views/svg.py", "views/terminal.py", "views/html.py", "views/share.py", "report/build.py"):
         text = (ROOT / "py_core" / name).read_text()
         for b in present.BUCKETS + present.SHARE_BUCKETS:
             assert b.colour not in text, f"{name} repeats {b.colour}"

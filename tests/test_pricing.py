@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from py_core.cli import main
-from py_core.loader import LoadError, load_prices
-from py_core.pricing import PriceFileError, PriceTable, normalise_model
+from py_core.shells.cli import main
+from py_core.state.loader import LoadError, load_prices
+from py_core.core.pricing import PriceTable, normalise_model
 from tests.conftest import analyze, asst, jsonl
 
 M = 1_000_000

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import vendor
-from py_core import api
+from py_core.shells import api
 
 ROOT = Path(__file__).resolve().parent.parent
 

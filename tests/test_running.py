@@ -5,8 +5,6 @@ report's figures for that session); whatever it cannot decide goes to the full p
 """
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import asst, jsonl, user
-from py_core import loader, running
-from py_core.jobs import analyze_files
-from py_core.live import session_status
-from py_core.statusline import Args, session
+from py_core.state import loader
+from py_core.state import running
+from py_core.state.jobs import analyze_files
+from py_core.report.live import session_status
+from py_core.shells.statusline import Args, session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -211,8 +210,8 @@ def test_the_summary_is_private(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
 
 
-HEAVY = ("argparse", "re", "sqlite3", "datetime", "decimal", "py_core.analyzer", "py_core.report",
-         "py_core.store", "py_core.pricing")
+HEAVY = ("argparse", "re", "sqlite3", "datetime", "decimal", "py_core.core.analyzer", "py_core.report.build",
+         "py_core.state.store", "py_core.core.pricing")
 
 
 @pytest.mark.parametrize("entry", [["-m", "py_core", "statusline"],
@@ -232,7 +231,7 @@ def test_a_render_imports_nothing_heavy(tmp_path, entry):
     res = subprocess.run(cmd, input=payload, capture_output=True, cwd=ROOT, timeout=60)
     assert res.returncode == 0
     imported = {ln.split("|")[-1].strip() for ln in res.stderr.decode().splitlines() if ln.startswith("import time:")}
-    assert "py_core.running" in imported
+    assert "py_core.state.running" in imported
     site = {m for m in imported if m in HEAVY}
     # What the interpreter's own start-up imports (site-packages hooks) is not the status line's doing.
     bare = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True, timeout=60)
@@ -266,7 +265,7 @@ def test_folded_responses(tmp_path, monkeypatch, copy, decided, why):
 def test_cache_clear_forgets_the_summaries(tmp_path, capsys):
     """Intent: `tokenscope cache info` counts the status line's summaries and `cache clear` deletes them (they name
     project paths, like the store)."""
-    from py_core.cli import main
+    from py_core.shells.cli import main
     t, cache = start(tmp_path)
     assert main(["cache", "info", "--cache-dir", str(cache)]) == 0
     assert "status line: 1 session summar(ies)" in capsys.readouterr().out

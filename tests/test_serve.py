@@ -56,7 +56,7 @@ def test_wheel_served_and_manifest_consistent(served):
     wheel = ROOT / "web" / manifest["core_wheel"]
     assert data == wheel.read_bytes()
     names = zipfile.ZipFile(wheel).namelist()
-    assert "py_core/api.py" in names and "py_core/prices.json" in names
+    assert "py_core/shells/api.py" in names and "py_core/core/prices.json" in names
     assert any(n.endswith(".dist-info/RECORD") for n in names)
 
 

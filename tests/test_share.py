@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from py_core import share
-from py_core.cli import main
+from py_core.views import share
+from py_core.shells.cli import main
 from tests.conftest import analyze, asst, jsonl, user
 
 SENTINELS = ["SENTINEL-PROJECT", "SENTINEL-CWD", "SENTINEL-PROMPT", "SENTINEL-TOOLINPUT", "SENTINEL-FILE",

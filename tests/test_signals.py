@@ -2,12 +2,11 @@
 preview (tests/test_pricing.py holds its prices)."""
 
 import json
-import os
 
 import pytest
 
 from py_core import Analyzer, build_report
-from tests.conftest import analyze, asst, jsonl, user
+from tests.conftest import analyze, asst, jsonl
 
 
 def ended(stop, *args, **kw):
@@ -101,8 +100,8 @@ def test_a_micro_compaction_with_a_bad_count_keeps_the_event(bad):
 def test_micro_compactions_are_drawn_and_counted_apart():
     """Intent: the context curve marks a micro-compaction apart from a full one (its own class and title); the
     terminal's sessions table counts them apart."""
-    from py_core.render_text import render
-    from py_core.svg import context_curve
+    from py_core.views.terminal import render
+    from py_core.views.svg import context_curve
     rep = analyze(compacted_session(), analyze_second := jsonl(asst("x1", "x2", session="s2", out=5)), tz="UTC")
     s = next(s for s in rep["sessions"] if s["session_id"] == "s1")
     svg = context_curve(s)
@@ -117,7 +116,7 @@ def test_a_renamed_project_folder_is_named_by_the_lines_cwd(tmp_path, capsys):
     """Intent (issue 23): CLAUDE_CODE_PROJECT_DIR_NAME (2.1.234) lets a project's log folder be named anything:
     where the lines carry a cwd the project is that cwd — in sessions, projects, the --project filter and the CSV;
     a log without any cwd keeps its folder's name."""
-    from py_core.cli import main
+    from py_core.shells.cli import main
     root = tmp_path / "projects"
     (root / "my-renamed-folder").mkdir(parents=True)
     (root / "-home-u-old").mkdir()

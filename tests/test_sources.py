@@ -11,10 +11,9 @@ import json
 
 import pytest
 
-from conftest import asst, jsonl, user
 from py_core import Analyzer, build_report
-from py_core.priced import priced_requests
-from py_core.sources import split
+from py_core.core.priced import priced_requests
+from py_core.report.sources import split
 
 
 def _main_writes(a):

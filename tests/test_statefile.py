@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import asst, jsonl, user
-from py_core.cli import main
-from py_core.statefile import MAGIC
+from py_core.shells.cli import main
+from py_core.state.statefile import MAGIC
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,10 +17,10 @@ import pytest
 
 from conftest import asst, jsonl, user
 from py_core import Analyzer, build_report
-from py_core.cached import analyze_cached
-from py_core.cli import main
-from py_core.filestate import FileState
-from py_core.store import FILE_NAME, Store
+from py_core.state.cached import analyze_cached
+from py_core.shells.cli import main
+from py_core.state.filestate import FileState
+from py_core.state.store import FILE_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "web" / "sample.jsonl").read_bytes()
@@ -169,7 +169,7 @@ def test_an_unchanged_file_is_not_opened_and_a_grown_one_is_read_from_its_last_l
     assert not [p for p in seen if str(p).endswith(".jsonl")]
     append(root)
     store = Store.open(str(cache))
-    from py_core.loader import collect
+    from py_core.state.loader import collect
     files, _f, metas, _p = collect([str(root)], True)
     _a, outcome = analyze_cached(store, files, metas, [str(root)])
     assert (outcome.unchanged, outcome.resumed, outcome.read) == (2, 1, 0)

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from py_core.cli import main
-from py_core.records import parse_ts
-from py_core.statusline import main as statusline
-from py_core.timeutil import day_function, iso, resolve_tz
+from py_core.shells.cli import main
+from py_core.core.records import parse_ts
+from py_core.shells.statusline import main as statusline
+from py_core.core.timeutil import day_function, iso, resolve_tz
 from tests.conftest import asst, jsonl
 
 NORMAL = asst("m0", "r0", ts="2026-01-10T10:00:00.000Z", session="s")

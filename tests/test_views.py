@@ -9,9 +9,11 @@ import re
 
 import pytest
 
-from py_core import present, share
-from py_core.cli import main
-from py_core.svg import time_chart
+from py_core.core import present
+
+from py_core.views import share
+from py_core.shells.cli import main
+from py_core.views.svg import time_chart
 from tests.conftest import analyze, asst, jsonl
 
 

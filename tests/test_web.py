@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from py_core.cli import main as cli_main
+from py_core.shells.cli import main as cli_main
 from tests.conftest import asst, jsonl, user
 
 from tests.browser import (BOOT_TIMEOUT, CHROMIUM_FLAGS, ROOT, SAMPLE, SHOTS, Page, assert_dom_matches,  # noqa: F401
@@ -314,7 +314,7 @@ def test_the_share_card_holds_every_line_with_every_model_family(web, width, hea
     card (the dates and "not a bill" included) lies inside it, drawn by share.js as by share.py. Issues 30 and 33:
     a heavy team's line ran off the right edge (626 of 600 px) and the legend ran into itself with the default Linux
     font: no two of its texts and colour squares overlap, at a phone's width and a desktop's."""
-    from py_core import share
+    from py_core.views import share
     from tests.test_views import EVERY_FAMILY
     from tests.conftest import analyze
     web.page.set_viewport_size({"width": width, "height": 900})
@@ -395,7 +395,7 @@ def test_filters_and_grouping_give_the_cli_numbers(web, real_dir):
 def test_share_outputs_hold_no_log_text_and_the_link_opens_as_a_card(browser, site, web):
     """Intent: Share gives Markdown, a link, an SVG and a PNG card without any sentinel from the log; opening
     the link renders the card from the fragment alone, never loading Python (no wasm request)."""
-    from py_core import share
+    from py_core.views import share
     from tests.test_share import sentinel_logs
     web.drop([("SENTINEL-FILE.jsonl", sentinel_logs())])
     web.wait_results()
@@ -436,8 +436,8 @@ CARD_FRAGMENTS = [
 
 @pytest.mark.parametrize("fragment", CARD_FRAGMENTS)
 def test_javascript_card_is_byte_identical_to_python(web, fragment):
-    """Intent: web/share.js (cards without Python) and py_core/share.py draw the very same SVG."""
-    from py_core import share
+    """Intent: web/share.js (cards without Python) and py_core/views/share.py draw the very same SVG."""
+    from py_core.views import share
     js = web.page.evaluate("""async (frag) => {
       const m = await import("/share.js");
       return [m.cardSvg(m.fromFragment(frag)), m.headline(m.fromFragment(frag))];
@@ -482,7 +482,7 @@ def widget_page(browser, url):
 def test_widgets_from_another_origin_render_the_right_totals(browser, site, docs_site):
     """Intent: a docs page on one origin embeds widget.js from another: a JSONL widget (Python, through a
     blob trampoline) and a report widget both show the CLI's cost; the page's own content shows meanwhile."""
-    from py_core import share
+    from py_core.views import share
     folder, docs = docs_site
     rep = cli_json(SAMPLE)
     (folder / "report.json").write_text(json.dumps(rep))
@@ -541,8 +541,8 @@ def test_embed_page_examples_render(browser, site):
 
 
 def test_javascript_summary_of_a_report_equals_python(web, real_dir):
-    """Intent: widgets summarise --json reports in JavaScript exactly as py_core.share.summarize does."""
-    from py_core import share
+    """Intent: widgets summarise --json reports in JavaScript exactly as py_core.views.share.summarize does."""
+    from py_core.views import share
     for rep in (cli_json(SAMPLE), cli_json(real_dir)):
         js = web.page.evaluate("""async (rep) => (await import("/share.js")).summarize(rep)""", rep)
         assert js == share.summarize(rep)
@@ -663,7 +663,7 @@ def test_a_pasted_report_without_percentiles_says_no_nullth(web, tmp_path):
       return [1, 2, 3, 4, 11, 12, 13, 21, 22, 100, 101, 50.5, null].map(ordinal); }""")
     assert got == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "100th", "101st", "50.5th",
                    None]
-    from py_core.present import ordinal
+    from py_core.core.present import ordinal
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 100, 101, 50.5)] == got[:-1]
 
 

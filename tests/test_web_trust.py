@@ -200,7 +200,7 @@ def test_copy_of_a_folder_is_one_read_then_unchanged(web, tmp_path, real_dir):
 def test_a_state_file_of_more_sessions_than_the_page_holds_is_a_message(web, tmp_path):
     """Intent (issue 30 item 3): a small state file holding more sessions than the page holds crashed the tab after
     84 s; the worker refuses it before building any row, and the page says so and what to do."""
-    from py_core import limits
+    from py_core.core import limits
     n = limits.PAGE_MAX_SESSIONS + 1
     log = tmp_path / "many.jsonl"
     with open(log, "w") as fh:
@@ -209,7 +209,7 @@ def test_a_state_file_of_more_sessions_than_the_page_holds_is_a_message(web, tmp
                                  "message": {"id": f"m{i}", "model": "claude-sonnet-4-5", "usage": {
                                      "input_tokens": 1, "output_tokens": 1}}}) + "\n")
     st = tmp_path / "many.tokenscope"
-    from py_core.cli import main
+    from py_core.shells.cli import main
     assert main([str(log), "--no-cache", "--save-state", str(st), "--json"]) == 0  # the CLI holds them
     pick(web, st, wait=False)
     web.page.wait_for_selector("#input-error:has-text('more than one report holds')", timeout=BOOT_TIMEOUT)

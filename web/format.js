@@ -1,4 +1,4 @@
-// Money, percent and token formats for the page, from the rules py_core/present.py emits (web/vocab.js), and the
+// Money, percent and token formats for the page, from the rules py_core/core/present.py emits (web/vocab.js), and the
 // share card's half-up helpers (twins of present.fixed / card_*: tests/test_present.py runs both on the same values).
 
 import { FORMATS, NA, TEXT_WIDTHS } from "./vocab.js";
@@ -61,7 +61,7 @@ export const cardTokens = (n) => (n >= 1e6 || fixed(n / 1e3, 0) === "1000" ? `${
   : n >= 1e4 ? `${fixed(n / 1e3, 0)}k` : group(n));
 export const cardPct = (x) => (x == null ? NA : `${fixed(x, 0)}%`);
 
-// The width in px of `text` at `size` px by TEXT_WIDTHS (py_core/present.py: text_width, the same integer sum).
+// The width in px of `text` at `size` px by TEXT_WIDTHS (py_core/core/present.py: text_width, the same integer sum).
 export function textWidth(text, size, bold = false) {
   const table = TEXT_WIDTHS[bold ? "bold" : "regular"];
   let units = 0;
@@ -76,7 +76,7 @@ export function textWidth(text, size, bold = false) {
   return (units * size) / 1000;
 }
 
-// Each id's shortest prefix of at least `minLen` characters no other id starts with (py_core/present.py:
+// Each id's shortest prefix of at least `minLen` characters no other id starts with (py_core/core/present.py:
 // short_ids; issue 25).
 export function shortIds(ids, minLen = 8) {
   const order = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -94,5 +94,5 @@ export function shortIds(ids, minLen = 8) {
   return out;
 }
 
-// Money in a column of dollars (py_core/present.py: money_cell; issue 25): cents, "<$0.01" below a cent.
+// Money in a column of dollars (py_core/core/present.py: money_cell; issue 25): cents, "<$0.01" below a cent.
 export const moneyCell = (x) => (x == null ? NA : x > 0 && x < 0.005 ? "<$0.01" : `$${decimalText(x, 2, true)}`);

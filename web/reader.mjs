@@ -20,7 +20,7 @@ const MAGIC = [
   ["gzip archive", [0x1f, 0x8b]],
 ];
 
-// A tokenscope state file (issue 16; py_core/statefile.py) is compressed, so it holds zero bytes: never "binary".
+// A tokenscope state file (issue 16; py_core/state/statefile.py) is compressed, so it holds zero bytes: never "binary".
 const STATE_MAGIC = [...new TextEncoder().encode("TOKENSCOPE-STATE 1\n")];
 
 function sniff(head) {

@@ -1,5 +1,5 @@
 // Drawing a report on the page: headline, charts (SVG from py_core), tables, insights, warnings. Formats and
-// bucket names come from py_core/present.py (web/vocab.js, web/format.js).
+// bucket names come from py_core/core/present.py (web/vocab.js, web/format.js).
 
 import { $, el, putSvg, sortableTable, table } from "./dom.js";
 import { count, money, moneyCell, ordinal, pct, shortIds, tok } from "./format.js";
@@ -162,7 +162,7 @@ function renderSources(rows) {
   ], Object.values(files).sort((a, b) => b.cost - a.cost).slice(0, SOURCES_SHOWN));
 }
 
-// "2", "2+3m": full compactions, then micro-compactions (py_core/present.py: compaction_text).
+// "2", "2+3m": full compactions, then micro-compactions (py_core/core/present.py: compaction_text).
 function compactionText(comps) {
   const micro = comps.filter((c) => c.kind === "micro").length;
   return micro ? `${comps.length - micro}+${micro}m` : String(comps.length);

@@ -1,5 +1,5 @@
 // The share card and link fragment in JavaScript, so a share link opens as a card without starting Python.
-// A port of py_core/share.py (from_fragment, card_svg, headline): tests/test_web.py renders the same summaries
+// A port of py_core/views/share.py (from_fragment, card_svg, headline): tests/test_web.py renders the same summaries
 // with both and requires byte-identical SVG, so the two cannot drift apart.
 
 import { cardMoney, cardPct, cardTokens, fixed, group, textWidth } from "./format.js";
@@ -8,7 +8,7 @@ import { SHARE_BUCKETS } from "./vocab.js";
 const VERSION = "s1";
 const FAMILY = { o: "Opus", s: "Sonnet", h: "Haiku", f: "Fable", m: "Mythos" };
 const CODE = /^(?:[oshfm]\d{1,2}(?:\.\d{1,2})?|x)$/;
-// The card's five buckets, their labels and colours: py_core/present.py's SHARE_BUCKETS, via web/vocab.js.
+// The card's five buckets, their labels and colours: py_core/core/present.py's SHARE_BUCKETS, via web/vocab.js.
 const SPLIT_LABELS = SHARE_BUCKETS.map((b) => b.label);
 const SPLIT_COLOURS = SHARE_BUCKETS.map((b) => b.colour);
 const FIELDS = {
@@ -26,7 +26,7 @@ const SPLIT_KEYS = SHARE_BUCKETS.map((b) => b.key);
 const roundUp = (x, nd) => Math.floor(x * 10 ** nd + 0.5) / 10 ** nd;
 // A share (0-1) as a percentage; outside 0-1 (a hostile report's "500%": issue 30) no figure (share.py: _pct).
 const pct = (x) => (x == null || !(x >= 0 && x <= 1) ? null : roundUp(x * 100, 1));
-const SPLIT_SLACK = 0.5; // py_core/share.py
+const SPLIT_SLACK = 0.5; // py_core/views/share.py
 // The five percentages; when they do not add up to 100, scaled so they do (share.py: _split).
 function splitOf(values) {
   const total = values.reduce((a, b) => a + b, 0);
@@ -50,9 +50,9 @@ export function familyCode(canonical) {
   return "x";
 }
 
-// The share summary of a --json report (schema 1): py_core.share.summarize, for pages without Python.
+// The share summary of a --json report (schema 1): py_core.views.share.summarize, for pages without Python.
 // The widget hands it reports from any page: untrusted (issue 10), so every number is checked to be one and every
-// string to be a string (Python summarises reports that py_core.schema.conform_report already made so).
+// string to be a string (Python summarises reports that py_core.report.schema.conform_report already made so).
 const num = (x) => (typeof x === "number" && Number.isFinite(x) ? x : 0);
 const numOrNull = (x) => (typeof x === "number" && Number.isFinite(x) ? x : null);
 const list = (x) => (Array.isArray(x) ? x.filter((v) => v && typeof v === "object") : []);
@@ -138,7 +138,7 @@ export function headline(s) {
     `${pctText(s.resent_share)} of it re-sent context`;
 }
 
-const LINE = 21; // py_core/share.py: LINE, MARGIN, SIZE, SEP, LEGEND_ROW, LEGEND_GAP, SWATCH
+const LINE = 21; // py_core/views/share.py: LINE, MARGIN, SIZE, SEP, LEGEND_ROW, LEGEND_GAP, SWATCH
 const MARGIN = 28;
 const SIZE = 15;
 const SEP = " · ";
@@ -146,7 +146,7 @@ const LEGEND_ROW = 26;
 const LEGEND_GAP = 24;
 const SWATCH = 19;
 
-// Items joined with `sep` into lines at most `limit` px wide by textWidth (py_core/share.py: wrap_width).
+// Items joined with `sep` into lines at most `limit` px wide by textWidth (py_core/views/share.py: wrap_width).
 export function wrapWidth(items, sep, limit, size = SIZE, tail = "") {
   const lines = [];
   let cur = "";
@@ -163,13 +163,13 @@ export function wrapWidth(items, sep, limit, size = SIZE, tail = "") {
   return lines;
 }
 
-// Model families joined with ", " into lines that fit the card (py_core/share.py: wrap_list).
+// Model families joined with ", " into lines that fit the card (py_core/views/share.py: wrap_list).
 export function wrapList(items, limit = 600 - 2 * MARGIN) {
   const lines = wrapWidth(items, ", ", limit, SIZE, ",");
   return lines.length ? lines : ["n/a"];
 }
 
-// Where each legend item goes (py_core/share.py: legend_layout): two columns when they fit side by side, else one.
+// Where each legend item goes (py_core/views/share.py: legend_layout): two columns when they fit side by side, else one.
 export function legendLayout(items, width) {
   const widths = items.map((t) => SWATCH + textWidth(t, SIZE));
   const left = Math.max(0, ...widths.filter((_, i) => i % 2 === 0));
@@ -184,7 +184,7 @@ export function cardSvg(s, width = 600) {
   const inner = width - 2 * MARGIN;
   let days = s.first_day || "";
   if (s.last_day && s.last_day !== s.first_day) days += ` → ${s.last_day}`;
-  // py_core/share.py card_svg: laid out by the widths of its texts; zero buckets left out of the legend.
+  // py_core/views/share.py card_svg: laid out by the widths of its texts; zero buckets left out of the legend.
   const footer = [...wrapList(s.models.map(familyLabel), inner),
     ...(s.excludes_unpriced ? ["the cost leaves out models with no published price"] : []),
     `${days ? `${days} · ` : ""}estimate at list prices, not a bill`];

@@ -1,7 +1,7 @@
 // The page's store of per-file states (issue 14): IndexedDB, for this site only, in this browser only.
 //
 // One record per file, keyed by its name relative to what was dropped: {size, lastModified, state}, where `state`
-// is py_core's per-file state as JSON text (py_core/filestate.py: token counts, timestamps, ids, project paths; no
+// is py_core's per-file state as JSON text (py_core/state/filestate.py: token counts, timestamps, ids, project paths; no
 // prompt or response text). A file whose size and modification time are those stored is not read again: its state
 // is merged instead. Nothing here is ever sent anywhere. A store the browser refuses (private windows, quota) or
 // evicts costs time, never correctness: py_core refuses a state of another version and the file is read.

@@ -1,5 +1,5 @@
 // The module worker: the only place Pyodide lives. It boots Python from vendored files (never a CDN),
-// installs the py_core and tzdata wheels, then streams files into py_core.api.handle as bytes.
+// installs the py_core and tzdata wheels, then streams files into py_core.shells.api.handle as bytes.
 //
 // Page -> worker (every message has an id):
 //   {id, type: "part", keep}                              parse the files of `id` into a new job; keep it (first
@@ -23,7 +23,7 @@ import { getMany, openStore, putMany } from "./store.mjs";
 
 const BASE = new URL("./", import.meta.url);
 const cancelled = new Set();
-let handle = null; // py_core.api.handle
+let handle = null; // py_core.shells.api.handle
 let jobSeq = 0;
 let lastJob = null;
 let lastTokens = new Map(); // source -> the token of the version lastJob holds it at (its `reuse`)
@@ -113,7 +113,7 @@ async function boot() {
     // for any future pure-Python dependency.
     await pyodide.loadPackage(new URL(manifest.core_wheel, BASE).href,
                               { messageCallback: () => {}, errorCallback: () => {} });
-    handle = pyodide.pyimport("py_core.api").handle;
+    handle = pyodide.pyimport("py_core.shells.api").handle;
     tzdata = pyodide.loadPackage("tzdata", { messageCallback: () => {}, errorCallback: () => {} });
   } catch (err) {
     throw Object.assign(new Error(`Installing the analyzer failed: ${err.message}`), {
@@ -123,10 +123,10 @@ async function boot() {
   }
   post({ type: "ready", pyodide_version: manifest.pyodide_version, snapshot: snapshotUsed });
   // msgspec, the optional native decoder (issue 13), after "ready" so the 3 s start stays: py_core picks it up
-  // for the next analysis (py_core/decode.py). A missing or broken wheel only means the standard library decodes.
+  // for the next analysis (py_core/core/decode.py). A missing or broken wheel only means the standard library decodes.
   if (new URL(import.meta.url).searchParams.get("decoder") !== "json") {
     fastDecoder = tzdata.then(() => pyodide.loadPackage("msgspec", { messageCallback: () => {}, errorCallback: () => {} }))
-      .then(() => pyodide.runPython("import py_core.decode as d; d.decoder_name()"))
+      .then(() => pyodide.runPython("import py_core.core.decode as d; d.decoder_name()"))
       .catch(() => "json");
   }
   if (!reader) startReader(); // a module worker takes a moment to start: not on the first analysis's clock

@@ -1,0 +1,142 @@
+"""What the next request of a session will cost, and how long its prompt cache lives (issue 15).
+
+One rule for the report, the status line and `watch`: the next request re-sends the session's last context, read
+from the cache (context x cache-read price) plus the session's average output (x output price). The cache lives
+5 minutes after the last request — 1 hour once the session writes 1-hour cache entries (pricing.md) — and a request
+after that rewrites the whole context at the cache-write price instead. The report holds when the cache expires
+(`cache_expires_at`), never a countdown: views count down from their own clock, so a report stays the same report.
+"""
+
+
+from ..core.present import countdown  # noqa: F401 - one formatter (present.py), named here for watch and the page
+from ..core.pricing import PICO
+from ..core.priced import usd, utc_day
+from ..core.timeutil import iso as _iso
+from ..core.timeutil import parse_iso
+
+TTL_5M, TTL_1H = 300, 3600
+
+
+def next_turn(main, prices):
+    """`sessions[].next_turn` from a session's main-thread priced requests (in order), or None."""
+    if not main:
+        return None
+    last = main[-1].r
+    canonical = prices.resolve(last.model)
+    day = utc_day(last.ts) or "0000-00-00"
+    found = prices.rates(canonical, day, last.context, last.speed, last.geo) if canonical else None
+    if found is None:
+        return None
+    rates, _web = found
+    avg_out = sum(p.r.output for p in main) / len(main)
+    one_hour = any(p.r.cw1h for p in main)
+    ttl = TTL_1H if one_hour else TTL_5M
+    write = rates.cw1h if one_hour else rates.cw5m
+    return {
+        "context_tokens": last.context, "average_output_tokens": round(avg_out, 1),
+        "model": last.model, "cost_usd": usd(last.context * rates.read + avg_out * rates.output),
+        "formula": "context x cache-read price + average output x output price",
+        "cache_ttl_seconds": ttl,
+        "cache_expires_at": _iso(last.ts + ttl) if last.ts is not None else None,
+        "cost_after_expiry_usd": usd(last.context * write + avg_out * rates.output),
+    }
+
+
+def cache_left(nt, now):
+    """Seconds the cache of a session with `next_turn` nt has left at `now` (<= 0: expired), or None."""
+    exp = parse_iso(nt.get("cache_expires_at")) if nt else None
+    return None if exp is None else exp - now
+
+
+
+
+def session_status(analyzer, prices, session_id=None):
+    """{session_id, cost_usd, requests, context_tokens, model, next_turn, unpriced} of one session of `analyzer`
+    (the status line's figures, without building the report): `session_id`, else the session active last. Only
+    that session's requests are priced (issue 15: the status line runs every few hundred milliseconds)."""
+    from ..core.priced import Priced, agent_key, price
+    reqs = analyzer.store.requests()
+    mine = [r for r in reqs if r.session_id == session_id] if session_id else []
+    if not mine:
+        last = max((r for r in reqs if r.ts is not None), key=lambda r: (r.ts, r.session_id), default=None)
+        if last is None:
+            return None
+        mine = [r for r in reqs if r.session_id == last.session_id]
+    pico = 0
+    unpriced = set()
+    priced = []
+    for r in mine:
+        costs, rates, why = price(prices, r)
+        if costs is None:
+            unpriced.add(r.model)
+        else:
+            pico += sum(costs)
+        priced.append(Priced(r, costs, rates, why, agent_key(r), None))
+    main = [p for p in priced if p.agent == "main"] or priced
+    last = main[-1]
+    # The last main-thread request's rates per token (USD): what Claude Code's `recache_tokens_if_cold` costs.
+    rates = last.rates and {"cw5m": last.rates.cw5m / PICO, "cw1h": last.rates.cw1h / PICO,
+                            "output": last.rates.output / PICO}
+    nt = next_turn(main, prices)
+    # The cache's expiry as epoch seconds: the status line counts down without parsing a stamp (no datetime).
+    expires = last.r.ts + nt["cache_ttl_seconds"] if nt and last.r.ts is not None else None
+    return {"session_id": last.r.session_id, "cost_usd": usd(pico), "requests": len(priced),
+            "context_tokens": last.r.context, "model": last.r.model, "last_ts": last.r.ts,
+            "next_turn": nt, "unpriced": sorted(unpriced), "rates": rates, "expires_at": expires}
+
+
+ACTIVE_SECONDS = 3600   # watch shows sessions with a request in the last hour
+BURN_SECONDS = 900      # burn rate: spend over the last 15 minutes, per hour
+
+
+def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
+    """What `watch` shows at `now`: the active sessions, the active 5-hour block, and alerts — each alert a
+    {key, text}; the key says which event it is, so a view announces it once (issue 15)."""
+    from . import blocks, insights
+    from ..core.priced import priced_requests
+    sel = priced_requests(analyzer, prices, "UTC")
+    by_session = {}
+    for p in sel.priced:
+        by_session.setdefault(p.r.session_id, []).append(p)
+    rows, alerts = [], []
+    cap_pico = None if cap is None else cap * 1e12
+    for sid, ps in by_session.items():
+        stamps = [p.r.ts for p in ps if p.r.ts is not None]
+        if not stamps or now - max(stamps) > active:
+            continue
+        pico = sum(sum(p.costs) for p in ps if p.costs is not None)
+        recent = sum(sum(p.costs) for p in ps if p.costs is not None and p.r.ts is not None
+                     and now - p.r.ts <= BURN_SECONDS)
+        main = [p for p in ps if p.agent == "main"] or ps
+        nt = next_turn(main, prices)
+        rows.append({"session_id": sid, "cost_usd": usd(pico), "requests": len(ps),
+                     "context_tokens": main[-1].r.context, "next_turn": nt, "last_ts": max(stamps),
+                     "cache_left": cache_left(nt, now),
+                     "burn_usd_per_hour": usd(recent * 3600 / BURN_SECONDS)})
+        short = sid[:8]
+        if cap_pico is not None:
+            if pico > cap_pico:
+                alerts.append({"key": f"cap:{sid}", "text": f"session {short} crossed ${cap:,.2f}: ${usd(pico):,.2f} so far"})
+            agents = {}
+            for p in ps:
+                if p.agent != "main" and p.costs is not None:
+                    agents[p.agent] = agents.get(p.agent, 0) + sum(p.costs)
+            for agent, a_pico in sorted(agents.items()):
+                if a_pico > cap_pico:
+                    alerts.append({"key": f"cap:{sid}:{agent}",
+                                   "text": f"agent {agent[:12]} of session {short} crossed ${cap:,.2f}: "
+                                           f"${usd(a_pico):,.2f}"})
+        turns = insights.turns_of(main)
+        misses = insights.idle_cache_misses(turns)["misses"]
+        if misses and misses[-1]["turn"] == len(turns):
+            m = misses[-1]
+            alerts.append({"key": f"wake:{sid}:{m['turn']}",
+                           "text": f"session {short} resumed after its cache expired ({m['idle_seconds'] / 60:.0f} min "
+                                   f"idle): that request rewrote {m['tokens_rewritten']:,} tokens ≈ "
+                                   f"${m['rewrite_cost_usd']:,.2f}"})
+        timer = insights.timer_wakes(misses)
+        if timer:
+            alerts.append({"key": f"timer:{sid}:{timer['wakes']}", "text": f"session {short} {timer['text']}"})
+    rows.sort(key=lambda r: -r["last_ts"])
+    block = next((b for b in blocks.windows(sel.priced, now=now) if b["active"]), None)
+    return {"sessions": rows, "block": block, "alerts": alerts}

@@ -1,0 +1,444 @@
+"""A session's part of the report (issue 20, item 2; issue 22): everything the report needs of one session, built
+from that session's requests alone, and what the store keeps per session.
+
+The report (report.py) is assembled from parts: a part holds the session's row (all but its percentile ranks, which
+depend on the other sessions), its roll-up cells (model x agent type x day x unpriced label, integer pico-dollars),
+its five costliest requests, its per-hour sums (the 5-hour and weekly windows are built from hours: their edges are
+whole hours), its context-source sums, its spend per state-file label, and its share of the diagnostics (recovered
+and history spend). Everything that spans sessions — totals, tables, ranks, windows, pooled rows — is computed from
+parts, never by walking every request again. So a part that is known to be unchanged can be taken from the store
+instead of being built (answers.Parts): its `signature` covers every input the part is built from.
+
+A part travels as plain JSON (`to_json`/`from_json`); `from_json` checks the shape and the figures the report adds
+up, so a damaged or hostile stored part is built again, never trusted into a wrong number.
+"""
+
+import hashlib
+import heapq
+
+from . import insights, live, sources
+from .blocks import hours
+from ..core.priced import agent_key, project_of, usd
+from ..core.timeutil import iso as _iso
+
+TOP_N = 5
+UNPLACED_SAMPLES = 5
+NO_LABEL = "(no label)"
+
+
+class Agg:
+    """Running sums for one group (session, model, agent, day, project); money in pico-dollars.
+
+    `tok` and `costs` follow priced.Costs' bucket order: input, 5m write, 1h write, cache read, output (+ web).
+    """
+
+    __slots__ = ("requests", "priced", "tok", "costs", "web")
+
+    def __init__(self):
+        self.requests = 0
+        self.priced = 0
+        self.tok = [0, 0, 0, 0, 0]
+        self.costs = [0, 0, 0, 0, 0, 0]
+        self.web = 0
+
+    def add(self, r, cost):
+        self.requests += 1
+        t = self.tok
+        t[0] += r.input
+        t[1] += r.cw5m
+        t[2] += r.cw1h
+        t[3] += r.cache_read
+        t[4] += r.output
+        self.web += r.web_search
+        if cost is not None:
+            self.priced += 1
+            c = self.costs
+            for i in range(6):
+                c[i] += cost[i]
+
+    def tokens(self):
+        inp, w5, w1, read, out = self.tok
+        return {"input": inp, "output": out, "cache_write_5m": w5, "cache_write_1h": w1, "cache_read": read,
+                "total": inp + w5 + w1 + read + out}
+
+    def merge(self, o):
+        self.requests += o.requests
+        self.priced += o.priced
+        self.web += o.web
+        self.tok = [x + y for x, y in zip(self.tok, o.tok)]
+        self.costs = [x + y for x, y in zip(self.costs, o.costs)]
+
+    def flat(self):
+        return [self.requests, self.priced, self.web, *self.tok, *self.costs]
+
+    @classmethod
+    def of(cls, flat):
+        g = cls()
+        g.requests, g.priced, g.web = flat[0], flat[1], flat[2]
+        g.tok = list(flat[3:8])
+        g.costs = list(flat[8:14])
+        return g
+
+    def summary(self):
+        """The bucket split every group reports: tokens, cost, share of cost, cache hit rate."""
+        inp, w5, w1, read, out, web = self.costs
+        total = inp + w5 + w1 + read + out + web
+        t_inp, t_w5, t_w1, t_read, _t_out = self.tok
+        by_bucket = {
+            "input": usd(inp), "output": usd(out), "cache_write": usd(w5 + w1),
+            "cache_write_5m": usd(w5), "cache_write_1h": usd(w1), "cache_read": usd(read), "web_search": usd(web),
+        }
+        return {
+            "cost_usd": usd(total),
+            "requests": self.requests,
+            "tokens": self.tokens(),
+            "cost_by_bucket_usd": by_bucket,
+            "share_of_cost": {k: share(v, total) for k, v in
+                              (("input", inp), ("output", out), ("cache_write", w5 + w1), ("cache_write_5m", w5),
+                               ("cache_write_1h", w1), ("cache_read", read), ("web_search", web))},
+            "web_search_requests": self.web,
+            "cache_hit_rate": share(t_read, t_inp + t_w5 + t_w1 + t_read),
+        }
+
+
+def share(part, whole):
+    return round(part / whole, 6) if whole > 0 else None
+
+
+def slim(summary):
+    return {k: summary[k] for k in ("cost_usd", "requests", "tokens", "cost_by_bucket_usd")}
+
+
+def group_rows(groups, key, prices=None):
+    rows = []
+    for name, g in groups.items():
+        row = {key: name}
+        if prices is not None:
+            row["priced_as"] = prices.resolve(name)
+        row.update(slim(g.summary()))
+        rows.append(row)
+    rows.sort(key=lambda x: (-x["cost_usd"], x[key]))
+    return rows
+
+
+def top_key(p):
+    """Most expensive first; ties in a fixed order (heapq.nsmallest is sorted()[:n], without the full sort)."""
+    return -sum(p.costs), p.r.source, p.r.line
+
+
+def request_row(p):
+    r = p.r
+    return {
+        "timestamp": r.timestamp, "session_id": r.session_id, "agent": p.agent, "model": r.model,
+        "cost_usd": usd(sum(p.costs)) if p.costs is not None else None,
+        "context_tokens": r.context, "output_tokens": r.output,
+        "source": r.source, "line": r.line,
+    }
+
+
+def agent_name(ak, types):
+    return "main thread" if ak == "main" else types.get(ak) or "subagent (type not logged)"
+
+
+class Part:
+    """One session's part of the report (see the module's docstring). `priced`: its priced requests when built
+    here (None when taken from the store) — a page's curve for one chosen session is drawn from them."""
+
+    __slots__ = ("sid", "row", "cells", "top", "hours", "sources", "team", "recovered", "history", "span", "pico",
+                 "n", "main", "priced", "unplaced")
+
+    def kept(self):
+        """This part without its priced requests (what a memo in memory holds: the figures, not the records)."""
+        p = Part()
+        for name in self.__slots__:
+            setattr(p, name, getattr(self, name))
+        p.priced = None
+        return p
+
+    def to_json(self):
+        return {"sid": self.sid, "row": self.row,
+                "cells": [[m, a, d, u, g.flat()] for (m, a, d, u), g in self.cells.items()],
+                "top": self.top, "hours": [[h, *b] for h, b in self.hours.items()], "sources": self.sources,
+                "team": [[who, g.flat()] for who, g in self.team.items()], "recovered": self.recovered,
+                "history": self.history, "span": self.span, "pico": self.pico, "n": self.n, "main": self.main,
+                "unplaced": self.unplaced}
+
+
+def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners, history):
+    """The Part of session `sid` from its priced requests (priced.Priced, in the selection's order), the
+    timestamps of its prompts, its compactions (analyzer tuples, in time order), the analyzer's arrivals, owners
+    (source -> state-file label) and history (sources from deleted files)."""
+    by_key = {}  # (model, agent key, day, unpriced label) -> Agg: each request added once (issue 22)
+    recovered_agents = set()
+    team = {}
+    rec = {}
+    hist = [0, 0, None]
+    unplaced = [0, []]  # requests with no day in the report's zone (issue 30): how many, the first (source, line, stamp)
+    for p in priced:
+        r = p.r
+        c = p.costs
+        if p.day is None:
+            unplaced[0] += 1
+            if len(unplaced[1]) < UNPLACED_SAMPLES:
+                unplaced[1].append([r.source, r.line, r.timestamp])
+        key = (r.model, p.agent, p.day or "unknown", p.unpriced)
+        g = by_key.get(key)
+        if g is None:
+            g = by_key[key] = Agg()
+        g.add(r, c)
+        if r.recovered:
+            recovered_agents.add(p.agent)
+            g = rec.get(r.agent_id)
+            if g is None:
+                g = rec[r.agent_id] = [0, 0]
+            g[0] += 1
+            if c is not None:
+                g[1] += sum(c)
+        if owners:
+            who = owners.get(r.source, NO_LABEL)
+            g = team.get(who)
+            if g is None:
+                g = team[who] = Agg()
+            g.add(r, c)
+        if r.source in history:
+            hist[0] += 1
+            if c is not None:
+                hist[1] += sum(c)
+            if p.day is not None and (hist[2] is None or p.day < hist[2]):
+                hist[2] = p.day
+
+    # The session's sums, its models and agents, and the report's cells (agents named by type) from those sums.
+    agg = Agg()
+    cells = {}
+    models = {}
+    agents = {}
+    for (model, ak, day, unpriced), g in by_key.items():
+        agg.merge(g)
+        for groups, name in ((cells, (model, agent_name(ak, types), day, unpriced)), (models, model),
+                             (agents, ak)):
+            got = groups.get(name)
+            if got is None:
+                groups[name] = got = Agg()
+            got.merge(g)
+    part = Part()
+    part.sid = sid
+    part.priced = priced
+    part.cells = cells
+    part.team = team
+    part.recovered = [[aid, n, pico] for aid, (n, pico) in rec.items()]
+    part.history = hist
+    part.unplaced = unplaced
+    part.pico = sum(agg.costs)
+    part.n = agg.requests
+    top = heapq.nsmallest(TOP_N, (p for p in priced if p.costs is not None), key=top_key)
+    part.top = [list(top_key(p)) for p in top]
+    part.hours = hours(priced)
+    stamps = [p.r.ts for p in priced if p.r.ts is not None]
+    part.span = [min(stamps), max(stamps)] if stamps else [None, None]
+
+    summ = agg.summary()
+    main = [p for p in priced if p.agent == "main"]
+    part.main = len(main)
+    curve_src = main or priced  # what curve_requests(priced) gives, without filtering twice
+    contexts = [p.r.context for p in curve_src]
+    ts_all = stamps + [t for t in prompt_ts if t is not None]
+    first = min(ts_all) if ts_all else None
+    last = max(ts_all) if ts_all else None
+    compactions = []
+    for ts, stamp, _sid, agent, trigger, pre, post, kind, saved in comps:
+        post_src = "log" if post is not None else None
+        if post is None and ts is not None:
+            nxt = next((p.r for p in main if p.r.ts is not None and p.r.ts > ts), None)
+            if nxt is not None:
+                post, post_src = nxt.context, "next request"
+        # kind: "full" (a summary replaces the conversation) or "micro" (old tool results cleared; issue 23).
+        compactions.append({"timestamp": stamp, "kind": kind, "trigger": trigger, "pre_tokens": pre,
+                            "post_tokens": post, "post_tokens_from": post_src, "tokens_saved": saved,
+                            "agent": agent or "main"})
+    agent_rows = []
+    for key, g in agents.items():
+        row = {"agent": key, "agent_type": "main thread" if key == "main" else types.get(key)}
+        row.update(slim(g.summary()))
+        # Some of this agent's requests are copies from its parent's progress lines (issue 10): partial.
+        row["recovered"] = key in recovered_agents
+        agent_rows.append(row)
+    agent_rows.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
+    main_n = len(main)
+    # Unpriced turns cannot be re-priced: the insights follow the priced main-thread turns.
+    turns = insights.turns_of(main)
+    row = {
+        "session_id": sid,
+        "project": project_of([p.r for p in priced]),
+        "cost_usd": summ["cost_usd"],
+        "requests": agg.requests,
+        "requests_main": main_n,
+        "requests_subagent": agg.requests - main_n,
+        "priced_requests": agg.priced,
+        "user_prompts": len(prompt_ts),
+        "first_timestamp": _iso(first) if first is not None else None,
+        "last_timestamp": _iso(last) if last is not None else None,
+        "duration_seconds": round(last - first, 3) if first is not None else None,
+        "active_seconds": active(ts_all),
+        "cost_per_request_usd": usd(sum(agg.costs) / agg.priced) if agg.priced else None,
+        "tokens": summ["tokens"],
+        "cost_by_bucket_usd": summ["cost_by_bucket_usd"],
+        "share_of_cost": summ["share_of_cost"],
+        "web_search_requests": summ["web_search_requests"],
+        "cache_hit_rate": summ["cache_hit_rate"],
+        "resent_share": summ["share_of_cost"]["cache_read"],
+        "peak_context_tokens": max(contexts) if contexts else 0,
+        "average_context_tokens": round(sum(contexts) / len(contexts), 1) if contexts else 0,
+        "final_context_tokens": contexts[-1] if contexts else 0,
+        "compactions": compactions,
+        "next_turn": live.next_turn(main, prices),
+        "top_requests": [request_row(p) for p in top],
+        "models": group_rows(models, "model", prices),
+        "agents": agent_rows,
+        "context_curve": curve_points(curve_src) if curve else [],
+    }
+    row["insights"] = insights.session_insights(turns, row["peak_context_tokens"])
+    # Issue 24: what fills the context — each priced main-thread request's cache writes named by what arrived
+    # before it (the same requests as the insights' turns, so a resident row's turn is an index here too).
+    row["context_sources"], by_turn, part.sources = sources.session_sources(
+        [p for p in main if p.rates is not None], arrivals)
+    for r in row["insights"]["resident_context"]["largest"]:
+        r["sources"] = sources.named(by_turn.get(r["turn"] - 1, []))
+    part.row = row
+    return part
+
+
+def active(stamps):
+    """Seconds of activity (issue 25: a 22-request session "active" 105 h was its first-to-last span): the gaps
+    between consecutive requests and prompts, each counted only when shorter than the idle threshold
+    (insights.FRESH_GAP, 30 minutes)."""
+    ts = sorted(t for t in stamps if t is not None)
+    return round(sum(b - a for a, b in zip(ts, ts[1:]) if b - a < insights.FRESH_GAP), 3)
+
+
+def curve_requests(priced):
+    """The requests a context curve follows: the main thread's (all, when a session has none there)."""
+    return [p for p in priced if p.agent == "main"] or priced
+
+
+def curve_points(priced):
+    """One curve point per request of `priced` (see curve_requests)."""
+    return [{"timestamp": p.r.timestamp, "context_tokens": p.r.context, "output_tokens": p.r.output,
+             "cost_usd": usd(sum(p.costs)) if p.costs is not None else None, "model": p.r.model} for p in priced]
+
+
+# -- the signature: every input a part is built from ----------------------------------------------------------------
+
+def signature(reqs, prompt_ts, comps, arrivals, types, owners, history, tokens):
+    """A digest of everything `build` reads for one session, or None when a source has no content token.
+
+    `tokens`: source label -> a token that changes whenever that source's content may have (the store's stat key
+    and the fingerprint of the bytes before its offset): a request is a function of its source's bytes and its
+    line, so the same winners from unchanged sources are the same requests. Which copy won (dedup across files),
+    the session's prompts and compactions, the arrivals its requests were split by, its agents' types, the
+    state-file labels and history marks of its sources are all in the digest; the options, the prices and the
+    version are in the key the caller keeps parts under (answers.Parts)."""
+    out = []
+    add = out.append
+    seen = set()
+    for r in reqs:
+        src = r.source
+        if src not in seen:
+            tok = tokens.get(src)
+            if tok is None:
+                return None
+            seen.add(src)
+            add(f"S{src}\x1f{tok}\x1f{owners.get(src)}\x1f{src in history}")
+        ak = agent_key(r)  # and the type it names (what agent_name looks up)
+        add(f"{r.message_id}\x1f{src}\x1f{r.line}\x1f{r.recovered}\x1f{ak}\x1f{types.get(ak)}")
+        got = arrivals.get(r.message_id) if r.message_id is not None else None
+        if got is not None:
+            a_src = got[0]
+            tok = tokens.get(a_src)
+            if tok is None:
+                return None
+            add(f"A{a_src}\x1f{tok}\x1f{got[1]}")
+    add(repr(prompt_ts))
+    add(repr(comps))
+    return hashlib.sha256("\n".join(out).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- stored parts: checked before they are trusted ------------------------------------------------------------------
+
+class BadPart(ValueError):
+    """A stored part that does not check out (the caller builds the part again)."""
+
+
+def _ints(xs, n):
+    if type(xs) is not list or len(xs) != n or any(type(x) is not int for x in xs):
+        raise BadPart("counts")
+    return xs
+
+
+def _num(x, none=True):
+    if not (type(x) in (int, float) or (none and x is None)):
+        raise BadPart("number")
+    return x
+
+
+def _str(x, none=False):
+    if not (type(x) is str or (none and x is None)):
+        raise BadPart("text")
+    return x
+
+
+def from_json(d, sid):
+    """The Part of a stored JSON object (decoded), checked: types of every figure the report adds up, and the row's
+    own figures against its sums."""
+    if type(d) is not dict or d.get("sid") != sid or type(d.get("row")) is not dict:
+        raise BadPart("shape")
+    p = Part()
+    p.sid = sid
+    p.priced = None
+    p.row = d["row"]
+    p.cells = {}
+    for c in d["cells"]:
+        if type(c) is not list or len(c) != 5:
+            raise BadPart("cell")
+        p.cells[(_str(c[0], True), _str(c[1]), _str(c[2]), _str(c[3], True))] = Agg.of(_ints(c[4], 14))
+    p.top = []
+    for t in d["top"]:
+        if type(t) is not list or len(t) != 3:
+            raise BadPart("top")
+        p.top.append([_ints([t[0]], 1)[0], _str(t[1]), _ints([t[2]], 1)[0]])
+    p.hours = {}
+    for h in d["hours"]:
+        if type(h) is not list or len(h) != 16:
+            raise BadPart("hour")
+        _num(h[0], False), _num(h[1], False), _num(h[2], False)
+        p.hours[h[0]] = [h[1], h[2], *_ints(h[3:], 13)]
+    if type(d["sources"]) is not dict:
+        raise BadPart("sources")
+    for k, v in d["sources"].items():
+        _ints(v, 3)
+    p.sources = d["sources"]
+    p.team = {}
+    for who, flat in d["team"]:
+        p.team[_str(who)] = Agg.of(_ints(flat, 14))
+    p.recovered = [[_str(a, True), *_ints(rest, 2)] for a, *rest in d["recovered"]]
+    h = d["history"]
+    p.history = [*_ints(h[:2], 2), _str(h[2], True)]
+    u = d["unplaced"]
+    if type(u) is not list or len(u) != 2 or type(u[1]) is not list or len(u[1]) > UNPLACED_SAMPLES:
+        raise BadPart("unplaced")
+    p.unplaced = [_ints([u[0]], 1)[0], [[_str(x[0]), _ints([x[1]], 1)[0], _str(x[2], True)] for x in u[1]]]
+    p.span = [_num(x) for x in d["span"]]
+    if len(p.span) != 2:
+        raise BadPart("span")
+    p.pico, p.n, p.main = _ints([d["pico"], d["n"], d["main"]], 3)
+    total = Agg()
+    for g in p.cells.values():
+        total.merge(g)
+    row = p.row
+    if (total.requests != p.n or sum(total.costs) != p.pico or row.get("cost_usd") != usd(p.pico)
+            or row.get("requests") != p.n or row.get("requests_main") != p.main or row.get("session_id") != sid
+            or type(row.get("insights")) is not dict or type(row.get("project")) is not str
+            or type(row.get("peak_context_tokens")) is not int
+            or not isinstance(row.get("resent_share"), (float, int, type(None)))
+            or sum(b[2] for b in p.hours.values()) > p.n):
+        raise BadPart("figures")
+    return p

@@ -1,0 +1,143 @@
+"""A standalone HTML page of the report (`tokenscope --html FILE`): the web page's charts and tables, no script."""
+
+from html import escape
+
+from ..core import present
+from .svg import charts, context_curve
+from ..core.text import for_terminal
+
+CSS = """
+:root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.45}
+body{max-width:960px;margin:0 auto;padding:16px;background:#fbfbfa;color:#1d1f21}
+@media (prefers-color-scheme:dark){body{background:#15171a;color:#e6e7e8}}
+.muted{color:#777}.chart svg{width:100%;height:auto}.chart.narrow{display:none}
+@media (max-width:600px){.chart.wide{display:none}.chart.narrow{display:block}}
+dl{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
+dl div{border:1px solid #8884;border-radius:8px;padding:8px 12px}dt{color:#777;font-size:.85rem}
+dd{margin:0;font-size:1.3rem;font-weight:600}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #8884;padding:4px 8px;
+text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td{overflow-wrap:anywhere}td.n{overflow-wrap:normal;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
+p,li,h2,h3{overflow-wrap:anywhere}
+@media (max-width:600px){body{padding:10px}th,td{padding:4px 5px}table{font-size:.82rem}}
+"""
+
+
+def _e(s):
+    """Log text for the page: no control character or bidi override survives (issue 30: they passed through), then
+    HTML-escaped."""
+    return escape(for_terminal("" if s is None else s), quote=True)
+
+
+_money = present.money
+_pct = present.pct
+
+
+def _table(headers, rows):
+    head = "".join(f'<th class="{"n" if num else ""}">{_e(h)}</th>' for h, num in headers)
+    body = "".join("<tr>" + "".join(f'<td class="{"n" if num else ""}">{_e(v)}</td>'
+                                    for v, (_h, num) in zip(r, headers)) + "</tr>" for r in rows)
+    # Issue 25: a table scrolls inside its box rather than widening the page (729 px on a 375 px screen).
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+NARROW_WIDTH = 360  # the charts again, drawn for a phone, shown instead below 600 px (no script: CSS picks)
+
+
+def _chart(wide, narrow):
+    return f'<div class="chart wide">{wide}</div><div class="chart narrow">{narrow}</div>'
+
+
+def render(report, max_curves=10):
+    """The standalone page: what the web page shows — headline, charts (each drawn for a desktop and for a phone),
+    projects, insights, sessions, models, agents, warnings (issue 12)."""
+    t = report["totals"]
+    ch = charts(report)
+    chn = charts(report, width=NARROW_WIDTH)
+    by = (report.get("options") or {}).get("by") or "day"
+    peak = max((s["peak_context_tokens"] for s in report["sessions"]), default=0)
+    short = present.short_ids([s["session_id"] for s in report["sessions"]])  # issue 25: unique, not [:8]
+    star = "*" if t["cost_excludes_unpriced"] else ""
+    parts = [
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        f"<title>tokenscope report</title><style>{CSS}</style></head><body>",
+        "<h1>tokenscope: where the money went</h1>",
+        f'<p class="covers">{_e(report.get("covers") or "")}</p>',
+        "<dl>",
+        f"<div><dt>Estimated cost</dt><dd>{_money(t['cost_usd'])}{star}</dd>"
+        + (f"<dt>{_e(present.prices_note(report))}</dt>" if present.prices_note(report) else "") + "</div>",
+        f"<div><dt>Requests</dt><dd>{present.count(t['requests'])}</dd></div>",
+        f"<div><dt>Prompts</dt><dd>{present.count(t['user_prompts'])}</dd></div>",
+        f"<div><dt>Peak context</dt><dd>{present.tokens(peak)}</dd></div>",
+        f"<div><dt>Cache hit rate</dt><dd>{_pct(t['cache_hit_rate'])}</dd></div>",
+        f"<div><dt>Re-sent context</dt><dd>{_pct(t['resent_share_pooled'])}</dd></div>",
+        "</dl>",
+        '<p class="muted">Requests are API calls (main thread and subagents); prompts are what you typed.'
+        + (f" * The cost leaves out {t['unpriced_requests']} request(s) of models with no price." if star else "")
+        + f" {_e(report['label'])}</p>",
+        f'<h2>Cost split</h2>{_chart(ch["split"], chn["split"])}',
+    ]
+    if len(report["projects"]) > 1:
+        parts.append(f'<h2>Spend per project</h2>{_chart(ch["projects"], chn["projects"])}')
+    if len(report.get("periods") or report["days"]) > 1:
+        parts.append(f'<h2>Spend per {by}</h2>{_chart(ch["days"], chn["days"])}')
+    if report["sessions"]:
+        top = report["sessions"][0]
+        parts.append(f'<h2>What to change (costliest session {_e(short[top["session_id"]])})</h2>')
+        parts.append(_chart(ch["whatif"], chn["whatif"]))
+        parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in _insight_lines(report, top)) + "</ul>")
+    rows = report.get("context_sources") or []
+    if rows:  # issue 24
+        from .terminal import source_name
+        parts.append("<h2>What fills your context</h2>")
+        parts.append(f"<p>{_e(report.get('context_sources_assumptions') or '')}</p>")
+        parts.append(_table([("Source", False), ("Tokens", True), ("Requests", True), ("Re-read cost", True)],
+                            [(source_name(r), present.tokens(r["tokens"]), present.count(r["requests"]),
+                              _money(r["reread_cost_usd"])) for r in rows[:15]]))
+    parts.append("<h2>Sessions</h2>")
+    compact = any(s["compactions"] for s in report["sessions"])
+    head = [("Session", False), ("Project", False), ("Cost", True), ("Requests", True), ("Peak context", True),
+            ("Re-sent", True)] + ([("Compactions", True)] if compact else [])
+    parts.append(_table(head, [(short[s["session_id"]], s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
+                                present.tokens(s["peak_context_tokens"]), _pct(s["resent_share"]))
+                               + ((present.compaction_text(s["compactions"]),) if compact else ())
+                               for s in report["sessions"]]))
+    for s in report["sessions"][:max_curves]:
+        parts.append(f'<h3>Context per request: {_e(short[s["session_id"]])} ({_money(s["cost_usd"])})</h3>'
+                     + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)))
+    parts.append("<h2>Models</h2>")
+    parts.append(_table([("Model", False), ("Priced as", False), ("Requests", True), ("Cost", True)],
+                        [(m["model"], m["priced_as"] or "no price: excluded", m["requests"], _money(m["cost_usd"]))
+                         for m in report["models"]]))
+    parts.append("<h2>Agents</h2>")
+    parts.append(_table([("Agent", False), ("Requests", True), ("Cost", True)],
+                        [(a["agent_type"], a["requests"], _money(a["cost_usd"])) for a in report["agents"]]))
+    warnings = [w["text"] for w in report["diagnostics"]["warnings"]]
+    if warnings:
+        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _insight_lines(report, s):
+    si = s["insights"]
+    best = si["what_if_compaction"]["best"]
+    lines = [f"Compacting at {present.tokens(best['threshold_tokens'])} tokens would have saved ~"
+             f"{_money(best['saving_usd'])} ({best['compactions']} compaction(s))." if best
+             else "No compaction threshold would have saved money in this session."]
+    fresh = si["fresh_session"]
+    if fresh["resets"]:
+        lines.append(f"Starting fresh at its {len(fresh['resets'])} longest idle gap(s) would have "
+                     f"{'saved' if fresh['saving_usd'] >= 0 else 'cost'} ~{_money(abs(fresh['saving_usd']))}.")
+    m = si["idle_cache_misses"]
+    lines.append(f"{m['count']} cache miss(es) after idle cost {_money(m['extra_cost_usd'])} more than cache hits "
+                 "would have.")
+    res = si["resident_context"]["largest"]
+    if res:
+        r0 = res[0]
+        lines.append(f"Largest resident addition: request {r0['turn']} added {present.tokens(r0['tokens'])} tokens, "
+                     f"re-read by {r0['later_turns']} later requests: {_money(r0['resident_cost_usd'])}.")
+    lines += [si[k]["assumptions"] for k in ("what_if_compaction", "fresh_session", "idle_cache_misses",
+                                             "resident_context")]
+    return lines
