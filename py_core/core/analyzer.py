@@ -14,7 +14,10 @@ from .decode import fast_decoder
 from .dedup import RequestStore
 from .labels import label_parts
 from .lines import MAX_LINE, TOO_LONG, LineSplitter
-from .records import Request, parse_ts
+from .records import Request
+# The per-line rules (rules.py); MAX_DEPTH and too_deep are named here too for the analyzer's importers.
+from .rules import (MAX_DEPTH, MAX_TOKENS, MAX_WEB_SEARCHES, checked, numbers, parse_ts,  # noqa: F401
+                    speed, text_or_none, too_deep, web_searches)
 from .text import clean_text
 from .timeutil import MAX_TS, MIN_TS, SLACK
 
@@ -44,23 +47,6 @@ USAGE_TAIL = 4096  # bytes at the end of a line searched for "usage" first
 _SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.isspace() calls space
 _scan = json.JSONDecoder().scan_once
 _WS = " \t\n\r"
-# Deeper lines are "nested too deeply", decided by us before parsing (issue 10): the C scanner recurses per
-# bracket, and Pyodide's stack ends in a fatal error long before CPython raises RecursionError (and where
-# CPython raises depends on how deep its own stack already is). Claude Code's lines nest a few dozen levels.
-MAX_DEPTH = 200
-# Issue 22: strings removed at C speed (the unrolled form: no per-character alternation), then only structural
-# brackets are walked — a 24 MB line of brackets inside one string took 4.4 s, now 0.07 s; the same verdicts as the
-# token scan it replaces on a 90,000-string fuzz (tests/test_fuzz.py).
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKET = re.compile(r'[^\[\]{}]+')
-# Token counts are untrusted (issue 10): a count above this, negative, fractional, not a number, NaN or
-# infinite is ignored and reported, never billed (10^30 tokens would be a $10^24 "estimate"). A billion
-# tokens is ~500x the largest context window of any model.
-MAX_TOKENS = 10**9
-MAX_WEB_SEARCHES = 10_000
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _loads(text):
     """json.loads(text) without its three Python-level wrappers (~2 µs a line; issue 4): the same C scanner,
     the same answers; every failure is a ValueError (or RecursionError), as json.loads raises."""
@@ -74,25 +60,6 @@ def _loads(text):
     if end != len(text) and text[end:].strip(_WS):
         raise ValueError("Extra data")
     return obj
-
-
-def too_deep(text, limit=MAX_DEPTH):
-    """Does this JSON text nest brackets deeper than `limit`? (Brackets inside strings do not count.)"""
-    if text.count("{") + text.count("[") <= limit:
-        return False  # cannot nest deeper than it has brackets: the common case, two C-speed counts
-    if '"' in text:
-        text = _JSON_STRING.sub("", text)
-        if text.count("{") + text.count("[") <= limit:
-            return False  # the brackets were in strings
-    depth = 0
-    for c in _NOT_BRACKET.sub("", text):
-        if c == "{" or c == "[":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 _UNKNOWN_TOOL = "tool_result" + SEP + "unknown tool" + SEP
@@ -120,38 +87,26 @@ def _tool_key(item, cwd):
     """The source key of a tool call's result (issue 24): `tool_result` by tool (MCP tools grouped by server) with
     the file for file tools (relative to the project) and the program (first word) for Bash; a subagent's result by
     its type."""
-    name = _str_or_none(item.get("name")) or "unknown tool"
+    name = text_or_none(item.get("name")) or "unknown tool"
     inp = item.get("input")
     inp = inp if type(inp) is dict else {}
     name = _part(name)
     if name in AGENT_TOOLS:
-        return "subagent_result" + SEP + _part(_str_or_none(inp.get("subagent_type")) or "general-purpose") + SEP
+        return "subagent_result" + SEP + _part(text_or_none(inp.get("subagent_type")) or "general-purpose") + SEP
     target = ""
     if name.startswith("mcp__"):
         server = name.split("__")[1] if name.count("__") >= 2 else name[5:]
         return "tool_result" + SEP + "mcp__" + server + SEP + name[len("mcp__" + server + "__"):]
     if name in FILE_TOOLS:
-        path = _str_or_none(inp.get("file_path")) or _str_or_none(inp.get("notebook_path")) or ""
-        base = _str_or_none(cwd)
+        path = text_or_none(inp.get("file_path")) or text_or_none(inp.get("notebook_path")) or ""
+        base = text_or_none(cwd)
         if base and path.startswith(base.rstrip("/") + "/"):
             path = path[len(base.rstrip("/")) + 1:]
         target = path
     elif name == "Bash":
-        words = (_str_or_none(inp.get("command")) or "").split()
+        words = (text_or_none(inp.get("command")) or "").split()
         target = words[0] if words else ""
     return "tool_result" + SEP + name + SEP + _part(target[:500])
-
-
-def _preview_speed(usage):
-    """Fast mode's research preview (February 2026) marked fast responses only with
-    `usage.research_preview_2026_02: "active"`, no `speed` (issue 23; claude-code-jsonl.md, pricing.md)."""
-    return "fast" if usage.get("research_preview_2026_02") == "active" else None
-
-
-def _str_or_none(v):
-    if type(v) is str and v:
-        return v if v.isascii() else _SURROGATE.sub("\ufffd", v)
-    return None
 
 
 class Source:
@@ -278,7 +233,7 @@ class Analyzer:
         except (ValueError, RecursionError):
             return
         if isinstance(obj, dict):
-            t = _str_or_none(obj.get("agentType"))
+            t = text_or_none(obj.get("agentType"))
             if t:
                 self.agent_types[clean_text(agent_id)] = t
 
@@ -422,10 +377,10 @@ class Analyzer:
         elif t == "progress":
             data = obj.get("data")
             if isinstance(data, dict):
-                aid = _str_or_none(data.get("agentId"))
+                aid = text_or_none(data.get("agentId"))
                 if aid:
-                    sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
-                    tool = _str_or_none(obj.get("parentToolUseID"))
+                    sid = text_or_none(obj.get("sessionId")) or src.fallback_session
+                    tool = text_or_none(obj.get("parentToolUseID"))
                     prev = self.agent_links.get(aid)
                     if prev is None or (prev[1] is None and tool):
                         self.agent_links[aid] = (sid, tool)
@@ -442,55 +397,27 @@ class Analyzer:
             self.unknown_types[t] += 1
 
     def _ignored(self, v, field, cap=MAX_TOKENS):
-        """A count that is not a plain in-range integer (the slow path): an integral float in range is read,
-        an absent one is None, anything else is counted as ignored and is None (issue 10)."""
-        if v is None:
-            return None
-        if type(v) is float and v == v and 0 <= v <= cap and v == int(v):
-            return int(v)
-        self.ignored_usage[field] += 1
-        return None
+        """A compaction's count (rules.checked): None when absent or ignored, an ignored value counted (issue 10)."""
+        got, ok = checked(v, cap)
+        if not ok:
+            self.ignored_usage[field] += 1
+        return got
 
     def _numbers(self, usage):
-        """(input, output, 5m write, 1h write, cache read) of a usage object, untrusted values ignored."""
-        get = usage.get
-        inp = get("input_tokens")
-        if type(inp) is not int or not 0 <= inp <= MAX_TOKENS:
-            inp = self._ignored(inp, "input_tokens") or 0
-        out = get("output_tokens")
-        if type(out) is not int or not 0 <= out <= MAX_TOKENS:
-            out = self._ignored(out, "output_tokens") or 0
-        read = get("cache_read_input_tokens")
-        if type(read) is not int or not 0 <= read <= MAX_TOKENS:
-            read = self._ignored(read, "cache_read_input_tokens") or 0
-        cw_total = get("cache_creation_input_tokens")
-        if type(cw_total) is not int or not 0 <= cw_total <= MAX_TOKENS:
-            cw_total = self._ignored(cw_total, "cache_creation_input_tokens") or 0
-        cc = get("cache_creation")
-        if type(cc) is dict:
-            cw1h = cc.get("ephemeral_1h_input_tokens")
-            if type(cw1h) is not int or not 0 <= cw1h <= MAX_TOKENS:
-                cw1h = self._ignored(cw1h, "cache_creation.ephemeral_1h_input_tokens") or 0
-            cw5m = cc.get("ephemeral_5m_input_tokens")
-            if type(cw5m) is not int or not 0 <= cw5m <= MAX_TOKENS:
-                cw5m = self._ignored(cw5m, "cache_creation.ephemeral_5m_input_tokens") or 0
-            # The split sums to the total; if a log says more in the total, the rest is
-            # a 5-minute write (the rate older logs without the split bill at).
-            if cw_total > cw5m + cw1h:
-                cw5m = cw_total - cw1h
-        else:
-            cw5m, cw1h = cw_total, 0
+        """(input, output, 5m write, 1h write, cache read) of a usage object (rules.numbers), untrusted values ignored
+        and counted."""
+        inp, out, cw5m, cw1h, read, bad = numbers(usage)
+        if bad:
+            self.ignored_usage.update(bad)
         return inp, out, cw5m, cw1h, read
 
     def _web(self, usage):
         """Web searches of one usage object (checked on every line, like the token counts, so what is ignored does
         not depend on which copy wins first)."""
-        stu = usage.get("server_tool_use")
-        if type(stu) is not dict:
-            return 0
-        web = stu.get("web_search_requests")
-        if type(web) is not int or not 0 <= web <= MAX_WEB_SEARCHES:
-            web = self._ignored(web, "server_tool_use.web_search_requests", MAX_WEB_SEARCHES) or 0
+        bad = []
+        web = web_searches(usage, bad)
+        if bad:
+            self.ignored_usage.update(bad)
         return web
 
     def _lead(self, table, key, src, n, sidechain, args):
@@ -500,12 +427,12 @@ class Analyzer:
         obj, msg, usage, nums, web, mid, ended, recovered, agent, ts_raw = args
         inp, out, cw5m, cw1h, read = nums
         table[key] = Request(
-            parse_ts(ts_raw), _str_or_none(ts_raw),
-            _str_or_none(obj.get("sessionId")) or src.fallback_session, agent,
-            sidechain, _str_or_none(msg.get("model")) or "(no model)",
+            parse_ts(ts_raw), text_or_none(ts_raw),
+            text_or_none(obj.get("sessionId")) or src.fallback_session, agent,
+            sidechain, text_or_none(msg.get("model")) or "(no model)",
             inp, out, cw5m, cw1h, read, web,
-            _str_or_none(usage.get("speed")) or _preview_speed(usage), _str_or_none(usage.get("inference_geo")),
-            mid, _str_or_none(obj.get("requestId")), src.name, n, _str_or_none(obj.get("cwd")),
+            speed(usage), text_or_none(usage.get("inference_geo")),
+            mid, text_or_none(obj.get("requestId")), src.name, n, text_or_none(obj.get("cwd")),
             recovered, ended,
         )
 
@@ -523,14 +450,14 @@ class Analyzer:
             for item in content:
                 if type(item) is dict and item.get("name") in AGENT_TOOLS and item.get("type") == "tool_use":
                     inp = item.get("input")
-                    tid = _str_or_none(item.get("id"))
+                    tid = text_or_none(item.get("id"))
                     if tid and isinstance(inp, dict):
-                        st = _str_or_none(inp.get("subagent_type"))
+                        st = text_or_none(inp.get("subagent_type"))
                         if st:
                             self.task_types[tid] = st
         nums = self._numbers(usage)
         web = self._web(usage)
-        mid = _str_or_none(msg.get("id"))
+        mid = text_or_none(msg.get("id"))
         sidechain = obj.get("isSidechain") is True
         if mid is not None and not sidechain and not obj.get("agentId"):
             self._respond(src, n, mid, obj.get("cwd"), content)
@@ -540,7 +467,7 @@ class Analyzer:
         if not self.store.offer(mid, sidechain, total, src.name, n, ended):
             return
         self._lead(self.store.by_key, ("", src.name, n) if mid is None else mid, src, n, sidechain,
-                   (obj, msg, usage, nums, web, mid, ended, False, _str_or_none(obj.get("agentId")) or "",
+                   (obj, msg, usage, nums, web, mid, ended, False, text_or_none(obj.get("agentId")) or "",
                     obj.get("timestamp")))
 
     # -- issue 24: what fills the context ------------------------------------------------------------------------
@@ -586,7 +513,7 @@ class Analyzer:
                 if tools is None:
                     tools = f[3]
                 if type(tid) is str and tid and tid not in tools:
-                    tools[_str_or_none(tid)] = _tool_key(item, cwd)
+                    tools[text_or_none(tid)] = _tool_key(item, cwd)
                 thinking = False
             elif t not in _THINKING:
                 thinking = False
@@ -623,7 +550,7 @@ class Analyzer:
         """A subagent's response copied into progress line n (issue 10): kept aside, billed only if no line
         of its own carries its message.id (dedup.py). Without an id it cannot be told from its own line: never
         billed."""
-        mid = _str_or_none(msg.get("id"))
+        mid = text_or_none(msg.get("id"))
         if mid is None or msg.get("model") == "<synthetic>":
             return
         nums = self._numbers(usage)
@@ -639,15 +566,15 @@ class Analyzer:
                    (obj, msg, usage, nums, web, mid, ended, True, aid or "", ts_raw))
 
     def _user(self, src, n, obj, line):
-        sid = _str_or_none(obj.get("sessionId")) or src.fallback_session
+        sid = text_or_none(obj.get("sessionId")) or src.fallback_session
         tur = obj.get("toolUseResult")
         msg = obj.get("message")
         content = msg.get("content") if isinstance(msg, dict) else None
-        if isinstance(tur, dict) and _str_or_none(tur.get("agentId")):
+        if isinstance(tur, dict) and text_or_none(tur.get("agentId")):
             tool = None
             if isinstance(content, list) and content and isinstance(content[0], dict):
-                tool = _str_or_none(content[0].get("tool_use_id"))
-            aid = _str_or_none(tur["agentId"])
+                tool = text_or_none(content[0].get("tool_use_id"))
+            aid = text_or_none(tur["agentId"])
             prev = self.agent_links.get(aid)
             if prev is None or (prev[1] is None and tool):
                 self.agent_links[aid] = (sid, tool)
@@ -675,7 +602,7 @@ class Analyzer:
         else:
             is_prompt = False
         if is_prompt:
-            key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
+            key = text_or_none(obj.get("uuid")) or f"{src.name}:{n}"
             if key not in self.prompts:
                 self.prompts[key] = (sid, parse_ts(obj.get("timestamp")))
             self._arrive(src, "prompt" + SEP + "your prompts" + SEP, len(line))
@@ -697,13 +624,13 @@ class Analyzer:
             post = self._ignored(post, field + ".postTokens")
         if saved is not None and (type(saved) is not int or not 0 <= saved <= MAX_TOKENS):
             saved = self._ignored(saved, field + ".tokensSaved")
-        key = _str_or_none(obj.get("uuid")) or f"{src.name}:{n}"
+        key = text_or_none(obj.get("uuid")) or f"{src.name}:{n}"
         ts_raw = obj.get("timestamp")
         self.compactions[key] = (
-            parse_ts(ts_raw), _str_or_none(ts_raw),
-            _str_or_none(obj.get("sessionId")) or src.fallback_session,
-            _str_or_none(obj.get("agentId")) or "",
-            _str_or_none(meta.get("trigger")), pre, post, "micro" if micro else "full", saved,
+            parse_ts(ts_raw), text_or_none(ts_raw),
+            text_or_none(obj.get("sessionId")) or src.fallback_session,
+            text_or_none(obj.get("agentId")) or "",
+            text_or_none(meta.get("trigger")), pre, post, "micro" if micro else "full", saved,
         )
 
     # -- merge ---------------------------------------------------------------------------

@@ -15,13 +15,12 @@ Rules (shared/docs/claude-code-jsonl.md, "Why one response appears on several li
 """
 
 
+from .rules import beats
+
+
 def _beats(sidechain, total, source, line, kept):
-    """Is a copy with these values preferred to the `kept` copy of the same response?"""
-    ka = (not sidechain, total)
-    kb = (not kept.sidechain, kept.total)
-    if ka != kb:
-        return ka > kb
-    return (source, line) < (kept.source, kept.line)
+    """Is a copy with these values preferred to the `kept` copy (a Request) of the same response? (rules.beats)"""
+    return beats(sidechain, total, source, line, kept.sidechain, kept.total, kept.source, kept.line)
 
 
 class RequestStore:

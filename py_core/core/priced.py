@@ -9,14 +9,13 @@ Rates and costs are named tuples in one bucket order, so no caller counts positi
 """
 
 from collections import namedtuple
-from datetime import timezone
 
 from .labels import label_parts
-from .pricing import PICO, PriceTable
+from .pricing import PriceTable
+from .rules import costs, usd, utc_day  # noqa: F401 - usd, utc_day: the rules (rules.py), named here for the report
 from .timeutil import day_function, parse_day, resolve_tz, tz_label
 
 Costs = namedtuple("Costs", "input cw5m cw1h read output web")
-utc_day = day_function(timezone.utc)  # dated price changes go by the request's UTC day
 
 
 class Priced:
@@ -32,9 +31,6 @@ class Priced:
 Selection = namedtuple("Selection", "priced prompts kept since until note day_of")
 
 
-def usd(picos):
-    """Pico-dollars as the report's USD figure (10 decimals)."""
-    return round(picos / PICO, 10)
 
 
 def agent_key(r):
@@ -75,8 +71,7 @@ def price(prices, r):
     if found is None:
         return None, None, label
     rates, web = found
-    return Costs(r.input * rates.input, r.cw5m * rates.cw5m, r.cw1h * rates.cw1h, r.cache_read * rates.read,
-                 r.output * rates.output, r.web_search * web), rates, None
+    return Costs(*costs(rates, web, r.input, r.cw5m, r.cw1h, r.cache_read, r.output, r.web_search)), rates, None
 
 
 class Selected:

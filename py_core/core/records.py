@@ -1,6 +1,6 @@
 """The compact records the analyzer keeps: one per billed request, prompt, compaction."""
 
-from datetime import datetime
+from .rules import parse_ts  # noqa: F401 - the one rule (rules.py), named here for the records' readers
 
 
 class Request:
@@ -58,23 +58,3 @@ class Request:
     def __setstate__(self, state):
         for s, v in zip(self.__slots__, state):
             setattr(self, s, v)
-
-
-def parse_ts(value):
-    """ISO-8601 (ms or µs, `Z` or offset) to epoch seconds; None when absent or unreadable. A leap second
-    (`23:59:60`) is the instant after `23:59:59` (issue 30: it went to day "unknown"); years 1 to 9999."""
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    text = value[:-1] + "+00:00" if value.endswith("Z") else value
-    leap = 0.0
-    if text[16:19] == ":60" and text[19:20] in ("", ".", "+", "-"):
-        text, leap = text[:17] + "59" + text[19:], 1.0
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        # Claude Code writes UTC; a naive stamp in a hand-made log is read as UTC too.
-        from datetime import timezone
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp() + leap

@@ -58,15 +58,25 @@ def too_deep(text, limit=MAX_DEPTH):
 
 
 # -- a usage object's numbers ------------------------------------------------------------------------------------------
-def _count(v, cap, field, bad):
-    """An in-range int as it is; an integral float in range as an int; absent as 0; anything else 0, and `field`
-    added to `bad` (ignored and reported: issue 10)."""
+def checked(v, cap=MAX_TOKENS):
+    """(the count, ok) of an untrusted count: an in-range int as it is, an integral float in range as an int, absent
+    as None (ok); anything else (negative, too large, fractional, not a number, NaN) None, not ok — ignored and
+    reported (issue 10)."""
+    if type(v) is int and 0 <= v <= cap:
+        return v, True
     if v is None:
-        return 0
+        return None, True
     if type(v) is float and v == v and 0 <= v <= cap and v == int(v):
-        return int(v)
-    bad.append(field)
-    return 0
+        return int(v), True
+    return None, False
+
+
+def _count(v, cap, field, bad):
+    """checked(), absent as 0, an ignored value's `field` added to `bad`."""
+    got, ok = checked(v, cap)
+    if not ok:
+        bad.append(field)
+    return got or 0
 
 
 def numbers(usage):

@@ -4,14 +4,13 @@ import re
 import time
 from datetime import date, datetime, timedelta, timezone
 
+from .rules import MAX_TS, MIN_TS, iso  # noqa: F401 - the span and the stamp (rules.py), named here for the report
 _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 
 
-# The span a report can name (issue 30): years 1 to 9999, the years of an ISO date. A stamp a log gives outside it (an
-# offset pushing year 1 into year 0) is still analysed; days it cannot be placed on are counted in the diagnostics,
-# and a time derived from a stamp (a cache's expiry an hour after 9999-12-31T23:59:59Z) is shown at the span's edge.
-MIN_TS = -62135596800.0   # 0001-01-01T00:00:00Z
-MAX_TS = 253402300800.0   # 10000-01-01T00:00:00Z, the first instant past the span
+# The span a report can name (issue 30): years 1 to 9999 (rules.py). A stamp a log gives outside it (an offset pushing
+# year 1 into year 0) is still analysed; days it cannot be placed on are counted in the diagnostics, and a time derived
+# from a stamp (a cache's expiry an hour after 9999-12-31T23:59:59Z) is shown at the span's edge (rules.iso).
 SLACK = 86400.0           # an offset of up to a day either side: a stored time within this is a real one
 
 
@@ -98,13 +97,6 @@ def parse_day(value):
         v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
     date.fromisoformat(v)  # validates
     return v
-
-
-def iso(ts, timespec="milliseconds"):
-    """Epoch seconds as the report's UTC stamp, `2026-01-10T10:00:00.000Z`. A time outside years 1-9999 is shown at
-    the span's edge (issue 30: a cache expiring an hour after 9999-12-31T23:59:59Z stopped every view)."""
-    ts = MIN_TS if ts < MIN_TS else MAX_TS - 1e-4 if ts >= MAX_TS else ts
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_iso(stamp):

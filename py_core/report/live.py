@@ -8,38 +8,23 @@ after that rewrites the whole context at the cache-write price instead. The repo
 """
 
 
+from ..core import rules
 from ..core.present import countdown  # noqa: F401 - one formatter (present.py), named here for watch and the page
 from ..core.pricing import PICO
-from ..core.priced import usd, utc_day
-from ..core.timeutil import iso as _iso
+from ..core.rules import TTL_1H, TTL_5M, usd, utc_day  # noqa: F401 - the cache's lives, named here for the views
 from ..core.timeutil import parse_iso
 
-TTL_5M, TTL_1H = 300, 3600
 
-
-def next_turn(main, prices):
-    """`sessions[].next_turn` from a session's main-thread priced requests (in order), or None."""
+def next_turn_of(main, prices):
+    """`sessions[].next_turn` from a session's main-thread priced requests (in order), or None (rules.next_turn)."""
     if not main:
         return None
     last = main[-1].r
     canonical = prices.resolve(last.model)
-    day = utc_day(last.ts) or "0000-00-00"
-    found = prices.rates(canonical, day, last.context, last.speed, last.geo) if canonical else None
-    if found is None:
-        return None
-    rates, _web = found
-    avg_out = sum(p.r.output for p in main) / len(main)
-    one_hour = any(p.r.cw1h for p in main)
-    ttl = TTL_1H if one_hour else TTL_5M
-    write = rates.cw1h if one_hour else rates.cw5m
-    return {
-        "context_tokens": last.context, "average_output_tokens": round(avg_out, 1),
-        "model": last.model, "cost_usd": usd(last.context * rates.read + avg_out * rates.output),
-        "formula": "context x cache-read price + average output x output price",
-        "cache_ttl_seconds": ttl,
-        "cache_expires_at": _iso(last.ts + ttl) if last.ts is not None else None,
-        "cost_after_expiry_usd": usd(last.context * write + avg_out * rates.output),
-    }
+    found = prices.rates(canonical, utc_day(last.ts) or "0000-00-00", last.context, last.speed, last.geo) \
+        if canonical else None
+    return rules.next_turn(len(main), sum(p.r.output for p in main), any(p.r.cw1h for p in main), last.ts,
+                           last.context, last.model, found[0] if found else None)[0]
 
 
 def cache_left(nt, now):
@@ -77,7 +62,7 @@ def session_status(analyzer, prices, session_id=None):
     # The last main-thread request's rates per token (USD): what Claude Code's `recache_tokens_if_cold` costs.
     rates = last.rates and {"cw5m": last.rates.cw5m / PICO, "cw1h": last.rates.cw1h / PICO,
                             "output": last.rates.output / PICO}
-    nt = next_turn(main, prices)
+    nt = next_turn_of(main, prices)
     # The cache's expiry as epoch seconds: the status line counts down without parsing a stamp (no datetime).
     expires = last.r.ts + nt["cache_ttl_seconds"] if nt and last.r.ts is not None else None
     return {"session_id": last.r.session_id, "cost_usd": usd(pico), "requests": len(priced),
@@ -108,7 +93,7 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
         recent = sum(sum(p.costs) for p in ps if p.costs is not None and p.r.ts is not None
                      and now - p.r.ts <= BURN_SECONDS)
         main = [p for p in ps if p.agent == "main"] or ps
-        nt = next_turn(main, prices)
+        nt = next_turn_of(main, prices)
         rows.append({"session_id": sid, "cost_usd": usd(pico), "requests": len(ps),
                      "context_tokens": main[-1].r.context, "next_turn": nt, "last_ts": max(stamps),
                      "cache_left": cache_left(nt, now),

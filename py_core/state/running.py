@@ -22,20 +22,16 @@ datetime or decimal (python -X importtime).
 
 import json
 import os
-import time
+
+from ..core import rules
 
 VERSION = 2
 FOLDER = "running"
 HOT = 256               # records kept whole: a new copy of one of them (streaming, a replay) is decided exactly;
                         # past twice as many, the oldest are folded into the sums (a copy of those: the full path)
 MARK = 64               # bytes kept from each file's start and from before its offset: a rewrite is read anew
-MAX_DEPTH = 200         # as analyzer.MAX_DEPTH: a deeper line is malformed there, so no request here either
-MAX_TOKENS = 1_000_000_000
-MAX_WEB_SEARCHES = 10_000
 MAX_NEW = 64 << 20      # more new bytes than this: the full path (and its store) reads them
-TTL_5M, TTL_1H = 300, 3600
-PICO = 10 ** 12
-FORMULA = "context x cache-read price + average output x output price"
+PICO = rules.PICO
 
 # A record: one billed request (the kept copy of one response). MODEL indexes d["models"].
 MID, SIDE, TOTAL, SRC, LINE, TS, SESS, AGENT, MODEL, CTX, OUT, CW1H, PICOS, RATES, REC = range(15)
@@ -249,10 +245,10 @@ def _rates_key(model, day, tier, speed, geo):
 
 
 def _picos(rates, inp, cw5m, cw1h, read, out, web):
-    """A request's cost in pico-dollars (priced.price: Costs summed), None when unpriced."""
+    """A request's cost in pico-dollars at a summary's stored rates (rules.costs, summed), None when unpriced."""
     if rates is None:
         return None
-    return inp * rates[0] + cw5m * rates[1] + cw1h * rates[2] + read * rates[3] + out * rates[4] + web * rates[5]
+    return sum(rules.costs(rates, rates[5], inp, cw5m, cw1h, read, out, web))
 
 
 # -- the fast path: new lines -------------------------------------------------------------------------------------
@@ -307,50 +303,20 @@ def advance(d, files, price_table):
     return changed
 
 
-def _num(v, cap=MAX_TOKENS):
-    """analyzer._numbers' rule for one count: an in-range int, an integral in-range float, else 0."""
-    if type(v) is int:
-        return v if 0 <= v <= cap else 0
-    if type(v) is float and v == v and 0 <= v <= cap and v == int(v):
-        return int(v)
-    return 0
-
-
-def _text(v):
-    """analyzer._str_or_none for the fields that matter, ASCII only (other text: the full path)."""
-    if type(v) is str and v:
-        _expect(v.isascii())
-        return v
-    return None
-
-
-def _depth(obj):
-    top, stack = 0, [(obj, 1)]
-    while stack:
-        o, k = stack.pop()
-        if k > top:
-            top = k
-        if type(o) is dict:
-            stack.extend((v, k + 1) for v in o.values() if type(v) in (dict, list))
-        elif type(o) is list:
-            stack.extend((v, k + 1) for v in o if type(v) in (dict, list))
-    return top
-
-
 def _line(d, by_id, cold, label, n, raw, price_table):
     """Line n of file `label`, which names "usage" somewhere: what analyzer._parse makes of it, for the records."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Undecided() from None
+    if rules.too_deep(text):
+        return  # nested too deeply: malformed there, so no request here either
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
         return  # malformed: no request (the analyzer counts it, which the status line does not show)
     if type(obj) is not dict:
         return
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
-        return  # nested too deeply: malformed there (analyzer.too_deep), so no request here either
     t = obj.get("type")
     if t == "assistant" or t is None:
         msg = obj.get("message")
@@ -364,8 +330,7 @@ def _line(d, by_id, cold, label, n, raw, price_table):
             m = inner.get("message") if type(inner) is dict else None
             usage = m.get("usage") if type(m) is dict else None
             if type(usage) is dict:
-                aid = data.get("agentId")
-                aid = _text(aid) if type(aid) is str else None
+                aid = rules.text_or_none(data.get("agentId"))
                 _usage(d, by_id, cold, label, n, obj, m, usage, inner, aid, price_table)
 
 
@@ -374,28 +339,16 @@ def _usage(d, by_id, cold, label, n, obj, msg, usage, inner, aid, price_table):
     recovered = inner is not None
     model = msg.get("model")
     if recovered:
-        mid = _text(msg.get("id")) if type(msg.get("id")) is str else None
+        mid = rules.text_or_none(msg.get("id"))
         if mid is None or model == "<synthetic>":
             return
     else:
         if model == "<synthetic>" or obj.get("isApiErrorMessage") is True:
             return
-        mid = msg.get("id")
-        mid = _text(mid) if type(mid) is str else None
+        mid = rules.text_or_none(msg.get("id"))
     _expect(mid is not None)  # a line without an id is a request of its own, keyed by its place: rare, full path
-    cc = usage.get("cache_creation")
-    inp, out, read = _num(usage.get("input_tokens")), _num(usage.get("output_tokens")), \
-        _num(usage.get("cache_read_input_tokens"))
-    cw_total = _num(usage.get("cache_creation_input_tokens"))
-    if type(cc) is dict:
-        cw1h = _num(cc.get("ephemeral_1h_input_tokens"))
-        cw5m = _num(cc.get("ephemeral_5m_input_tokens"))
-        if cw_total > cw5m + cw1h:
-            cw5m = cw_total - cw1h
-    else:
-        cw5m, cw1h = cw_total, 0
-    stu = usage.get("server_tool_use")
-    web = _num(stu.get("web_search_requests"), MAX_WEB_SEARCHES) if type(stu) is dict else 0
+    inp, out, cw5m, cw1h, read, _bad = rules.numbers(usage)
+    web = rules.web_searches(usage, _bad)
     sidechain = True if recovered else obj.get("isSidechain") is True
     total = inp + out + cw5m + cw1h + read
     src = _index(d["sources"], label)
@@ -411,7 +364,8 @@ def _usage(d, by_id, cold, label, n, obj, msg, usage, inner, aid, price_table):
                 return  # a line of its own is billed: a progress copy never is
         elif kept[REC]:
             pass        # a line of its own replaces a progress copy, whatever their totals
-        if kept[REC] == int(recovered) and not _beats(sidechain, total, label, n, kept, d["sources"]):
+        if kept[REC] == int(recovered) and not rules.beats(sidechain, total, label, n, bool(kept[SIDE]), kept[TOTAL],
+                                                            d["sources"][kept[SRC]], kept[LINE]):
             return
     if recovered:
         ts_raw = inner.get("timestamp")
@@ -420,19 +374,14 @@ def _usage(d, by_id, cold, label, n, obj, msg, usage, inner, aid, price_table):
         agent = aid or ""
     else:
         ts_raw = obj.get("timestamp")
-        agent = obj.get("agentId")
-        agent = (_text(agent) if type(agent) is str else None) or ""
-    ts = _parse_ts(ts_raw)
-    sess = obj.get("sessionId")
-    sess = (_text(sess) if type(sess) is str else None) or _fallback_session(label)
-    model = (_text(model) if type(model) is str else None) or "(no model)"
-    speed = usage.get("speed")
-    speed = (_text(speed) if type(speed) is str else None) or (
-        "fast" if usage.get("research_preview_2026_02") == "active" else None)
-    geo = usage.get("inference_geo")
-    geo = _text(geo) if type(geo) is str else None
+        agent = rules.text_or_none(obj.get("agentId")) or ""
+    ts = rules.parse_ts(ts_raw)
+    sess = rules.text_or_none(obj.get("sessionId")) or _fallback_session(label)
+    model = rules.text_or_none(model) or "(no model)"
+    speed = rules.speed(usage)
+    geo = rules.text_or_none(usage.get("inference_geo"))
     ctx = inp + cw5m + cw1h + read
-    day = _utc_day(ts)
+    day = rules.utc_day(ts) or "0000-00-00"
     tier = sum(1 for th in d["thresholds"] if th < ctx)  # bisect_left over the sorted thresholds
     key = _rates_key(model, day, tier, speed, geo)
     if key not in d["rates"]:
@@ -450,49 +399,9 @@ def _usage(d, by_id, cold, label, n, obj, msg, usage, inner, aid, price_table):
         d["hot"][i] = rec
 
 
-def _beats(sidechain, total, source, line, kept, sources):
-    """dedup._beats against a record."""
-    ka = (not sidechain, total)
-    kb = (not kept[SIDE], kept[TOTAL])
-    if ka != kb:
-        return ka > kb
-    return (source, line) < (sources[kept[SRC]], kept[LINE])
-
-
 def _fallback_session(label):
     from ..core.labels import label_parts
     return label_parts(label)[1]
-
-
-_DAYS_BEFORE = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
-
-
-def _parse_ts(value):
-    """records.parse_ts for Claude Code's shape, `YYYY-MM-DDTHH:MM:SS[.fff|.ffffff]Z`, to the same float; another
-    shape goes to the full path."""
-    if type(value) is not str or len(value) < 10:
-        return None
-    _expect(value.isascii())
-    n = len(value)
-    _expect(n in (20, 24, 27) and value[4] == "-" and value[7] == "-" and value[10] == "T" and value[13] == ":"
-            and value[16] == ":" and value[-1] == "Z" and (n == 20 or value[19] == "."))
-    digits = value[:4] + value[5:7] + value[8:10] + value[11:13] + value[14:16] + value[17:19] + value[20:-1]
-    _expect(digits.isdigit())
-    y, mo, dd = int(value[:4]), int(value[5:7]), int(value[8:10])
-    hh, mi, ss = int(value[11:13]), int(value[14:16]), int(value[17:19])
-    frac = value[20:-1]
-    us = int(frac) * (1000 if len(frac) == 3 else 1) if frac else 0
-    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
-    month_days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    _expect(1970 <= y <= 9999 and 1 <= mo <= 12 and 1 <= dd <= month_days[mo - 1] and hh < 24 and mi < 60 and ss < 60)
-    yy = y - 1
-    days = yy * 365 + yy // 4 - yy // 100 + yy // 400 + _DAYS_BEFORE[mo - 1] + (mo > 2 and leap) + dd - 1 - 719162
-    # timedelta.total_seconds: whole microseconds over 10**6 (datetime.timestamp of an aware datetime)
-    return ((days * 86400 + hh * 3600 + mi * 60 + ss) * 10 ** 6 + us) / 10 ** 6
-
-
-def _utc_day(ts):
-    return time.strftime("%Y-%m-%d", time.gmtime(ts)) if ts is not None else "0000-00-00"
 
 
 # -- the answer ----------------------------------------------------------------------------------------------------
@@ -521,37 +430,9 @@ def status(d, session_id=None):
     one_hour = agg[2] > 0 or any(r[CW1H] for r in main)
     last = max(([agg[3]] if agg[3] is not None else []) + main, key=lambda r: _order(r, sources))
     rates = d["rates"][last[RATES]]
-    nt, expires = _next_turn(count, out, one_hour, last, rates, models)
-    return {"session_id": sessions[s], "cost_usd": round(pico / PICO, 10), "requests": c[0] + len(mine),
+    nt, expires = rules.next_turn(count, out, one_hour, last[TS], last[CTX], models[last[MODEL]],
+                                  rates[:5] if rates else None)
+    return {"session_id": sessions[s], "cost_usd": rules.usd(pico), "requests": c[0] + len(mine),
             "context_tokens": last[CTX], "model": models[last[MODEL]], "last_ts": last[TS], "next_turn": nt,
             "unpriced": unpriced, "expires_at": expires,
             "rates": rates and {"cw5m": rates[1] / PICO, "cw1h": rates[2] / PICO, "output": rates[4] / PICO}}
-
-
-def _next_turn(count, out, one_hour, last, rates, models):
-    """live.next_turn from the sums: (next_turn or None, its cache expiry in epoch seconds or None)."""
-    if rates is None:
-        return None, None
-    avg_out = out / count
-    ttl = TTL_1H if one_hour else TTL_5M
-    write = rates[2] if one_hour else rates[1]
-    expires = last[TS] + ttl if last[TS] is not None else None
-    return {
-        "context_tokens": last[CTX], "average_output_tokens": round(avg_out, 1),
-        "model": models[last[MODEL]], "cost_usd": round((last[CTX] * rates[3] + avg_out * rates[4]) / PICO, 10),
-        "formula": FORMULA, "cache_ttl_seconds": ttl,
-        "cache_expires_at": _iso(expires) if expires is not None else None,
-        "cost_after_expiry_usd": round((last[CTX] * write + avg_out * rates[4]) / PICO, 10),
-    }, expires
-
-
-def _iso(ts):
-    """timeutil.iso: `2026-01-10T10:00:00.000Z` (milliseconds truncated, as isoformat(timespec="milliseconds")); a time
-    past year 9999 at the span's edge, as there (issue 30)."""
-    if ts >= 253402300800.0:  # timeutil.MAX_TS (not imported: this path imports no datetime)
-        ts = 253402300800.0 - 1e-4
-    whole = int(ts // 1)
-    us = round((ts - whole) * 1e6)
-    if us >= 1_000_000:
-        whole, us = whole + 1, us - 1_000_000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{us // 1000:03d}Z"
