@@ -18,6 +18,7 @@ import pytest
 from conftest import asst, jsonl, user
 from py_core import Analyzer, build_report
 from py_core.state.cached import analyze_cached
+from py_core.state.identity import may_resume
 from py_core.shells.cli import main
 from py_core.state.filestate import FileState
 from py_core.state.store import FILE_NAME, Store
@@ -376,7 +377,7 @@ def test_a_state_resumed_at_any_byte_equals_reading_the_file_whole(cut):
     cut = min(cut, len(data))
     fs, _a = FileState.read("p/s.jsonl", [data[:cut]])
     fs = FileState.from_bytes(fs.to_bytes())
-    assert fs.can_resume(len(data), fs.head if cut == 0 else FileState.read("x", [data[:fs.head[0]]])[0].head,
+    assert may_resume(fs, len(data), fs.head if cut == 0 else FileState.read("x", [data[:fs.head[0]]])[0].head,
                          data[fs.offset - 1:fs.offset] if fs.offset else b"")
     resumed, a = FileState.read("p/s.jsonl", [data[fs.offset:]], resume=fs)
     expect = build_report(whole("p/s.jsonl", data), tz="UTC")
@@ -389,10 +390,10 @@ def test_a_changed_beginning_is_never_resumed():
     not resumed (the caller reads it whole)."""
     fs, _ = FileState.read("s.jsonl", [SAMPLE])
     head = fs.head
-    assert fs.can_resume(len(SAMPLE) + 10, head, b"\n")
-    assert not fs.can_resume(len(SAMPLE) - 1, head, b"\n")
-    assert not fs.can_resume(len(SAMPLE) + 10, [head[0], "0" * 64], b"\n")
-    assert not fs.can_resume(len(SAMPLE) + 10, head, b"}")
+    assert may_resume(fs, len(SAMPLE) + 10, head, b"\n")
+    assert not may_resume(fs, len(SAMPLE) - 1, head, b"\n")
+    assert not may_resume(fs, len(SAMPLE) + 10, [head[0], "0" * 64], b"\n")
+    assert not may_resume(fs, len(SAMPLE) + 10, head, b"}")
 
 
 def test_real_logs_through_the_store(real_dir, tmp_path, capsys):

@@ -8,6 +8,7 @@ file)."""
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -259,3 +260,58 @@ def test_a_pasted_report_with_impossible_ratios_shows_no_figure(web, tmp_path):
     web.wait_results()
     assert web.page.inner_text("#h-hit") == "n/a" and web.page.inner_text("#h-resent") == "n/a"
     assert "500" not in web.page.inner_text(".headline")
+
+
+@pytest.mark.parametrize("change", ["prices", "version"])
+def test_the_page_after_an_upgrade_shows_the_new_figure(browser, tmp_path, change):
+    """Intent (issue 31 item 1): the page's session parts (its worker's memo, seeded from IndexedDB after a reload) are
+    kept under the one answer key — this code, the built-in price table, the options: after an upgrade that changed a
+    price (or the version), a reload and the same drop show the new figure (it showed $4.17 where a fresh read said
+    $8.33)."""
+    import threading
+    import zipfile
+
+    import serve
+    import vendor
+    from tests.browser import Page
+    from tests.test_upgrade import logs, upgraded
+    vendor.vendor(log=lambda *a: None)  # the wheel of this code, before the copy
+    root = logs(tmp_path)
+    web_copy = tmp_path / "web"
+    shutil.copytree(Path(serve.WEB), web_copy)
+    srv = serve.make_server("127.0.0.1", 0, directory=str(web_copy))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        p = Page(browser, site).boot()
+
+        def drop():
+            p.page.set_input_files("#folder-input", str(root))
+            p.wait_results()
+            rep = json.loads(p.download("#download-json"))
+            return (rep["totals"]["cost_usd"], len(rep["sessions"][0]["top_requests"]),
+                    int(p.page.get_attribute("body", "data-sessions-kept")))
+
+        first = drop()
+        reload(p)
+        assert drop() == (first[0], first[1], 1)  # the same code: the session's part comes from IndexedDB
+        # The upgrade: the wheel the page loads now holds the changed code (same name, as a new release would).
+        new_code = upgraded(tmp_path, change)
+        manifest = json.loads((web_copy / "vendor" / "manifest.json").read_text())
+        wheel = web_copy / manifest["core_wheel"]
+        with zipfile.ZipFile(wheel) as z:
+            entries = [(i, z.read(i.filename)) for i in z.infolist()]
+        with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as z:
+            for info, data in entries:
+                name = info.filename
+                if name.startswith("py_core/") and (new_code / name).is_file():
+                    data = (new_code / name).read_bytes()
+                z.writestr(info, data)
+        reload(p)
+        after = drop()
+        assert after[2] == 0 and after[:2] != first[:2]
+        assert p.foreign_requests() == [] and p.errors == []
+        p.ctx.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -18,6 +18,7 @@ from .records import Request
 # The per-line rules (rules.py); MAX_DEPTH and too_deep are named here too for the analyzer's importers.
 from .rules import (MAX_DEPTH, MAX_TOKENS, MAX_WEB_SEARCHES, checked, numbers, parse_ts,  # noqa: F401
                     speed, text_or_none, too_deep, web_searches)
+from ..version import STATE_VERSION
 from .text import clean_text
 from .timeutil import MAX_TS, MIN_TS, SLACK
 
@@ -152,11 +153,7 @@ class Source:
 class Analyzer:
     """Mergeable state of an analysis; `report.build_report` turns it into the report."""
 
-    # export(): 2 = message.id identity, recovered copies, ignored values (issue 10); 3 = history, validated
-    # import (issue 14); 4 = owners (issue 16); 5 = micro-compactions, the fast-mode preview marker (issue 23);
-    # 6 = what arrived in the context before each main-thread response (issue 24). Bump it whenever a rule changes what a line contributes: stored per-file states
-    # (filestate.py, the CLI's store, the page's IndexedDB) of another version are read again, never reused.
-    STATE_VERSION = 6
+    STATE_VERSION = STATE_VERSION  # version.py: bump it whenever a rule changes what a line contributes
 
     def __init__(self, fast=True, decoder="auto"):
         self.fast = fast                # False: json.loads every line (the reference the fast path must equal)

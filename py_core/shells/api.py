@@ -27,6 +27,7 @@ from ..views.svg import charts, context_curve, whatif_chart
 from ..core import limits
 from ..core.limits import check_sessions
 from ..core.timeutil import TimeZoneError
+from ..state.identity import answer_key, may_resume, prices_of_data
 
 _jobs = {}
 _FILTERS = ("tz", "since", "until", "session", "latest", "project", "by")
@@ -184,7 +185,10 @@ def _keep_parts(key, sessions):
 
 def _report(job, curve=True, **kw):
     """build_report of the job, through this worker's memo of session parts; (report, sessions taken from it)."""
-    key = json.dumps([job.prices_key, curve, sorted(job.filters.items())], default=str)
+    # The one answer key (state/identity.py): this code, the built-in table and the overrides used, the options
+    # (issue 31: the key left out the version and the built-in table, so a reload after an upgrade that changed a
+    # price served the old parts from IndexedDB).
+    key = answer_key([curve, sorted(job.filters.items())], job.prices_key)
     memo = _MemoryParts(key, job.tokens)
     rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, max_sessions=limits.PAGE_MAX_SESSIONS,
                        too_large=limits.PAGE_HINT, **job.filters, **kw)
@@ -306,7 +310,7 @@ def op_begin(req, _data):
     prices = PriceTable.builtin()
     if req.get("prices") is not None:
         prices = prices.with_overrides(req["prices"], req.get("prices_name", "price file"))
-    _jobs[str(req.get("job", "default"))] = _Job(prices, json.dumps(req.get("prices"), sort_keys=True))
+    _jobs[str(req.get("job", "default"))] = _Job(prices, prices_of_data(req.get("prices")))
     return {"ok": True}
 
 
@@ -566,7 +570,7 @@ def op_resume(job, req, data):
         data = data or b""
         n = fs.head[0]
         size = req.get("size")
-        if type(size) is not int or not fs.can_resume(size, head_of(data[:n]), data[n:n + 1] if fs.offset else b""):
+        if type(size) is not int or not may_resume(fs, size, head_of(data[:n]), data[n:n + 1] if fs.offset else b""):
             return {"ok": False, "why": "the file changed, not only grew"}
         rem = _Remembered(job, req["source"], fs)
     except ValueError as exc:

@@ -109,7 +109,7 @@ class Follower:
 
 
 def _key(path):
-    from ..state.cached import stat_key
+    from ..state.identity import stat_key
     try:
         return stat_key(os.stat(path))
     except OSError:

@@ -18,45 +18,24 @@ import json
 import os
 import zlib
 
-from .cached import stat_key
+from .identity import answer_key, code, prices_of_files, stat_key
 
 MAX_REPORT = 1 << 30  # a kept report inflating past this is not used (a hostile store)
-
-
-_TABLE = []
-
-
-def _prices_digest(price_paths):
-    """[the built-in table's sha256, [path, sha256] of each price file], or None when a price file cannot be read.
-    The built-in table too (issue 23: a table edited without a new version must not serve old figures); it is read
-    once per process (the report's key and the parts' key both need it)."""
-    if not _TABLE:
-        from ..core.pricing import table_bytes
-        _TABLE.append(hashlib.sha256(table_bytes()).hexdigest())
-    out = [_TABLE[0]]
-    for path in price_paths:
-        try:
-            with open(path, "rb") as fh:
-                out.append([path, hashlib.sha256(fh.read()).hexdigest()])
-        except OSError:
-            return None
-    return out
 
 
 def key_of(found, state_files, roots, options, price_paths, history_prefixes, store):
     """The key of a run's report, or None when the run cannot be keyed (a file that cannot be stat'ed)."""
     from .store import VERSION
-    from ..version import __version__
     h = hashlib.sha256()
 
     def add(x):
         h.update(json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "replace"))
         h.update(b"\0")
 
-    prices = _prices_digest(price_paths)
+    prices = prices_of_files(price_paths)
     if prices is None:
         return None
-    add([VERSION, __version__, prices, options, sorted(roots)])
+    add([VERSION, code(), prices, options, sorted(roots)])
     try:
         for label, path, _size in found.files:
             add([label, os.path.abspath(path), stat_key(os.stat(path))])
@@ -229,15 +208,11 @@ MAX_PART = 1 << 28  # a kept part inflating past this is not used
 
 
 def parts_key(options, price_paths):
-    """The key session parts are kept under: this version, the store's, the options, the prices (built-in and the
-    price files' bytes). What each session read is in its signature, not here. None when a price file cannot be
-    read."""
+    """The key session parts are kept under (identity.answer_key: this code, the prices — built-in and the price
+    files' bytes —, the options, and the store's layout). What each session read is in its signature, not here. None
+    when a price file cannot be read."""
     from .store import VERSION
-    from ..version import __version__
-    prices = _prices_digest(price_paths)
-    if prices is None:
-        return None
-    return hashlib.sha256(json.dumps([VERSION, __version__, prices, options], default=str).encode()).hexdigest()
+    return answer_key(options, prices_of_files(price_paths), [VERSION])
 
 
 class Parts:

@@ -15,6 +15,7 @@ from ..core.analyzer import Analyzer
 from .filestate import FileState, StateError, head_of
 from .paths import META_MAX
 from .jobs import CHUNK, feed_file, map_batches, plan
+from .identity import file_version, mark_of, may_resume, unchanged
 from .store import Row, StoreError
 
 
@@ -25,34 +26,6 @@ def _chunks(fh):
         if not chunk:
             return
         yield chunk
-
-
-def stat_key(st):
-    """What says a file is unchanged since it was read: device, inode, size, modification and change times (ns).
-    The change time catches a file rewritten with its modification time put back (issue 20)."""
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def row_key(row):
-    return (row.dev, row.ino, row.size, row.mtime_ns, row.ctime_ns)
-
-
-def content_token(row):
-    """What says a stored file's content is the one its state was read from (issue 20: a session's part is kept
-    while the tokens of its sources are unchanged): its stat key and the fingerprint of the bytes before its offset."""
-    return f"{row.dev}:{row.ino}:{row.size}:{row.mtime_ns}:{row.ctime_ns}:{row.mark}"
-
-
-MARK_BYTES = 4096
-
-
-def mark_of(fh, offset):
-    """The fingerprint of the bytes just before `offset` (up to MARK_BYTES): a grown file is resumed only when they
-    are still the ones stored (issue 20)."""
-    import hashlib
-    start = max(0, offset - MARK_BYTES)
-    fh.seek(start)
-    return hashlib.sha256(fh.read(offset - start)).hexdigest()
 
 
 def _span(a):
@@ -79,7 +52,8 @@ def read_log(label, path, blob=None, mark=None):
                 if resume.offset:
                     fh.seek(resume.offset - 1)
                     before = fh.read(1)
-                if resume.can_resume(st.st_size, head, before) and (not mark or mark_of(fh, resume.offset) == mark):
+                current = mark_of(fh, resume.offset) if mark else None
+                if may_resume(resume, st.st_size, head, before, mark, current):
                     fh.seek(resume.offset)
                     try:
                         fs, a = FileState.read(label, _chunks(fh), resume=resume)
@@ -157,12 +131,12 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=No
         row = rows.get(ap)
         if row is None or row.kind != "log" or row.label != label or st is None:
             todo.append((label, path, None, None, size))
-        elif stat_key(st) == row_key(row):
+        elif unchanged(st, row):
             try:
                 parts[label] = FileState.from_bytes(row.blob).analyzer()
                 out.unchanged += 1
                 out.rows[ap] = row
-                out.tokens[label] = content_token(row)
+                out.tokens[label] = file_version(row)
             except ValueError:  # StateError, or a state whose contents do not check out: read it again
                 todo.append((label, path, None, None, size))
         elif st.st_size <= row.size:
@@ -178,7 +152,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=No
         if row is not None:
             new_rows.append(row)
             out.rows[row.path] = row
-            out.tokens[label] = content_token(row)
+            out.tokens[label] = file_version(row)
     out.read = sum(1 for _l, _p, blob, _m, _c in todo if blob is None)
     out.resumed = len(todo) - out.read
 
@@ -192,7 +166,7 @@ def analyze_cached(store, files, metas, roots=(), jobs=1, history=True, known=No
         current.add(ap)
         st = stats.get(ap) or _stat(path)
         row = rows.get(ap)
-        if st is not None and row is not None and row.kind == "meta" and stat_key(st) == row_key(row):
+        if row is not None and row.kind == "meta" and unchanged(st, row):
             merged.add_agent_meta(aid, row.blob)
             continue
         try:
@@ -262,7 +236,7 @@ def _history(rows, roots, current, stats, merged, out, gone, use):
         a.history.add(row.label)
         merged.merge(a)
         out.parts[row.label] = a
-        out.tokens[row.label] = content_token(row)
+        out.tokens[row.label] = file_version(row)
         out.history += 1
     if dropped:
         out.notices.append(f"{dropped} stored state(s) of deleted files could not be read and were dropped")

@@ -75,15 +75,6 @@ class FileState:
         src.close()
         return a
 
-    # -- is the file still the one stored? --------------------------------------------------------------------
-    def can_resume(self, size, head, before_offset):
-        """May a file now `size` bytes long, starting with `head` (its first head[0] bytes fingerprinted) and with
-        byte `before_offset` just before the stored offset, be read on from `offset`? Only if it grew (or kept its
-        size) from the same beginning, and a line ended where the stored lines did."""
-        if size < self.size or head != self.head:
-            return False
-        return self.offset == 0 or self.skip or before_offset == b"\n"
-
     # -- the stored value ---------------------------------------------------------------------------------
     def to_json(self):
         state = self.state if isinstance(self.state, str) else json.dumps(

@@ -57,17 +57,10 @@ def summary_path(cache_dir, transcript):
 
 
 def price_digest(price_paths):
-    """What the prices depend on, as stats (no hashing on the common path): the built-in table and each price file
-    a report would read."""
-    builtin = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "core", "prices.json")
-    out = []
-    for p in [builtin, *price_paths]:
-        try:
-            st = os.stat(p)
-            out.append([os.path.abspath(p), st.st_size, st.st_mtime_ns, st.st_ino])
-        except OSError:
-            out.append([os.path.abspath(p), None, None, None])
-    return out
+    """What the summary's figures depend on besides the transcript (identity.answer_key: this code, and the price files
+    by their stats — no hashing on the common path —, the built-in table among them)."""
+    from .identity import answer_key, prices_by_stat
+    return answer_key("running", prices_by_stat(price_paths), [VERSION])
 
 
 def load(path, transcript, digest):
