@@ -4,7 +4,6 @@ Each test names the failure it pins; the rule behind all of them: a run through 
 without it (`--no-cache`) reports on the same files.
 """
 
-import ast
 import io
 import json
 import os
