@@ -52,7 +52,14 @@ class Page:
             route.abort()
 
     def boot(self, query=""):
-        self.page.goto(self.site + "/" + query)
+        return self.start(query).ready()
+
+    def start(self, query=""):
+        """Open the page; Python boots on while the caller does something else (`ready` waits for it)."""
+        self.page.goto(self.site + "/" + query, wait_until="commit")
+        return self
+
+    def ready(self):
         self.page.wait_for_selector("body[data-ready]", timeout=BOOT_TIMEOUT)
         return self
 

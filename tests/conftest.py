@@ -81,6 +81,16 @@ def analyze(*sources, **opts):
     return build_report(a, **opts)
 
 
+@pytest.fixture(scope="session")
+def corpus50():
+    """The benchmark's 50 MB corpus (bench/corpus.py: deterministic), built once — in bench/corpus/50, which the
+    benchmark uses too, so a test run and a bench run share it (issue 31 item 7: it was built nine times a run)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import corpus
+    return Path(corpus.generate(str(Path(__file__).resolve().parent.parent / "bench" / "corpus" / "50"), 50))
+
+
 @pytest.fixture
 def real_dir():
     if not REAL.is_dir():
@@ -144,11 +154,17 @@ def browser():
         b.close()
 
 
+_SPARE = []  # the next test's page, booting while this test runs (issue 31 item 7: booting was most of their time)
+
+
 @pytest.fixture
 def web(browser, site):
-    """A booted page; afterwards, no request may have left its origin and no script error happened."""
+    """A booted page (a fresh context: its own storage); afterwards, no request may have left its origin and no script
+    error happened. The next test's page starts booting now, in its own context, and is ready by the time it runs."""
     from tests.browser import Page
-    p = Page(browser, site).boot()
+    p = _SPARE.pop() if _SPARE and _SPARE[-1].site == site else Page(browser, site).start()
+    p.ready()
+    _SPARE[:] = [Page(browser, site).start()]
     yield p
     assert p.foreign_requests() == [], "a request left the page's origin"
     assert p.errors == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from py_core.shells.cli import main
+from py_core.shells.commands import COMMANDS, options_of, parser
 from py_core.state.paths import default_roots, discover
 from tests.conftest import asst, jsonl, user
 
@@ -137,14 +138,23 @@ def test_python_m_from_fresh_checkout_without_install():
     assert r.returncode == 0 and r.stdout.startswith("tokenscope ")
 
 
-def test_readme_documents_every_cli_option():
-    """Intent: the README's CLI section lists every flag the parser accepts."""
-    from py_core.shells.cli import _parser
+@pytest.mark.parametrize("command", [c.name for c in COMMANDS])
+def test_readme_documents_every_command_and_option(command):
+    """Intent: the README's usage block lists every command of the command table and every flag its parser accepts
+    (issue 25: in the usage block itself, not only somewhere in the prose; issue 31: one table of commands)."""
     readme = (ROOT / "README.md").read_text()
-    # Issue 25: in the usage block itself, not only somewhere in the prose.
     usage = readme.split("## CLI", 1)[1].split("```", 2)[1]
-    for action in _parser()._actions:
-        for flag in action.option_strings:
-            if flag.startswith("--") and flag != "--help":
-                assert flag in readme, f"{flag} is not documented in README.md"
-                assert flag in usage, f"{flag} is not in the README's usage block"
+    if command != "report":
+        assert f"tokenscope {command}" in usage, f"{command} is not in the README's usage block"
+    for flag in (f for o in options_of(command) for f in o.flags if f.startswith("--")):
+        if parser(command)._option_string_actions[flag].help != "==SUPPRESS==":
+            assert flag in usage, f"{command} {flag} is not in the README's usage block"
+
+
+def test_help_lists_every_command(capsys):
+    """Intent (issue 31): `tokenscope --help` lists every command of the table (statusline, watch and cache were not
+    there)."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(f"  {c.name} " in out for c in COMMANDS) and "tokenscope COMMAND --help" in out

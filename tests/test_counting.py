@@ -4,6 +4,9 @@ import pytest
 
 from tests.conftest import analyze, asst, jsonl
 
+# The decoder reads these lines: the standard-library pass runs them again (tests/run.sh; issue 31 item 7).
+pytestmark = pytest.mark.decoder
+
 S45 = "claude-sonnet-4-5-20250929"
 
 # (name, sources, expected requests, expected output tokens, why)

@@ -13,13 +13,6 @@ from py_core.shells.cli import main
 from py_core.state.jobs import plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import corpus  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def corpus50(tmp_path_factory):
-    """The benchmark's 50 MB corpus (deterministic), built once per test run."""
-    return Path(corpus.generate(str(tmp_path_factory.mktemp("corpus50")), 50))
 
 
 def cli(*args):

@@ -18,6 +18,7 @@ from py_core.state.jobs import analyze_files
 from py_core.report.live import session_status
 from py_core.shells.statusline import Args, session
 
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

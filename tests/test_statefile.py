@@ -18,6 +18,7 @@ from conftest import asst, jsonl, user
 from py_core.shells.cli import main
 from py_core.state.statefile import MAGIC
 
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -199,12 +200,11 @@ def test_a_state_file_needs_no_extension_and_logs_beside_it_count_once(tmp_path,
         alone["totals"]["cost_usd"]
 
 
-def test_dask_engine_equals_one_process(real_dir, tmp_path_factory):
+def test_dask_engine_equals_one_process(real_dir, corpus50):
     """Intent: --engine dask on a LocalCluster of 2 workers gives the single process's --json, byte for byte, on
     the real logs and on the 50 MB corpus (CI runs it)."""
     sys.path.insert(0, str(ROOT / "bench"))
-    import corpus
-    c50 = Path(corpus.generate(str(tmp_path_factory.mktemp("dask50")), 50))
+    c50 = corpus50
     for root in (real_dir, c50):
         base = [sys.executable, "-m", "py_core", str(root), "--json", "--tz", "UTC", "--no-curve"]
         one = subprocess.run(base + ["--no-cache", "--jobs", "1"], cwd=ROOT, capture_output=True, timeout=600)

@@ -23,6 +23,7 @@ from py_core.shells.cli import main
 from py_core.state.filestate import FileState
 from py_core.state.store import FILE_NAME, Store
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "web" / "sample.jsonl").read_bytes()
 

@@ -13,6 +13,9 @@ from py_core.shells.statusline import main as statusline
 from py_core.core.timeutil import day_function, iso, resolve_tz
 from tests.conftest import asst, jsonl
 
+# The decoder reads these lines: the standard-library pass runs them again (tests/run.sh; issue 31 item 7).
+pytestmark = pytest.mark.decoder
+
 NORMAL = asst("m0", "r0", ts="2026-01-10T10:00:00.000Z", session="s")
 
 

@@ -1,23 +1,8 @@
 // The module worker: the only place Pyodide lives. It boots Python from vendored files (never a CDN),
 // installs the py_core and tzdata wheels, then streams files into py_core.shells.api.handle as bytes.
 //
-// Page -> worker (every message has an id):
-//   {id, type: "part", keep}                              parse the files of `id` into a new job; keep it (first
-//                                                         worker) or export its state as JSON, drop it (helpers)
-//   {id, type: "files", files: [{name, file}], metas, last, remember}  the part's files, in several messages;
-//                                                         parsing starts with the first; agent meta files come after
-//                                                         the logs; with `remember`, files the page store (store.mjs)
-//                                                         holds unchanged are not read, and the others are stored
-//   {id, type: "finish", job, states: [json], options}    merge helper states into `job`, build the report
-//   {id, type: "cancel", target} · {id, type: "json"} · {id, type: "csv", options} · {id, type: "chart", session_id,
-//   width} · {id, type: "redraw", session_id, width} · {id, type: "refilter", options} (filters, grouping: -> result)
-//   {type: "warm"} (the page's first worker, once ready: analyse the bundled sample and drop it)
-//   {id, type: "share", url, pasted?} · {id, type: "charts", report_text? or report_file?, session_id?, width} ·
-//   {id, type: "pasted_json"} (a pasted --json report: its text parsed here and kept in Python)
-// Worker -> page: {type: "boot_progress", stage} · {type: "ready", pyodide_version, snapshot} ·
-//   {type: "boot_error", code, message, fix} · {id, type: "progress", bytes, total_bytes} · {id, type: "part", job?, state?,
-//   skipped, unchanged, parsed} · {id, type: "result", report, charts, nothing} · {id, type: "json", json} · {id, type: "csv", csv} ·
-//   {id, type: "chart", curve, session_id} · {id, type: "cancelled"} · {id, type: "error", message}
+// Its messages (page <-> worker, worker <-> reader) and the Python operations it calls are listed once, in
+// docs/ARCHITECTURE.md ("The message protocols").
 
 import { getMany, openStore, putMany } from "./store.mjs";
 
@@ -145,7 +130,7 @@ async function warmUp() {
     await fastDecoder; // warm the decoder the analyses will use
     call({ op: "begin", job: "warm-up" });
     call({ op: "file", job: "warm-up", source: "sample.jsonl" }, bytes);
-    call({ op: "report", job: "warm-up", tz: "UTC", view: true });
+    call({ op: "report", job: "warm-up", tz: "UTC", view: true, memo: false }); // the page's parts stay its own
   } catch (err) {
     // Only a lost head start.
   } finally {

@@ -11,11 +11,13 @@ Rates and costs are named tuples in one bucket order, so no caller counts positi
 from collections import namedtuple
 
 from .labels import label_parts
+from .options import options
+from .records import COSTS
 from .pricing import PriceTable
 from .rules import costs, usd, utc_day  # noqa: F401 - usd, utc_day: the rules (rules.py), named here for the report
 from .timeutil import day_function, parse_day, resolve_tz, tz_label
 
-Costs = namedtuple("Costs", "input cw5m cw1h read output web")
+Costs = namedtuple("Costs", COSTS)
 
 
 class Priced:
@@ -89,12 +91,15 @@ class Selected:
         return out
 
 
-def select_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
-    """The billed requests of analyzer `a` under the filters, not yet priced (a Selected).
+def select_requests(a, prices=None, opts=None, **kw):
+    """The billed requests of analyzer `a` under the filters of `opts` (an Options; keywords change it), not yet
+    priced (a Selected).
 
     Filters apply after global dedup, so a copy outside the range never decides which copy inside it is kept. A
     project keeps the sessions whose project (project_of, over the session's requests in the date range) it is.
     """
+    o = options(opts, **kw)
+    tz, since, until, session, latest, project = o.tz, o.since, o.until, o.session, o.latest, o.project
     day_of = day_function(resolve_tz(tz))
     kept = a.store.requests()
     since_d = parse_day(since) if since else None
@@ -147,7 +152,7 @@ def select_requests(a, prices=None, tz=None, since=None, until=None, session=Non
     return sel
 
 
-def priced_requests(a, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
+def priced_requests(a, prices=None, opts=None, **kw):
     """The billed requests of analyzer `a` under the filters (select_requests), each priced once (a Selection)."""
-    sel = select_requests(a, prices, tz, since, until, session, latest, project)
+    sel = select_requests(a, prices, opts, **kw)
     return Selection(sel.price(sel.requests), sel.prompts, sel.kept, sel.since, sel.until, sel.note, sel.day_of)

@@ -12,6 +12,8 @@ import re
 from collections import namedtuple
 from importlib import resources
 
+from .records import TOKENS
+
 # LiteLLM's per-token fields tokenscope reads; a tier suffix may follow the base name.
 BASE_FIELDS = (
     "input_cost_per_token",
@@ -35,7 +37,7 @@ DERIVE = {
 
 PICO = 10**12  # money is counted in integer pico-dollars
 # Per-token rates of one request, in pico-dollars, in the order of BASE_FIELDS (priced.Costs follows it too).
-Rates = namedtuple("Rates", "input cw5m cw1h read output")
+Rates = namedtuple("Rates", TOKENS)
 _DATE_SUFFIX = re.compile(r"(?:-|@)\d{8}$")
 _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _REGION_PREFIX = re.compile(r"^(?:(?:us|eu|apac|global|jp|au)\.)?anthropic\.")

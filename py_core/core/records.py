@@ -1,6 +1,19 @@
 """The compact records the analyzer keeps: one per billed request, prompt, compaction."""
 
+from operator import attrgetter
+
 from .rules import parse_ts  # noqa: F401 - the one rule (rules.py), named here for the records' readers
+
+# The token buckets, listed once (issue 31 item 4), in the one order every rate, cost and sum uses (pricing.Rates,
+# priced.Costs, parts.Agg, blocks' hours): each with the Request field it counts and the name the report gives it.
+# The web-search fee is a sixth cost, of `web_search` requests, not tokens. Views list their own order of the same
+# buckets for readers (core/present.BUCKETS).
+TOKEN_BUCKETS = (("input", "input", "input"), ("cw5m", "cw5m", "cache_write_5m"), ("cw1h", "cw1h", "cache_write_1h"),
+                 ("read", "cache_read", "cache_read"), ("output", "output", "output"))
+TOKENS = tuple(b[0] for b in TOKEN_BUCKETS)
+COSTS = TOKENS + ("web",)
+REPORT_TOKENS = tuple(b[2] for b in TOKEN_BUCKETS)
+token_counts = attrgetter(*(b[1] for b in TOKEN_BUCKETS))  # a Request's counts, in TOKENS order
 
 
 class Request:
@@ -54,6 +67,11 @@ class Request:
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)
+
+    @classmethod
+    def field(cls, name):
+        """The position of field `name` in a Request's state (its export): what reads a state reads it by name."""
+        return cls.__slots__.index(name)
 
     def __setstate__(self, state):
         for s, v in zip(self.__slots__, state):

@@ -10,6 +10,7 @@ before its end, last request less than a window's length ago), a projection to i
 """
 
 from ..core.priced import usd
+from ..core.records import COSTS, TOKENS
 from ..core.timeutil import iso
 
 BLOCK_SECONDS = 5 * 3600
@@ -21,10 +22,28 @@ def _iso(ts):
     return iso(ts, "seconds")
 
 
+# An hour's sums, by name (issue 31 item 4): [first ts, last ts, requests, priced, the token buckets, the costs], the
+# buckets in the one order (core/records.TOKENS, COSTS). hours() adds a request's counts unrolled in that order (each
+# request passes there); everything else reads the slots through these names.
+HOUR_FIRST, HOUR_LAST, HOUR_REQUESTS, HOUR_PRICED = range(4)
+HOUR_TOKENS = slice(4, 4 + len(TOKENS))
+HOUR_COSTS = slice(HOUR_TOKENS.stop, HOUR_TOKENS.stop + len(COSTS))
+HOUR_SLOTS = HOUR_COSTS.stop
+
+
+def hour_from_json(h):
+    """(hour start, sums) of a stored hour [start, *sums] (a session's part, kept: report/parts.py); ValueError unless
+    every slot is what hours() writes."""
+    if type(h) is not list or len(h) != 1 + HOUR_SLOTS or any(type(x) not in (int, float) for x in h[:3]) \
+            or any(type(x) is not int for x in h[3:]):
+        raise ValueError("not an hour's sums")
+    return h[0], h[1:]
+
+
 def hours(priced, into=None):
     """The requests with a time, summed per clock hour (issue 20: a window's edges are whole hours, so an hour is
     never split, and the windows of many sessions come from their hours without walking their requests again):
-    {hour start: [first ts, last ts, requests, priced, 5 token buckets, 6 pico-dollar buckets]}."""
+    {hour start: [first ts, last ts, requests, priced, the token buckets, the pico-dollar buckets]} (HOUR_*)."""
     out = {} if into is None else into
     for p in priced:
         r = p.r
@@ -68,7 +87,7 @@ def add_hours(into, other):
             b[0] = o[0]
         if o[1] > b[1]:
             b[1] = o[1]
-        for i in range(2, 15):
+        for i in range(HOUR_REQUESTS, HOUR_SLOTS):
             b[i] += o[i]
     return into
 
@@ -84,22 +103,18 @@ def windows(priced, length=BLOCK_SECONDS, gap_rule=True, now=None, raw=None, by_
         # Within an hour no gap reaches a window's length, and no window edge falls: the rule per request (a new
         # window when a request is `length` past its start, or more than `length` after the one before) is the
         # rule per hour, decided at the hour's first request.
-        first = b[0]
+        first = b[HOUR_FIRST]
         if cur is None or first - start >= length or (gap_rule and first - last > length):
             start = h
             cur = {"start": start, "first": first, "requests": 0, "priced": 0, "pico": 0,
-                   "tokens": [0, 0, 0, 0, 0], "buckets": [0, 0, 0, 0, 0, 0]}
+                   "tokens": [0] * len(TOKENS), "buckets": [0] * len(COSTS)}
             out.append(cur)
-        last = b[1]
+        last = b[HOUR_LAST]
         cur["last"] = last
-        cur["requests"] += b[2]
-        cur["priced"] += b[3]
-        t = cur["tokens"]
-        for i in range(5):
-            t[i] += b[4 + i]
-        c = cur["buckets"]
-        for i in range(6):
-            c[i] += b[9 + i]
+        cur["requests"] += b[HOUR_REQUESTS]
+        cur["priced"] += b[HOUR_PRICED]
+        cur["tokens"] = [x + y for x, y in zip(cur["tokens"], b[HOUR_TOKENS])]
+        cur["buckets"] = [x + y for x, y in zip(cur["buckets"], b[HOUR_COSTS])]
     for w in out:
         w["pico"] = sum(w["buckets"])
         if raw is not None:
@@ -151,8 +166,8 @@ def _row(w, length, now):
     span = w["last"] - w["first"]
     # Burn rate over the active span; a window whose requests span under 10 minutes has none.
     burn = _burn(w["pico"], span)
-    inp, w5, w1, read, out = w["tokens"]
-    c_in, c_w5, c_w1, c_read, c_out, c_web = w["buckets"]
+    inp, w5, w1, read, out = (dict(zip(TOKENS, w["tokens"]))[k] for k in ("input", "cw5m", "cw1h", "read", "output"))
+    c_in, c_w5, c_w1, c_read, c_out, c_web = (dict(zip(COSTS, w["buckets"]))[k] for k in COSTS)
     return {
         "start": _iso(w["start"]), "end": _iso(end),
         "first_timestamp": _iso(w["first"]), "last_timestamp": _iso(w["last"]),

@@ -15,6 +15,7 @@ from . import blocks, insights, parts, sources
 from ..core import present
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
 from ..core import limits
+from ..core.options import options
 from ..core.limits import check_sessions
 from .parts import TOP_N, Agg, group_rows, slim
 from ..core.priced import agent_types, select_requests, usd
@@ -276,10 +277,10 @@ def covers(report):
     return " · ".join(parts)
 
 
-def build_report(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False,
-                 curve=True, curve_for=None, by="day", project=None, now=None, clock=None, memo=None, mapper=None,
-                 max_sessions=None, too_large=limits.CLI_HINT):
-    """The report of everything fed to `analyzer` (filters applied after global dedup).
+def build_report(analyzer, prices=None, opts=None, *, now=None, clock=None, memo=None, mapper=None,
+                 max_sessions=None, too_large=limits.CLI_HINT, **kw):
+    """The report of everything fed to `analyzer` under `opts` (core/options.Options: filters applied after global
+    dedup, the grouping, the curves; keywords change it — tz="UTC", by="week", …).
 
     curve=False leaves every session's context curve empty except the session `curve_for` names
     ("top": the most expensive) — what a page draws from, in one pass. `by` (day, week, month) sets the periods
@@ -287,15 +288,18 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
     shells pass their clock) marks the active 5-hour block and weekly window and projects them to their end; without
     it no window is active, and the report depends on the logs alone. `clock`: a dict that receives what
     `blocks.reclock` needs to redo those fields at another time ({"blocks": raw, "weekly_windows": raw}).
-    `memo`: the sessions' parts kept from an earlier run with the same options and prices (answers.Parts; issue
-    20), used where a session's signature is unchanged, and given the parts built now. `mapper(ctx, session ids,
-    weights)`: builds those parts elsewhere (jobs.parts_mapper: the CLI's processes; issue 22) — a list of parts in
-    the order given, or None to build them here.
+    `memo`: the sessions' parts kept from an earlier run with the same options and prices (state/answers.Parts;
+    issue 20), used where a session's signature is unchanged, and given the parts built now. `mapper(ctx, session
+    ids, weights)`: builds those parts elsewhere (state/jobs.parts_mapper: the CLI's processes; issue 22) — a list of
+    parts in the order given, or None to build them here. A selection of more than `max_sessions` sessions (default
+    limits.MAX_SESSIONS) is refused (limits.TooLarge, its message ending with `too_large`).
     """
+    o = options(opts, **kw)
+    by, curve, curve_for = o.by, o.curve, o.curve_for
     if by not in ("day", "week", "month"):
         raise ValueError(f"unknown grouping {by!r}: day, week or month")
     prices = prices or PriceTable.builtin()
-    sel = select_requests(analyzer, prices, tz, since, until, session, latest, project)  # 1. select
+    sel = select_requests(analyzer, prices, o)  # 1. select
     # Issue 30: a selection of more sessions than a report holds is refused before any row is built.
     check_sessions(len({r.session_id for r in sel.requests}), max_sessions or limits.MAX_SESSIONS, too_large)
     types = agent_types(analyzer)
@@ -310,8 +314,8 @@ def build_report(analyzer, prices=None, tz=None, since=None, until=None, session
         "label": LABEL,
         "prices": {"table_version": prices.version, "sources": list(prices.origins),
                    "derived_rates": [f"{m}.{f}" for m, f in prices.derived]},
-        "options": {"time_zone": tz_label(tz), "since": sel.since, "until": sel.until, "session": session,
-                    "latest": bool(latest), "project": project, "by": by,
+        "options": {"time_zone": tz_label(o.tz), "since": sel.since, "until": sel.until, "session": o.session,
+                    "latest": bool(o.latest), "project": o.project, "by": by,
                     "decoder": "+".join(sorted(analyzer.decoders))},
         "totals": _totals(sel, session_parts, groups, session_rows),
         "sessions": session_rows,

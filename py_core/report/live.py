@@ -79,7 +79,7 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
     {key, text}; the key says which event it is, so a view announces it once (issue 15)."""
     from . import blocks, insights
     from ..core.priced import priced_requests
-    sel = priced_requests(analyzer, prices, "UTC")
+    sel = priced_requests(analyzer, prices, tz="UTC")
     by_session = {}
     for p in sel.priced:
         by_session.setdefault(p.r.session_id, []).append(p)

@@ -17,8 +17,9 @@ import hashlib
 import heapq
 
 from . import insights, live, sources
-from .blocks import hours
+from .blocks import HOUR_REQUESTS, hour_from_json, hours
 from ..core.priced import agent_key, project_of, usd
+from ..core.records import COSTS, REPORT_TOKENS, TOKENS
 from ..core.timeutil import iso as _iso
 
 TOP_N = 5
@@ -26,10 +27,17 @@ UNPLACED_SAMPLES = 5
 NO_LABEL = "(no label)"
 
 
+# Agg.add and blocks.hours add a request's counts unrolled, in this order (each request passes there: no loop);
+# everything else about the buckets is derived from the one list (core/records.py).
+assert TOKENS == ("input", "cw5m", "cw1h", "read", "output") and COSTS == TOKENS + ("web",)
+FLAT = 3 + len(TOKENS) + len(COSTS)  # Agg.flat(): requests, priced, web searches, the tokens, the costs
+
+
 class Agg:
     """Running sums for one group (session, model, agent, day, project); money in pico-dollars.
 
-    `tok` and `costs` follow priced.Costs' bucket order: input, 5m write, 1h write, cache read, output (+ web).
+    `tok` and `costs` follow the one bucket order (core/records.TOKENS, COSTS: input, 5m write, 1h write, cache read,
+    output, + web).
     """
 
     __slots__ = ("requests", "priced", "tok", "costs", "web")
@@ -37,8 +45,8 @@ class Agg:
     def __init__(self):
         self.requests = 0
         self.priced = 0
-        self.tok = [0, 0, 0, 0, 0]
-        self.costs = [0, 0, 0, 0, 0, 0]
+        self.tok = [0] * len(TOKENS)
+        self.costs = [0] * len(COSTS)
         self.web = 0
 
     def add(self, r, cost):
@@ -53,13 +61,13 @@ class Agg:
         if cost is not None:
             self.priced += 1
             c = self.costs
-            for i in range(6):
+            for i in range(len(COSTS)):
                 c[i] += cost[i]
 
     def tokens(self):
-        inp, w5, w1, read, out = self.tok
-        return {"input": inp, "output": out, "cache_write_5m": w5, "cache_write_1h": w1, "cache_read": read,
-                "total": inp + w5 + w1 + read + out}
+        out = dict(zip(REPORT_TOKENS, self.tok))
+        return {"input": out["input"], "output": out["output"], "cache_write_5m": out["cache_write_5m"],
+                "cache_write_1h": out["cache_write_1h"], "cache_read": out["cache_read"], "total": sum(self.tok)}
 
     def merge(self, o):
         self.requests += o.requests
@@ -75,15 +83,16 @@ class Agg:
     def of(cls, flat):
         g = cls()
         g.requests, g.priced, g.web = flat[0], flat[1], flat[2]
-        g.tok = list(flat[3:8])
-        g.costs = list(flat[8:14])
+        g.tok = list(flat[3:3 + len(TOKENS)])
+        g.costs = list(flat[3 + len(TOKENS):FLAT])
         return g
 
     def summary(self):
         """The bucket split every group reports: tokens, cost, share of cost, cache hit rate."""
-        inp, w5, w1, read, out, web = self.costs
-        total = inp + w5 + w1 + read + out + web
-        t_inp, t_w5, t_w1, t_read, _t_out = self.tok
+        c = dict(zip(COSTS, self.costs))
+        t = dict(zip(TOKENS, self.tok))
+        inp, w5, w1, read, out, web = (c[k] for k in ("input", "cw5m", "cw1h", "read", "output", "web"))
+        total = sum(self.costs)
         by_bucket = {
             "input": usd(inp), "output": usd(out), "cache_write": usd(w5 + w1),
             "cache_write_5m": usd(w5), "cache_write_1h": usd(w1), "cache_read": usd(read), "web_search": usd(web),
@@ -97,7 +106,7 @@ class Agg:
                               (("input", inp), ("output", out), ("cache_write", w5 + w1), ("cache_write_5m", w5),
                                ("cache_write_1h", w1), ("cache_read", read), ("web_search", web))},
             "web_search_requests": self.web,
-            "cache_hit_rate": share(t_read, t_inp + t_w5 + t_w1 + t_read),
+            "cache_hit_rate": share(t["read"], t["input"] + t["cw5m"] + t["cw1h"] + t["read"]),
         }
 
 
@@ -399,7 +408,7 @@ def from_json(d, sid):
     for c in d["cells"]:
         if type(c) is not list or len(c) != 5:
             raise BadPart("cell")
-        p.cells[(_str(c[0], True), _str(c[1]), _str(c[2]), _str(c[3], True))] = Agg.of(_ints(c[4], 14))
+        p.cells[(_str(c[0], True), _str(c[1]), _str(c[2]), _str(c[3], True))] = Agg.of(_ints(c[4], FLAT))
     p.top = []
     for t in d["top"]:
         if type(t) is not list or len(t) != 3:
@@ -407,10 +416,11 @@ def from_json(d, sid):
         p.top.append([_ints([t[0]], 1)[0], _str(t[1]), _ints([t[2]], 1)[0]])
     p.hours = {}
     for h in d["hours"]:
-        if type(h) is not list or len(h) != 16:
-            raise BadPart("hour")
-        _num(h[0], False), _num(h[1], False), _num(h[2], False)
-        p.hours[h[0]] = [h[1], h[2], *_ints(h[3:], 13)]
+        try:
+            start, row = hour_from_json(h)
+        except ValueError:
+            raise BadPart("hour") from None
+        p.hours[start] = row
     if type(d["sources"]) is not dict:
         raise BadPart("sources")
     for k, v in d["sources"].items():
@@ -418,7 +428,7 @@ def from_json(d, sid):
     p.sources = d["sources"]
     p.team = {}
     for who, flat in d["team"]:
-        p.team[_str(who)] = Agg.of(_ints(flat, 14))
+        p.team[_str(who)] = Agg.of(_ints(flat, FLAT))
     p.recovered = [[_str(a, True), *_ints(rest, 2)] for a, *rest in d["recovered"]]
     h = d["history"]
     p.history = [*_ints(h[:2], 2), _str(h[2], True)]
@@ -439,6 +449,6 @@ def from_json(d, sid):
             or type(row.get("insights")) is not dict or type(row.get("project")) is not str
             or type(row.get("peak_context_tokens")) is not int
             or not isinstance(row.get("resent_share"), (float, int, type(None)))
-            or sum(b[2] for b in p.hours.values()) > p.n):
+            or sum(b[HOUR_REQUESTS] for b in p.hours.values()) > p.n):
         raise BadPart("figures")
     return p

@@ -14,7 +14,8 @@ import time
 from ..views import share
 from ..core.analyzer import MAX_DEPTH, Analyzer, too_deep
 from ..core.text import clean_text
-from ..views.csv import request_rows, to_csv
+from ..core.options import Options
+from ..views.registry import render as render_view
 from ..state.filestate import FileState, Reader, head_of
 from ..state.statefile import MAGIC, StateFileError, is_state, merge_into, union
 from ..state.statefile import loads as load_state_file
@@ -183,21 +184,25 @@ def _keep_parts(key, sessions):
         _parts.pop(next(iter(_parts)))
 
 
-def _report(job, curve=True, **kw):
-    """build_report of the job, through this worker's memo of session parts; (report, sessions taken from it)."""
+def _report(job, curve=True, curve_for=None, now=None, remember=True):
+    """build_report of the job under its options, through this worker's memo of session parts (unless `remember` is
+    off: the warm-up's sample must not take the place of the page's parts); (report, sessions taken from it)."""
+    opts = job.options._replace(curve=curve, curve_for=curve_for)
     # The one answer key (state/identity.py): this code, the built-in table and the overrides used, the options
     # (issue 31: the key left out the version and the built-in table, so a reload after an upgrade that changed a
     # price served the old parts from IndexedDB).
-    key = answer_key([curve, sorted(job.filters.items())], job.prices_key)
-    memo = _MemoryParts(key, job.tokens)
-    rep = build_report(job.analyzer, job.prices, curve=curve, memo=memo, max_sessions=limits.PAGE_MAX_SESSIONS,
-                       too_large=limits.PAGE_HINT, **job.filters, **kw)
+    key = answer_key(opts._replace(curve_for=None).key(), job.prices_key)
+    memo = _MemoryParts(key, job.tokens) if remember else None
+    rep = build_report(job.analyzer, job.prices, opts, now=now, memo=memo, max_sessions=limits.PAGE_MAX_SESSIONS,
+                       too_large=limits.PAGE_HINT)
+    if memo is None:
+        return rep, 0
     memo.save()
     return rep, memo.hits
 
 
 class _Job:
-    __slots__ = ("analyzer", "sources", "report", "prices", "filters", "view", "states", "imported", "tokens",
+    __slots__ = ("analyzer", "sources", "report", "prices", "options", "view", "states", "imported", "tokens",
                  "prices_key", "by_source")
 
     def __init__(self, prices, prices_key=""):
@@ -210,7 +215,7 @@ class _Job:
         self.sources = {}
         self.report = None      # the whole report (context curves included), built when first asked for
         self.prices = prices
-        self.filters = {}
+        self.options = Options()
         self.view = None        # the last report a page drew from (no curves)
 
     def keep_source(self, source, a):
@@ -243,8 +248,10 @@ def _now(req):
     return float(n) if type(n) in (int, float) and n == n else time.time()
 
 
-def _filters(req):
-    return {k: req.get(k) for k in _FILTERS if req.get(k) not in (None, "")}
+def _options(req):
+    """The Options of a request's filters and grouping (core/options.py): taken apart here, once."""
+    got = {k: req.get(k) for k in _FILTERS if req.get(k) not in (None, "")}
+    return Options(**{k: v if k == "latest" else str(v) for k, v in got.items()})
 
 
 def handle(request_json, data=None):
@@ -268,7 +275,7 @@ def handle(request_json, data=None):
 
 
 def _filtered(job):
-    return any(job.filters.get(k) for k in ("since", "until", "session", "latest"))
+    return job.options._replace(project=None).filtered()
 
 
 def _curve(job, session_id, width=DEFAULT_WIDTH):
@@ -276,7 +283,7 @@ def _curve(job, session_id, width=DEFAULT_WIDTH):
     if job.report is not None:
         s = next((s for s in job.report["sessions"] if s["session_id"] == session_id), None)
     else:
-        rep = build_report(job.analyzer, job.prices, **dict(job.filters, session=session_id, latest=False))
+        rep = build_report(job.analyzer, job.prices, job.options._replace(session=session_id, latest=False))
         s = rep["sessions"][0] if rep["sessions"] and rep["sessions"][0]["session_id"] == session_id else None
     if s is None:
         raise KeyError(f"no session {session_id!r}")
@@ -341,7 +348,7 @@ def op_pasted_json(_req, _data):
     """The pasted report as conformed (what Download JSON saves for it)."""
     if not _pasted:
         raise KeyError("no pasted report")
-    return _pasted[0]
+    return RawJSON(render_view("json", _pasted[0]))
 
 
 def op_share_report(req, _data):
@@ -433,18 +440,18 @@ def op_meta(job, req, data):
 
 
 def op_report(job, req, _data):
-    """{tz, since, until, session, latest, project, by, chart_session, view, width}: the report and its charts (drawn
+    """{tz, since, until, session, latest, project, by, chart_session, view, width, memo}: the report and its charts (drawn
     for `width`), `nothing`: why there is nothing to show (issue 10), or null, and `kept`: how many sessions' parts
     came from this worker's memo (issue 20). Filters and grouping re-run no parsing: the report is rebuilt from the
     job's state (issue 12). With `view`, what a page draws from: no context curves (issue 4: building them all was
     most of the report's time in wasm); the page asks for one curve at a time (`chart`) and for the whole report
     (`json`) when the user downloads it."""
     _close_sources(job)
-    job.filters = _filters(req)
+    job.options = _options(req)
     job.report = None
     if req.get("view"):
         chosen = req.get("chart_session") or "top"
-        rep, kept = _report(job, curve=False, curve_for=chosen, now=_now(req))
+        rep, kept = _report(job, curve=False, curve_for=chosen, now=_now(req), remember=req.get("memo") is not False)
         out = charts(rep, None if chosen == "top" else chosen, _width(req))
         for s in rep["sessions"]:
             s["context_curve"] = []  # drawn above; the page needs no points
@@ -457,10 +464,11 @@ def op_report(job, req, _data):
 
 
 def op_json(job, _req, _data):
-    """The last report, whole (context curves included): what Download JSON saves."""
+    """The last report, whole (context curves included): what Download JSON saves — the registry's json view, the
+    CLI's --json to the byte."""
     if job.report is None:
         job.report = _report(job, now=time.time())[0]
-    return job.report
+    return RawJSON(render_view("json", job.report))
 
 
 def op_chart(job, req, _data):
@@ -485,14 +493,13 @@ def op_redraw(job, req, _data):
 
 def op_share(job, req, _data):
     """{url}: the privacy-safe summary of the last report (card, link, Markdown)."""
-    return _share(job.report or job.view or build_report(job.analyzer, job.prices, **job.filters), req.get("url"))
+    return _share(job.report or job.view or build_report(job.analyzer, job.prices, job.options), req.get("url"))
 
 
 def op_csv(job, req, _data):
-    """{tz, since, until, session, latest, project}: one CSV row per billed request (grouping does not apply)."""
-    filters = _filters(req)
-    filters.pop("by", None)
-    return {"csv": to_csv(request_rows(job.analyzer, job.prices, **filters))}
+    """{tz, since, until, session, latest, project}: one CSV row per billed request (the registry's csv view; grouping
+    does not apply)."""
+    return {"csv": render_view("csv", job.analyzer, prices=job.prices, options=_options(req))}
 
 
 def op_export(job, _req, _data):

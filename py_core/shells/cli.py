@@ -1,6 +1,5 @@
 """`tokenscope [PATH ...]`: a thin shell that finds logs, streams their bytes to the core, prints a view."""
 
-import argparse
 import os
 import sys
 import time
@@ -9,74 +8,21 @@ from ..version import __version__
 from ..core.decode import decoder_key, decoder_name
 from ..state.jobs import MAX_JOBS, default_jobs
 from ..state import loader
-from ..state.loader import USER_PRICE_FILE, LoadError
+from ..state.loader import LoadError
 from ..state.paths import default_roots
-from ..core.text import fail, json_chunks
+from ..core.options import Options
+from ..core.text import fail
+from ..views.registry import VIEWS
+from ..views.registry import render as render_view
+from . import commands
 from ..core.limits import TooLarge
 from ..core.timeutil import TimeZoneError, parse_day, resolve_tz
 
 
-def _parser():
-    p = argparse.ArgumentParser(
-        prog="tokenscope",
-        description="Where the money in your Claude Code sessions went: an estimate at API list prices "
-                    "from local logs (not a bill). Nothing leaves your machine.",
-    )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="log files or folders (recursive *.jsonl); '-' reads stdin. Default: $CLAUDE_CONFIG_DIR "
-                        "(comma list) or ~/.claude/projects and ~/.config/claude/projects")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="the full report as JSON (schema version 1)")
-    fmt.add_argument("--csv", action="store_true", help="one CSV row per billed request")
-    p.add_argument("--html", metavar="FILE", help="also write a standalone HTML page with the charts to FILE")
-    fmt.add_argument("--share", action="store_true",
-                     help="a privacy-safe summary (aggregate numbers only) as Markdown, with a link to its card")
-    p.add_argument("--share-url", metavar="URL", default="http://127.0.0.1:8000/",
-                   help="the tokenscope page the --share link opens (default: the local `python serve.py`)")
-    p.add_argument("--card", metavar="FILE", help="with --share: also write the summary card as SVG to FILE")
-    p.add_argument("--session", metavar="ID", help="only this session (a unique prefix of its id is enough)")
-    p.add_argument("--latest", action="store_true", help="only the session with the latest activity")
-    p.add_argument("--project", metavar="DIR", help="only the sessions of this project (its working directory)")
-    p.add_argument("--by", choices=("day", "week", "month"),
-                   help="spend per day, ISO week or month: a table in the terminal, `periods` in --json")
-    p.add_argument("--wide", action="store_true",
-                   help="terminal report at full length (default: the terminal's width, 80 when not a terminal)")
-    p.add_argument("--since", metavar="DATE", help="only requests on or after DATE (YYYY-MM-DD, in --tz)")
-    p.add_argument("--until", metavar="DATE", help="only requests on or before DATE (YYYY-MM-DD, in --tz)")
-    p.add_argument("--tz", metavar="ZONE", help="time zone for days: IANA name, UTC or +HH:MM (default: local)")
-    p.add_argument("--prices", metavar="FILE", action="append", default=[],
-                   help=f"extra or overriding prices, LiteLLM field names (also read: ./{USER_PRICE_FILE})")
-    p.add_argument("--no-curve", action="store_true", help="leave the per-request context curve out of --json")
-    p.add_argument("--jobs", type=int, metavar="N", help="processes to read files with (default: all cores)")
-    p.add_argument("--cache-dir", metavar="DIR",
-                   help="where the store of what was read is kept (default: $XDG_CACHE_HOME/tokenscope, else "
-                        "~/.cache/tokenscope); `tokenscope cache info|clear` manages it")
-    p.add_argument("--no-cache", action="store_true",
-                   help="read every file whole and store nothing (no history either)")
-    p.add_argument("--no-history", action="store_true",
-                   help="leave out files deleted since they were stored (Claude Code deletes logs after 30 days)")
-    p.add_argument("--save-state", metavar="FILE",
-                   help="also write what was analysed as a state file (no prompt text) that any tokenscope merges: "
-                        "give it as a PATH, here or on another machine")
-    p.add_argument("--label", metavar="NAME", help="with --save-state: the name the state file carries (a team view "
-                                                   "shows spend per label)")
-    p.add_argument("--redact", action="store_true",
-                   help="with --save-state: project paths, session ids and file names as keyed hashes "
-                        "(key: $TOKENSCOPE_REDACT_KEY, else one kept in the store's folder)")
-    p.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="dask: analyse on a Dask cluster (pip install 'tokenscope[dask]'); PATH may be an fsspec URL")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --engine dask: the scheduler to use (default: a LocalCluster on this machine)")
-    p.add_argument("--version", action=_Version, nargs=0, help="show the version and the decoder, and exit")
-    return p
-
-
-class _Version(argparse.Action):
-    """--version, naming the decoder only when asked (issue 20: building it imports msgspec, 11 ms a run)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(f"tokenscope {__version__} (decoder: {decoder_name()})")
-        parser.exit()
+def _version(argv):
+    """`--version`, naming the decoder only when asked (issue 20: building it imports msgspec, 11 ms a run)."""
+    print(f"tokenscope {__version__} (decoder: {decoder_name()})")
+    return 0
 
 
 def _write(path, text, what):
@@ -143,15 +89,16 @@ def _negative_values(argv):
 
 def _main(argv):
     argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
-    if argv[:1] == ["cache"]:
-        return _cache(argv[1:])
-    if argv[:1] == ["watch"]:
-        from .watch import main as watch
-        return watch(argv[1:])
-    if argv[:1] == ["statusline"]:
-        from .statusline import main as statusline
-        return statusline(argv[1:])
-    args = _parser().parse_args(argv)
+    if argv[:1] and argv[0] in commands.BY_NAME and argv[0] != "report":
+        return commands.runner(argv[0])(argv[1:])  # the command table (commands.py): watch, statusline, cache, …
+    return report(argv)
+
+
+def report(argv):
+    """`tokenscope [PATH ...]`: the report, in the view asked for (views/registry.py)."""
+    if "--version" in argv:
+        return _version(argv)
+    args = commands.parser("report").parse_args(argv)
     try:
         resolve_tz(args.tz)
         for d in (args.since, args.until):
@@ -186,6 +133,17 @@ def _main(argv):
     return _local(args, roots, explicit, prices)
 
 
+def options_of(args):
+    """The one Options value of a report's arguments (core/options.py): taken apart here, once."""
+    return Options(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
+                   project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html))
+
+
+def view_of(args):
+    """The registry's view the arguments ask for (views/registry.py)."""
+    return "csv" if args.csv else "share" if args.share else "json" if args.json else "text"
+
+
 def _local(args, roots, explicit, prices):
     """The report of the roots, read here: through the store unless --no-cache, where a report kept for the same
     options and inputs is shown as it is (answers.py; issue 20)."""
@@ -200,7 +158,8 @@ def _local(args, roots, explicit, prices):
         if store is not None:
             from ..state import answers
             options, price_paths = _key_options(args), loader.price_files(args.prices)
-        if store is not None and not (args.csv or args.save_state) and "-" not in roots and not found.fifos:
+        if store is not None and VIEWS[view_of(args)].needs == "report" and not args.save_state \
+                and "-" not in roots and not found.fifos:
             prefixes = () if args.no_history else tuple(
                 os.path.join(os.path.abspath(r), "") for r in loader.history_roots(roots, explicit))
             key = answers.key_of(found, state_files, roots, options, price_paths, prefixes, store)
@@ -217,7 +176,7 @@ def _local(args, roots, explicit, prices):
             loader.save_state(args.save_state, got.analyzer, got.parts, args.label, key_bytes, got.found.files)
         clock = {}
         memo = None
-        if store is not None and not args.csv:
+        if store is not None and VIEWS[view_of(args)].needs == "report":
             pkey = answers.parts_key(options, price_paths)
             memo = answers.Parts(store, pkey, got.tokens) if pkey else None
         report = _report(args, got.analyzer, prices, now, clock, memo)
@@ -236,7 +195,7 @@ def _local(args, roots, explicit, prices):
 
 def _show_kept(args, hit, prices):
     """Show a kept report (answers.Kept); None when its copy for this view does not decode (then it is built)."""
-    if args.json and not args.html and hit.requests:
+    if view_of(args) == "json" and not args.html and hit.requests:
         out = getattr(sys.stdout, "buffer", None)
         if out is None:  # a text-only stream (embedding callers)
             sys.stdout.write(hit.text.decode("utf-8") + "\n")
@@ -244,9 +203,9 @@ def _show_kept(args, hit, prices):
             sys.stdout.flush()
             out.write(hit.text + b"\n")  # as kept: never decoded to be shown (issue 20)
         return 0
-    # The terminal and share views draw no context curve: the copy kept without them (about half the size).
+    # A view that draws no context curve decodes the copy kept without them (about half the size).
     try:
-        shown = hit.report(curves=bool(args.html or args.json))
+        shown = hit.report(curves=bool(args.html) or VIEWS[view_of(args)].curves)
     except (ValueError, RecursionError, TypeError, KeyError, IndexError):
         return None  # not what tokenscope keeps
     return _output(args, shown, hit.text.decode("utf-8"), None, prices)
@@ -254,67 +213,53 @@ def _show_kept(args, hit, prices):
 
 def _key_options(args):
     """What a report depends on besides its inputs (answers.key_of): its options, the decoder, the local zone."""
-    return dict(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
-                project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html),
-                decoder=decoder_key(), zone=[os.environ.get("TZ"), time.tzname, time.timezone, time.altzone])
-
-
-def _filtered(args):
-    return bool(args.since or args.until or args.session or args.latest or args.project)
+    return dict(options=options_of(args).key(), decoder=decoder_key(),
+                zone=[os.environ.get("TZ"), time.tzname, time.timezone, time.altzone])
 
 
 def _report(args, analyzer, prices, now, clock=None, memo=None):
     from ..state.jobs import parts_mapper
     from ..report.build import build_report
-    return build_report(analyzer, prices, curve=not args.no_curve or bool(args.html), by=args.by or "day", now=now,
-                        clock=clock, memo=memo, mapper=parts_mapper(args.jobs or default_jobs()), tz=args.tz, since=args.since, until=args.until, session=args.session,
-                        latest=args.latest, project=args.project)
+    return build_report(analyzer, prices, options_of(args), now=now, clock=clock, memo=memo,
+                        mapper=parts_mapper(args.jobs or default_jobs()))
 
 
 def _output(args, report, text, analyzer, prices):
-    """The report in the format asked for; 1 when nothing is billable. `text`: the report's JSON for the terminal
-    (json_for_terminal) when it is at hand (a kept report); `analyzer`: for --csv (one row per request)."""
+    """The report in the view asked for (views/registry.py), and the files asked for beside it (--html, --card); 1
+    when nothing is billable. `text`: the report's JSON for the terminal (json_for_terminal) when it is at hand (a
+    kept report); `analyzer`: for a view of rows (--csv: one row per billed request)."""
     from ..report.diagnostics import nothing_billable
-    empty = nothing_billable(report, filtered=_filtered(args))
+    empty = nothing_billable(report, filtered=options_of(args).filtered())
     if empty:
         return fail(empty, 1)
-    out = sys.stdout
-    if args.csv:
-        from ..views.csv import request_rows, to_csv
-        out.write(to_csv(request_rows(analyzer, prices, tz=args.tz, since=args.since, until=args.until,
-                                      session=args.session, latest=args.latest, project=args.project)))
-        return 0
-    if args.html:
-        from ..views.html import render as render_html
-        _write(args.html, render_html(report), "the HTML page")
+    name = view_of(args)
+    if args.html and name != "csv":
+        _write(args.html, render_view("html", report), "the HTML page")
         if args.no_curve:
             for s in report["sessions"]:
                 s["context_curve"] = []
             text = None
-    if args.share:
-        from ..views import share
-        summary = share.summarize(report)
+    if name == "share":
         if args.card:
-            _write(args.card, share.card_svg(summary), "the card")
-        out.write(share.markdown(summary, f"{args.share_url}#{share.to_fragment(summary)}"))
+            _write(args.card, render_view("card", report), "the card")
         from urllib.parse import urlsplit
         host = (urlsplit(args.share_url).hostname or "").lower()
         if host in ("localhost", "::1", "0.0.0.0") or host.startswith("127."):
             # Issue 25: the default link opens on this machine only; said on stderr, so the Markdown stays clean.
             fail("note: the link opens only where tokenscope is served at that address (this machine's "
                  "`python serve.py`); --share-url URL points it at a tokenscope page others can open")
-        return 0
-    if args.json:
-        # Compact: the C encoder (indent= falls back to pure Python, 4x slower on big reports), a session at a time.
-        if text is not None:
-            out.write(text)
-        else:
-            for chunk in json_chunks(report):
-                out.write(chunk)
-        out.write("\n")
+    out = sys.stdout
+    if name == "json" and text is not None:
+        out.write(text)  # kept: as it was written
     else:
-        from ..views.terminal import render
-        out.write(render(report, width=_terminal_width(args), periods=args.by is not None, now=time.time()))
+        view = VIEWS[name]
+        subject = analyzer if view.needs == "rows" else report
+        for chunk in view.render(subject, {"prices": prices, "options": options_of(args), "url": args.share_url,
+                                           "width": _terminal_width(args), "periods": args.by is not None,
+                                           "now": time.time()}):
+            out.write(chunk)
+    if name == "json":
+        out.write("\n")
     return 0
 
 
@@ -328,17 +273,12 @@ def _terminal_width(args):
     return 80
 
 
-def _cache(argv):
+def cache(argv):
     """`tokenscope cache info|clear [--before DATE] [--cache-dir DIR]` (issue 14)."""
     from datetime import datetime, timezone
     from ..state import running
     from ..state.store import Store, StoreError, default_dir
-    p = argparse.ArgumentParser(prog="tokenscope cache", description="What tokenscope keeps between runs.")
-    p.add_argument("action", choices=("info", "clear"),
-                   help="info: where the store is, its size, files and days; clear: forget what it holds")
-    p.add_argument("--before", metavar="DATE",
-                   help="with clear: only files whose last request is before DATE (YYYY-MM-DD, UTC)")
-    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
+    p = commands.parser("cache")
     args = p.parse_args(argv)
     before = None
     if args.before:

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-DEFAULT_FORMAT = "{model} · {cost} · {context} · {next} · {cache} · {limits}"
+from .commands import STATUSLINE_FORMAT as DEFAULT_FORMAT  # the one default (commands.py)
 # {hit}: Claude Code's prompt-cache hit ratio (2.1.251+), for a longer --format (issue 23).
 FIELDS = ("model", "cost", "context", "next", "cache", "limits", "hit")
 # Claude Code's words for why the cache last missed (prompt_cache.last_miss_cause.causes; statusline.md).
@@ -30,23 +30,8 @@ COLORS = {"good": "32", "warn": "33", "bad": "31", "dim": "2", "bold": "1"}
 
 
 def _parser():
-    import argparse
-    p = argparse.ArgumentParser(prog="tokenscope statusline",
-                                description="One status line for Claude Code (reads its JSON on stdin).")
-    p.add_argument("--format", default=DEFAULT_FORMAT,
-                   help="the line as a template of {" + "}, {".join(FIELDS) + "}; text between two fields is "
-                        f"dropped when either is empty (default: {DEFAULT_FORMAT!r})")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                   help="ANSI colours: auto = only when stdout is a terminal and NO_COLOR is unset")
-    p.add_argument("--prices", metavar="FILE", action="append", default=[],
-                   help="extra or overriding prices, as for a report")
-    p.add_argument("--workspace-prices", action="store_true",
-                   help="also read the .tokenscope.json of the folder Claude Code works in (off by default: any "
-                        "repository could reprice your line; when on, the line says so)")
-    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
-    p.add_argument("--no-cache", action="store_true", help="read the transcript whole each time")
-    p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
-    return p
+    from .commands import parser
+    return parser("statusline")
 
 
 class Args:
@@ -64,40 +49,41 @@ class Args:
 
 def parse_args(argv):
     """Args of `argv`, read by hand on the common path (argparse costs the status line more than its own work:
-    issue 20); anything else — --help, an unknown or malformed option — goes to argparse, which prints and exits."""
+    issue 20) with the options the command table declares (commands.py); anything else — --help, an unknown or
+    malformed option — goes to argparse, which prints and exits."""
+    from .commands import takes_value
     args = Args()
+    known = takes_value("statusline")
     items = list(sys.argv[1:] if argv is None else argv)
     i = 0
     while i < len(items):
         opt, eq, val = items[i].partition("=")
-        takes = opt in ("--format", "--color", "--prices", "--cache-dir", "--now")
-        if opt in ("--no-cache", "--workspace-prices") and not eq:
+        if opt not in known:
+            return _parser().parse_args(argv)
+        if not known[opt]:
+            if eq:
+                return _parser().parse_args(argv)
             setattr(args, opt[2:].replace("-", "_"), True)
             i += 1
             continue
-        if not takes:
-            return _parser().parse_args(argv)
         if not eq:
             if i + 1 >= len(items):
                 return _parser().parse_args(argv)
             val = items[i + 1]
             i += 1
         i += 1
-        if opt == "--format":
-            args.format = val
-        elif opt == "--color":
-            if val not in ("auto", "always", "never"):
-                return _parser().parse_args(argv)
-            args.color = val
-        elif opt == "--prices":
+        name = opt[2:].replace("-", "_")
+        if opt == "--prices":
             args.prices.append(val)
-        elif opt == "--cache-dir":
-            args.cache_dir = val
-        else:
+        elif opt == "--color" and val not in ("auto", "always", "never"):
+            return _parser().parse_args(argv)
+        elif opt == "--now":
             try:
                 args.now = float(val)
             except ValueError:
                 return _parser().parse_args(argv)
+        else:
+            setattr(args, name, val)
     return args
 
 

@@ -8,7 +8,6 @@ burn rate over 15 minutes), the active 5-hour block, and alerts: a session that 
 redrawn; otherwise (or with `--once`) it prints plain lines. Ctrl-C ends it quietly.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -19,17 +18,8 @@ RESCAN_SECONDS = 10  # folders are listed again this often (new sessions); known
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="tokenscope watch", description="Follow Claude Code logs as they grow.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders (default: as for a report)")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks (default 1)")
-    p.add_argument("--once", action="store_true", help="print the view once, as plain lines, and exit")
-    p.add_argument("--cap", type=float, metavar="USD", help="alert when a session or an agent costs more than USD")
-    p.add_argument("--prices", metavar="FILE", action="append", default=[],
-                   help="extra or overriding prices, as for a report (./.tokenscope.json is read too)")
-    p.add_argument("--cache-dir", metavar="DIR", help="the store's folder (default: as for a report)")
-    p.add_argument("--no-cache", action="store_true", help="do not use the store")
-    p.add_argument("--now", type=float, help=argparse.SUPPRESS)  # tests: the clock
-    return p
+    from .commands import parser
+    return parser("watch")
 
 
 class Follower:

@@ -24,7 +24,11 @@ import json
 import zlib
 
 from ..core.analyzer import MAX_DEPTH, SEP, Analyzer, too_deep
+from ..core.records import Request
 from ..core.text import clean_text
+
+# A request's fields in a state, by name (issue 31 item 4: redaction read them by position).
+SID, CWD, AID, TS, STAMP = (Request.field(n) for n in ("session_id", "cwd", "agent_id", "ts", "timestamp"))
 from ..version import __version__
 
 MAGIC = b"TOKENSCOPE-STATE 1\n"
@@ -119,10 +123,11 @@ def _rename_sources(state, rename):
     """Every source name in a plain-JSON Analyzer export renamed by `rename`, in place: requests, the per-source
     tables, and prompt or compaction keys made from a source (`<source>:<line>`, when a line has no uuid). Returns
     the set of renamed sources."""
-    old = set(state["files"]) | {r[16] for t in ("requests", "recovered") for r in state[t]}
+    src = Request.field("source")
+    old = set(state["files"]) | {r[src] for t in ("requests", "recovered") for r in state[t]}
     for table in ("requests", "recovered"):
         for r in state[table]:
-            r[16] = rename(r[16])
+            r[src] = rename(r[src])
     for k in ("malformed", "invalid_utf8", "files", "unreadable", "owners", "partial"):
         if k in state:
             state[k] = {rename(src): v for src, v in state[k].items()}
@@ -163,11 +168,11 @@ def _redact(state, key):
     renamed = _rename_sources(state, lambda src: _hash_source(key, src))
     for table in ("requests", "recovered"):
         for r in state[table]:
-            r[2] = sid(r[2])                                           # session_id
-            r[19] = _h(key, "p", r[19]) if r[19] is not None else None  # cwd
-            r[3] = rid(r[3])                                           # agent_id
-            if r[0] is None:
-                r[1] = None                                            # an unparseable timestamp's text
+            r[SID] = sid(r[SID])
+            r[CWD] = _h(key, "p", r[CWD]) if r[CWD] is not None else None
+            r[AID] = rid(r[AID])
+            if r[TS] is None:
+                r[STAMP] = None  # an unparseable timestamp's text
 
     def uid(k):  # a key made from a source (`<source>:<line>`) is renamed already; a uuid stays
         return k if k.rpartition(":")[0] in renamed else (k if _uuidish(k) else _h(key, "u", k))

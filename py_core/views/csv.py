@@ -31,10 +31,11 @@ def _cell(v):
     return v
 
 
-def request_rows(analyzer, prices=None, tz=None, since=None, until=None, session=None, latest=False, project=None):
-    """One row per billed request: the report's selection and prices (priced.priced_requests), never re-run."""
+def request_rows(analyzer, prices=None, opts=None, **kw):
+    """One row per billed request: the report's selection (`opts`, an Options) and prices (priced.priced_requests),
+    never re-run."""
     prices = prices or PriceTable.builtin()
-    sel = priced_requests(analyzer, prices, tz, since, until, session, latest, project)
+    sel = priced_requests(analyzer, prices, opts, **kw)
     types = agent_types(analyzer)
     by_session = {}
     for p in sel.priced:
