@@ -45,14 +45,32 @@ def output(paths, fmt, tmp):
     return re.sub(rb'"decoder":"[^"]*"', b'"decoder":"*"', out.getvalue().encode("utf-8"))
 
 
+def _parts_of(name, text):
+    """The hash of each top-level key of a --json output, and of each session's fields summed over the sessions (the
+    outputs themselves would copy the real logs' names into this repository): what a failure names."""
+    rep = json.loads(text)
+    out = {f"{name}:json/{k}": hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()
+           for k, v in rep.items() if k != "options"}
+    for field in sorted({f for s in rep["sessions"] for f in s}):
+        h = hashlib.sha256(json.dumps([s.get(field) for s in rep["sessions"]], sort_keys=True).encode())
+        out[f"{name}:json/sessions[].{field}"] = h.hexdigest()
+    return out
+
+
 def check(name, paths, tmp):
     recorded = json.loads(GOLDEN.read_text()) if GOLDEN.is_file() else {}
-    got = {f"{name}:{fmt}": hashlib.sha256(output(paths, fmt, tmp)).hexdigest() for fmt in FORMATS}
+    outputs = {fmt: output(paths, fmt, tmp) for fmt in FORMATS}
+    got = {f"{name}:{fmt}": hashlib.sha256(data).hexdigest() for fmt, data in outputs.items()}
+    parts = _parts_of(name, outputs["json"])
     if RECORD:
         recorded.update(got)
+        recorded.update(parts)
         GOLDEN.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
         return
-    assert got == {k: recorded.get(k) for k in got}
+    # Issue 31 item 7: a failure says which outputs changed and, for --json, which keys and session fields.
+    changed = sorted(k for k, v in {**got, **parts}.items() if recorded.get(k) != v)
+    assert changed == [], ("outputs changed (re-record with TOKENSCOPE_RECORD_GOLDEN=1 if on purpose, and say why): "
+                           + ", ".join(changed))
 
 
 def test_sample_outputs_are_unchanged(tmp_path):
