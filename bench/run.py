@@ -601,6 +601,38 @@ def bench(mb, repeats, cores, install, browser):
     return row
 
 
+def _cpu_of(cmd, env=None, cwd=None):
+    """User + system CPU seconds of one run (the process and its waited-for children)."""
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, env=env, cwd=cwd)
+        _pid, status, usage = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed: {p.stderr.read().decode()[-500:]}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_compare(mb, ref, repeats):
+    """Analysis CPU of the code at git `ref` and of this tree on the same corpus, runs alternating (issue 32's
+    target: the new reading costs at most 10% more CPU). One process each, cold (--no-cache), --json."""
+    projects = Path(corpus.generate(str(HERE / "corpus" / f"{mb:g}"), mb))
+    work = Path(tempfile.mkdtemp(prefix="tokenscope-ref-"))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(work / "ref"), ref], check=True,
+                   capture_output=True)
+    try:
+        cmd = [sys.executable, "-m", "py_core", str(projects), "--json", "--tz", "UTC", "--jobs", "1", "--no-cache"]
+        got = {"before": [], "after": []}
+        for _ in range(repeats):
+            got["before"].append(_cpu_of(cmd, cwd=str(work / "ref")))
+            got["after"].append(_cpu_of(cmd, cwd=str(ROOT)))
+        before, after = statistics.median(got["before"]), statistics.median(got["after"])
+        return {"mb": mb, "ref": ref, "repeats": repeats, "before_cpu_s": round(before, 2),
+                "after_cpu_s": round(after, 2), "growth": round(after / before - 1, 4), "runs": got}
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "ref")],
+                       capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def fmt_table(rows, repeats):
     mb = lambda b: f"{b / 1e6:,.0f} MB"  # noqa: E731
     lines = ["| corpus | measure | value | ratio |", "|---|---|---|---|"]
@@ -723,7 +755,14 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true", help="CI: 50 MB once, no ccusage install, output to a temp file")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--memory-only", action="store_true", help="only the memory per session (issue 30)")
+    ap.add_argument("--compare", metavar="REF",
+                    help="only analysis CPU: the code at git REF against this tree, on the largest --sizes corpus "
+                         "(issue 32: before and after, in one run)")
     a = ap.parse_args(argv)
+    if a.compare:
+        got = cpu_compare(max(float(x) for x in a.sizes.split(",")), a.compare, a.repeats)
+        print(json.dumps(got, indent=1))
+        return 0
     if a.smoke:
         a.sizes, a.repeats, a.no_install = "50", 1, True
         if a.out == str(HERE / "RESULTS.md"):

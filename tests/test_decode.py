@@ -138,3 +138,22 @@ def test_without_msgspec_the_standard_library_decides(monkeypatch):
     monkeypatch.setattr(decode, "_STATE", {"decode": None, "name": None})
     a = Analyzer().feed_bytes("p/x.jsonl", (ROOT / "web" / "sample.jsonl").read_bytes())
     assert a._decode is None and build_report(a, tz="UTC")["options"]["decoder"] == "json"
+
+
+def test_the_shapes_of_2_1_24x_decode_alike():
+    """Intent (issue 32): the lines the report now reads — cost-state, titles, prompt snapshots and memory files,
+    loops, task notifications, attribution fields, a hostile cost-state — give the same state and report with msgspec
+    and with json.loads."""
+    import json as _json
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from claude_shapes import cost_state, fire, fired, instructions, log, notification, prompt, reply, snapshot, title
+    text = log(snapshot(0, "a1", mcp=(("github", "x"),)), instructions(0, "a2", "/w/CLAUDE.md", "be brief"),
+               prompt(1, "u1", "go"), reply(2, "m1", w5=9000, attributionSkill="pdf"), notification(3, "n1"),
+               fire(900, "t1"), fired(900, "f1", "t1"), reply(901, "m2", w5=9100, version="2.1.299"),
+               title("ai-title", "A title"), cost_state(0.5, {"claude-haiku-4-5": [1, 2, 3, 4, 0.1]}))
+    hostile = _json.dumps({"type": "cost-state", "sessionId": "x", "totalCostUSD": 1e300,
+                           "modelUsage": {"m": {"inputTokens": -5, "costUSD": "free"}}})
+    (s1, r1), (s2, r2) = both(("p/s.jsonl", (text + hostile + "\n").encode()))
+    assert s1 == s2 and r1 == r2
+    assert r1["sessions"][0]["title"] == "A title" and r1["totals"]["claude_code"]["cost_usd"] == 0.5

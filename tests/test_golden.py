@@ -54,6 +54,8 @@ def _parts_of(name, text):
     for field in sorted({f for s in rep["sessions"] for f in s}):
         h = hashlib.sha256(json.dumps([s.get(field) for s in rep["sessions"]], sort_keys=True).encode())
         out[f"{name}:json/sessions[].{field}"] = h.hexdigest()
+    for field, v in rep["totals"].items():  # issue 32: a new total names itself, the others stay as recorded
+        out[f"{name}:json/totals.{field}"] = hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()
     return out
 
 

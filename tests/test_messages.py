@@ -31,7 +31,8 @@ def test_a_negative_offset_after_tz_is_a_zone(tmp_path, capsys):
 
 def test_an_empty_state_file_says_it_holds_no_logs(tmp_path, capsys):
     """Intent: a state file of no logs said "no Claude Code logs found" of the state file itself."""
-    doc = {"format": 1, "v": 6, "label": None, "redacted": False, "generator": "x", "files": []}
+    from py_core.version import STATE_VERSION
+    doc = {"format": 1, "v": STATE_VERSION, "label": None, "redacted": False, "generator": "x", "files": []}
     st = tmp_path / "empty.tokenscope"
     st.write_bytes(b"TOKENSCOPE-STATE 1\n" + zlib.compress(json.dumps(doc).encode()))
     code, _out, err = run([str(st), "--no-cache"], capsys)

@@ -349,7 +349,8 @@ function chartWidth() {
 
 function filterOptions() {
   const opts = { tz: tz(), width: chartWidth(), by: $("f-by").value || "day" };
-  for (const [key, id] of [["since", "f-since"], ["until", "f-until"], ["project", "f-project"], ["session", "f-session"]]) {
+  for (const [key, id] of [["since", "f-since"], ["until", "f-until"], ["project", "f-project"], ["session", "f-session"],
+    ["entrypoint", "f-entrypoint"]]) {
     const v = $(id).value.trim();
     if (v) opts[key] = v;
   }
@@ -357,7 +358,7 @@ function filterOptions() {
 }
 
 function resetFilters() {
-  for (const id of ["f-since", "f-until", "f-project", "f-session"]) $(id).value = "";
+  for (const id of ["f-since", "f-until", "f-project", "f-session", "f-entrypoint"]) $(id).value = "";
   $("f-by").value = "day";
   $("filter-note").textContent = "";
 }
@@ -370,7 +371,11 @@ function fillFilterChoices(report) {
   const ids = shortIds(report.sessions.map((s) => s.session_id)); // issue 25: unique prefixes
   // The costliest 2,000 as suggestions (issue 30: every one of 20,000 was an element); any id or prefix can be typed.
   $("f-sessions").replaceChildren(...report.sessions.slice(0, 2000).map((s) =>
-    el("option", { value: s.session_id }, `${ids.get(s.session_id)} · ${s.project}`)));
+    el("option", { value: s.session_id }, `${s.title ? `${s.title} · ` : ""}${ids.get(s.session_id)} · ${s.project}`)));
+  // Issue 32: the entry points Claude Code named (cli, sdk-cli, claude-desktop), when there are several.
+  const entries = ((report.attribution || {}).entrypoints || []).map((r) => r.name).sort();
+  $("f-entry-label").hidden = entries.length < 2;
+  $("f-entrypoint").replaceChildren(el("option", { value: "" }, "All"), ...entries.map((n) => el("option", { value: n }, n)));
   const days = report.days.map((d) => d.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
   for (const id of ["f-since", "f-until"]) {
     $(id).min = days[0] || "";
@@ -422,7 +427,7 @@ function resized() {
 }
 
 function wire() {
-  for (const id of ["f-since", "f-until", "f-project", "f-by"]) $(id).addEventListener("change", refilter);
+  for (const id of ["f-since", "f-until", "f-project", "f-by", "f-entrypoint"]) $(id).addEventListener("change", refilter);
   $("f-session").addEventListener("change", refilter);
   $("f-clear").addEventListener("click", () => {
     resetFilters();

@@ -32,7 +32,8 @@ export function table(node, columns, rows) {
   const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col", class: classes(c) }, c.label)));
   const body = rows.map((r) => el("tr", {}, ...columns.map((c) => {
     const v = c.get(r);
-    return el("td", { class: classes(c), dataset: { value: String(c.sort ? c.sort(r) : v) } }, c.fmt ? c.fmt(v) : v ?? "");
+    return el("td", { class: classes(c), dataset: { value: String(c.sort ? c.sort(r) : v) } },
+      c.text ? c.text(r) : c.fmt ? c.fmt(v) : v ?? "");
   })));
   node.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
 }

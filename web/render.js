@@ -84,7 +84,7 @@ export function render(report, charts, ignored, detail) {
   const choices = report.sessions.slice(0, CHOICES);
   if (detail && !choices.some((s) => s.session_id === detail.session_id)) choices.push(detail);
   select.replaceChildren(...choices.map((s) =>
-    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${ids.get(s.session_id)} · ${shortPath(s.project)}`)),
+    el("option", { value: s.session_id }, `${money(s.cost_usd)} · ${s.title ? `${s.title} · ` : ""}${ids.get(s.session_id)} · ${shortPath(s.project)}`)),
     ...(report.sessions.length > CHOICES ? [el("option", { disabled: "" },
       `… ${count(report.sessions.length - CHOICES)} more: choose one with the Session filter`)] : []));
   if (charts.curve_session) select.value = charts.curve_session;
@@ -106,6 +106,7 @@ export function render(report, charts, ignored, detail) {
     : expired ? `cache expired: it rewrites ${tok(nt.context_tokens)} · within ${ttlText(nt.cache_ttl_seconds)} of a request: ${money(nt.cost_usd)}`
       : `latest session, at ${tok(nt.context_tokens)} context (cached)`;
 
+  renderLedger(report);
   const by = BY[(report.options || {}).by] || "day";
   const periods = report.periods || report.days;
   $("days-h").textContent = `Spend per ${by}`;
@@ -119,7 +120,8 @@ export function render(report, charts, ignored, detail) {
 // What fills the context (issue 24): by kind, the top sources, the files; targets shortened with the whole
 // text in a title (they are untrusted log text: set as text, never markup).
 const KIND_WORDS = { tool_result: "Tool results", prompt: "Your prompts", output: "Model output",
-  attachment: "Attachments", subagent_result: "Subagent results", other: "Other" };
+  attachment: "Attachments", subagent_result: "Subagent results", other: "Other",
+  context: "System prompt, tools, memory (snapshot)" };
 const SOURCES_SHOWN = 12;
 export function sourceName(r) {
   const words = { subagent_result: "subagent ", attachment: "attachment " }[r.kind] || "";
@@ -155,11 +157,97 @@ function renderSources(rows) {
     f.tokens += r.tokens;
     f.cost += r.reread_cost_usd;
   }
+  const fileRows = Object.values(files);
+  for (const id of ["sources-files-h", "sources-files-box"]) $(id).hidden = !fileRows.length; // no empty table
   table($("sources-files-table"), [
     { label: "File", get: (f) => f.file, cls: "source" },
     { label: "Tokens", num: true, get: (f) => f.tokens, fmt: tok },
     { label: "Re-read cost", num: true, get: (f) => f.cost, fmt: moneyCell },
   ], Object.values(files).sort((a, b) => b.cost - a.cost).slice(0, SOURCES_SHOWN));
+}
+
+// Issue 32: Claude Code's own figure (its cost-state ledger) beside ours; spend the log does not otherwise show on a
+// line of its own, never added to the estimate.
+function renderLedger(report) {
+  const cc = report.totals.claude_code;
+  $("ledger-section").hidden = !cc;
+  if (!cc) return;
+  $("l-cc").textContent = money(cc.cost_usd);
+  $("l-cc-sub").textContent = `${count(cc.sessions)} session${cc.sessions === 1 ? "" : "s"} with its cost ledger`;
+  $("l-ours").textContent = money(cc.logged_cost_usd);
+  $("l-unlogged").textContent = cc.unlogged_cost_usd == null ? "n/a" : money(cc.unlogged_cost_usd);
+  $("ledger-why").replaceChildren(...(cc.explanations || []).map((e) =>
+    el("li", {}, e.text + (e.cost_usd != null ? `: ${money(e.cost_usd)}` : ""))));
+  $("ledger-note").textContent = cc.assumptions || "";
+}
+
+function renderCategories(report) {
+  const cats = report.context_categories || [];
+  $("cats-part").hidden = !cats.length;
+  $("cats-hint").textContent = report.context_categories_assumptions || "";
+  table($("cats-table"), [
+    { label: "Category", get: (c) => c.category },
+    { label: "Largest", get: (c) => c.items.slice(0, 3).map((i) => i.name).join(", ") + (c.items.length > 3 || c.more_items ? ", …" : ""), cls: "source" },
+    { label: "Tokens", num: true, get: (c) => c.tokens, fmt: tok },
+    { label: "Re-read cost", num: true, get: (c) => c.reread_cost_usd, fmt: moneyCell },
+  ], cats);
+}
+
+const when = (ts) => (ts || "").slice(0, 16).replace("T", " ");
+
+function renderTurns(turns, loops) {
+  const has = !!(turns && turns.count);
+  $("turns-section").hidden = !has;
+  if (has) {
+    $("turns-text").textContent = `${count(turns.count)} prompt${turns.count === 1 ? "" : "s"}: median ${money(turns.median_usd)}, 90th percentile ${money(turns.p90_usd)}, costliest ${money(turns.max_usd)}.`;
+    table($("turns-table"), [
+      { label: "When", get: (r) => when(r.timestamp), cls: "c-when" },
+      { label: "Prompt", get: (r) => r.prompt || "", cls: "source" },
+      { label: "Session", get: (r) => r.title || (r.session_id || "").slice(0, 8), cls: "source c-session" },
+      { label: "Requests", num: true, get: (r) => r.requests, fmt: count, cls: "c-requests" },
+      { label: "Cost", num: true, get: (r) => r.cost_usd, fmt: money },
+    ], turns.costliest);
+  }
+  $("loops-section").hidden = !loops.length;
+  table($("loops-table"), [
+    { label: "Loop", get: (r) => `${r.cron || ""} ${r.prompt || r.task}`.trim(), cls: "source" },
+    { label: "Fires", num: true, get: (r) => r.fires, fmt: count },
+    { label: "Cost", num: true, get: (r) => r.cost_usd, fmt: money },
+    { label: "Per fire", num: true, get: (r) => r.cost_per_fire_usd, fmt: (v) => (v == null ? "–" : moneyCell(v)) },
+    { label: "Re-wrote cache", num: true, get: (r) => r.cache_rewrites, text: (r) => `${count(r.cache_rewrites)} · ${money(r.rewrite_cost_usd)}` },
+  ], loops);
+}
+
+function renderCauses(m) {
+  const has = !!(m && m.count);
+  $("causes-section").hidden = !has;
+  if (!has) return;
+  $("causes-text").textContent = `${count(m.count)} cache miss${m.count === 1 ? "" : "es"}, ${money(m.extra_cost_usd)} more than reading the same tokens from the cache.`;
+  table($("causes-table"), [
+    { label: "Likely cause", get: (c) => c.label },
+    { label: "Misses", num: true, get: (c) => c.count, fmt: count },
+    { label: "Re-written", num: true, get: (c) => c.tokens_rewritten, fmt: tok },
+    { label: "Extra cost", num: true, get: (c) => c.extra_cost_usd, fmt: money },
+  ], m.by_cause);
+  $("causes-hint").textContent = m.assumptions || "";
+}
+
+const WHO = [["skills", "Skills"], ["plugins", "Plugins"], ["mcp_servers", "MCP servers"], ["entrypoints", "Entry points"]];
+function renderWho(attribution) {
+  const parts = [];
+  for (const [key, head] of WHO) {
+    const rows = attribution[key] || [];
+    if (!rows.length || (key === "entrypoints" && rows.length < 2)) continue; // one entry point says nothing
+    const t = el("table", { class: "data" });
+    table(t, [
+      { label: head.replace(/s$/, ""), get: (r) => r.name, cls: "source" },
+      { label: "Requests", num: true, get: (r) => r.requests, fmt: count },
+      { label: "Cost", num: true, get: (r) => r.cost_usd, fmt: money },
+    ], rows);
+    parts.push(el("h4", {}, head), el("div", { class: "scroll" }, t));
+  }
+  $("who-section").hidden = !parts.length;
+  $("who-tables").replaceChildren(...parts);
 }
 
 // "2", "2+3m": full compactions, then micro-compactions (py_core/core/present.py: compaction_text).
@@ -173,7 +261,9 @@ function renderTables(report, ignored) {
   const compacted = report.sessions.some((s) => s.compactions.length);
   const short = shortIds(report.sessions.map((s) => s.session_id)); // issue 25: unique prefixes, not 8 characters
   sortableTable($("sessions-table"), [
-    { label: "Session", get: (s) => s.session_id, fmt: (v) => short.get(v) || v, title: (v) => v, cls: "id" },
+    // Issue 32: a session by its title where it has one (the id in the cell's title and in the sort).
+    { label: "Session", get: (s) => s.session_id, text: (s) => (s.title ? `${s.title} · ${short.get(s.session_id)}` : short.get(s.session_id) || s.session_id),
+      title: (v) => v, cls: report.sessions.some((s) => s.title) ? "titled" : "id" },
     { label: "Cost", num: true, get: (s) => s.cost_usd, fmt: money },
     { label: "Requests", num: true, get: (s) => s.requests, fmt: count },
     { label: "Peak context", num: true, get: (s) => s.peak_context_tokens, fmt: tok, cls: "c-peak" },
@@ -186,6 +276,10 @@ function renderTables(report, ignored) {
     { label: "Project", get: (s) => s.project, fmt: shortPath, title: (v) => v, cls: "source" },
   ], report.sessions, () => Number($("sessions-all").dataset.shown || TOP_ROWS));
   renderSources(report.context_sources || []);
+  renderCategories(report);
+  renderTurns(report.turns, report.loops || []);
+  renderCauses(report.cache_misses);
+  renderWho(report.attribution || {});
   // The sessions table's top 15 rows until "show all" (issue 25: 61 rows made one 7,700 px page).
   const showAll = $("sessions-all");
   showAll.dataset.shown = String(TOP_ROWS);

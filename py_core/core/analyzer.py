@@ -6,6 +6,7 @@ the analyzer of the union (files split across processes or web workers).
 """
 
 import gc
+import hashlib
 import json
 import re
 from collections import Counter
@@ -27,8 +28,19 @@ from .timeutil import MAX_TS, MIN_TS, SLACK
 KNOWN_TYPES = frozenset((
     "assistant", "user", "system", "summary", "file-history-snapshot", "queue-operation",
     "attachment", "progress", "permission-mode", "last-prompt", "ai-title", "custom-title",
-    "mode", "agent-name", "pr-link",
+    "mode", "agent-name", "pr-link", "cost-state",
 ))
+# Issue 32: lines whose content the report reads since Claude Code 2.1.24x (claude-code-jsonl.md, "What Claude Code
+# writes since 2.1.24x"): parsed, never decided from their bytes alone.
+TITLE_TYPES = {"custom-title": ("customTitle", 2), "agent-name": ("agentName", 2), "ai-title": ("aiTitle", 1)}
+_PARSED_TYPES = frozenset((b"cost-state", b"custom-title", b"agent-name", b"ai-title"))
+# What fills the context, as Claude Code's /context names it (issue 32): the attachment kinds that carry it, and the
+# category each gives (kind "context"). A prompt_snapshot holds the system prompt and every tool definition.
+CONTEXT_KINDS = {"prompt_snapshot": None, "instructions": "Memory files", "skill_listing": "Skills",
+                 "deferred_tools_record": "Deferred tools", "deferred_tools_delta": "Deferred tools",
+                 "mcp_instructions_delta": "MCP tools", "agent_listing_delta": "Custom agents"}
+_CONTEXT_BYTES = frozenset(k.encode() for k in CONTEXT_KINDS)
+PROMPT_WORDS = 80  # characters of a prompt kept (on this machine only: never in a state file or a share card)
 # Tools that start a subagent; their input names the agent type.
 AGENT_TOOLS = frozenset(("Task", "Agent"))
 MALFORMED_SAMPLES = 5  # first line numbers kept per file
@@ -76,6 +88,34 @@ def _sidechain(buf, s, e):
     if i != -1:
         return buf.startswith(b"true", i + 14)
     return buf.find(_SIDECHAIN, s, e) != -1
+
+
+def _first_text(line):
+    """The first text block of a prompt whose content is a list (read from the whole line: msgspec decodes no text,
+    and prompts are a line a turn)."""
+    try:
+        msg = _loads(line.decode("utf-8", "replace")).get("message")
+        content = msg.get("content") if isinstance(msg, dict) else None
+    except (ValueError, RecursionError, AttributeError):
+        return ""
+    for i in content if isinstance(content, list) else ():
+        if isinstance(i, dict) and i.get("type") == "text" and type(i.get("text")) is str:
+            return i["text"]
+    return ""
+
+
+def _who(obj):
+    """Who a request was for (issue 32): (entrypoint — cli, sdk-cli, claude-desktop —, skill, plugin, MCP server), or
+    None when the line names none."""
+    g = obj.get
+    got = (g("entrypoint"), g("attributionSkill"), g("attributionPlugin"), g("attributionMcpServer"))
+    if got == _NO_WHO:  # every line of a log older than 2.1.x: one comparison
+        return None
+    got = tuple(text_or_none(x) for x in got)
+    return None if got == _NO_WHO else tuple(x[:200] if x else x for x in got)
+
+
+_NO_WHO = (None, None, None, None)
 
 
 def _part(text):
@@ -186,6 +226,20 @@ class Analyzer:
         # [pending {key: bytes}, the current response's id, its output bytes, {tool_use id: key} of its calls].
         self.arrivals = {}
         self.flows = {}
+        # Issue 32, what Claude Code itself knows: session -> [rank, source, line, title] (a user's title over a
+        # generated one, then the last); session -> [total USD, source, line, {model: [input, output, cache read, cache
+        # write, web searches, USD]}, unknown model cost] (its own ledger, the last); prompt uuid -> its first words;
+        # key -> [session, ts, task id] of a scheduled fire (a loop); task id -> its cron; key -> [ts, session, kind,
+        # value] of what can explain a cache miss ("version": Claude Code upgraded; "snapshot": the system prompt or
+        # tools changed).
+        self.titles = {}
+        self.costs = {}
+        self.prompt_words = {}
+        self.fires = {}
+        self.tasks = {}
+        self.events = {}
+        self.versions = {}   # source -> the version its last main-thread response was written by
+        self.snapshots = {}  # session -> the digest of its last prompt snapshot
         self._raw = b""
 
     def __getstate__(self):
@@ -305,8 +359,15 @@ class Analyzer:
         elif t == b"system":
             if buf.find(b'compact_boundary"', s, e) != -1:  # "compact_boundary" and "microcompact_boundary"
                 return False
+            if buf.find(b'"scheduled_task_fire"', s, e) != -1:  # issue 32: a loop's fire
+                return False
         elif t == b"attachment":
+            a = _ATTACHMENT.search(buf, s, e)
+            if a is not None and a.group(1) in _CONTEXT_BYTES:
+                return False  # issue 32: what fills the context, by /context's categories
             self._attachment(src, buf, s, e)
+        elif t in _PARSED_TYPES:
+            return False
         try:
             name = t.decode("utf-8")
         except UnicodeDecodeError:
@@ -350,6 +411,8 @@ class Analyzer:
             self._bad(src, n, "not a JSON object")
             return
         t = obj.get("type")
+        if t == "cost-state" and self._decode is not None:
+            obj = _loads(text)  # its ledger may sit in an object of any name: the whole line (msgspec keeps known keys)
         if t == "assistant" or t is None:
             msg = obj.get("message")
             usage = msg.get("usage") if isinstance(msg, dict) else None
@@ -366,11 +429,25 @@ class Analyzer:
         if t == "user":
             self._user(src, n, obj, line)
         elif t == "attachment":
-            self._attachment(src, line, 0, len(line))
+            att = obj.get("attachment")
+            kind = att.get("type") if type(att) is dict else None
+            if kind in CONTEXT_KINDS and obj.get("isSidechain") is not True:
+                self._context(src, n, obj, att, kind, len(line))
+            else:
+                self._attachment(src, line, 0, len(line))
         elif t == "system":
             sub = obj.get("subtype")
             if sub == "compact_boundary" or sub == "microcompact_boundary":
                 self._compaction(src, n, obj, sub == "microcompact_boundary")
+            elif sub == "scheduled_task_fire":
+                task = text_or_none(obj.get("taskId"))
+                cron = text_or_none(obj.get("cron"))
+                if task and cron:
+                    self.tasks[task] = cron[:100]
+        elif t == "cost-state":
+            self._cost_state(src, n, obj)
+        elif t in TITLE_TYPES:
+            self._title(src, n, obj, t)
         elif t == "progress":
             data = obj.get("data")
             if isinstance(data, dict):
@@ -430,7 +507,7 @@ class Analyzer:
             inp, out, cw5m, cw1h, read, web,
             speed(usage), text_or_none(usage.get("inference_geo")),
             mid, text_or_none(obj.get("requestId")), src.name, n, text_or_none(obj.get("cwd")),
-            recovered, ended,
+            recovered, ended, _who(obj),
         )
 
     def _usage(self, src, n, obj, msg, usage):
@@ -458,6 +535,14 @@ class Analyzer:
         sidechain = obj.get("isSidechain") is True
         if mid is not None and not sidechain and not obj.get("agentId"):
             self._respond(src, n, mid, obj.get("cwd"), content)
+            version = obj.get("version")
+            if type(version) is str:
+                last = self.versions.get(src.name)
+                if last is not None and version != last:  # issue 32: Claude Code upgraded mid-session
+                    self.events[f"{src.name}:{n}"] = [parse_ts(obj.get("timestamp")),
+                                                      text_or_none(obj.get("sessionId")) or src.fallback_session,
+                                                      "version", text_or_none(version)[:40]]
+                self.versions[src.name] = version
         # A log without the field (legacy, hand-made) says nothing of a cut-off: only an explicit null does.
         ended = msg.get("stop_reason", "") is not None
         total = sum(nums)
@@ -598,10 +683,29 @@ class Analyzer:
             is_prompt = "text" in kinds and "tool_result" not in kinds
         else:
             is_prompt = False
-        if is_prompt:
+        origin = obj.get("origin")
+        origin = origin.get("kind") if type(origin) is dict else None
+        text = content if isinstance(content, str) else _first_text(line) if is_prompt else ""
+        task = text_or_none(obj.get("scheduledTaskId"))
+        if is_prompt and (task or obj.get("turnOrigin") == "scheduled"):
+            # Issue 32: a loop's fire (scheduled task), not a prompt the person typed; its turn is costed per loop.
+            key = text_or_none(obj.get("uuid")) or f"{src.name}:{n}"
+            if key not in self.fires:
+                self.fires[key] = [sid, parse_ts(obj.get("timestamp")), (task or "scheduled")[:200]]
+                words = " ".join(text.split())[:PROMPT_WORDS]
+                if words:
+                    self.prompt_words[key] = clean_text(words)
+            self._arrive(src, "prompt" + SEP + "scheduled prompts" + SEP, len(line))
+        elif is_prompt and (origin == "task-notification" or text.lstrip().startswith("<task-notification>")):
+            # Issue 32: a background agent's completion arrives as a user line: not a prompt.
+            self._arrive(src, "other" + SEP + "task notification" + SEP, len(line))
+        elif is_prompt:
             key = text_or_none(obj.get("uuid")) or f"{src.name}:{n}"
             if key not in self.prompts:
                 self.prompts[key] = (sid, parse_ts(obj.get("timestamp")))
+                words = " ".join(text.split())[:PROMPT_WORDS]
+                if words:
+                    self.prompt_words[key] = clean_text(words)
             self._arrive(src, "prompt" + SEP + "your prompts" + SEP, len(line))
         else:
             self._arrive(src, "other" + SEP + "command output" + SEP, len(line))
@@ -629,6 +733,89 @@ class Analyzer:
             text_or_none(obj.get("agentId")) or "",
             text_or_none(meta.get("trigger")), pre, post, "micro" if micro else "full", saved,
         )
+
+    # -- issue 32: what Claude Code itself knows ---------------------------------------------------------------
+    def _title(self, src, n, obj, t):
+        """A session's title: the last of the user's (`custom-title`, `agent-name`), else the last generated one."""
+        field, rank = TITLE_TYPES[t]
+        text = text_or_none(obj.get(field))
+        if not text:
+            return
+        sid = text_or_none(obj.get("sessionId")) or src.fallback_session
+        got = [rank, src.name, n, " ".join(text.split())[:200]]
+        cur = self.titles.get(sid)
+        if cur is None or got[:3] > cur[:3]:
+            self.titles[sid] = got
+
+    def _cost_state(self, src, n, obj):
+        """Claude Code's own running ledger of a session (its `cost-state` line, re-appended as the session goes
+        on): the last one, its total and per-model tokens and cost. Read leniently (its fields at the top, or in
+        one object beside the type); values out of range are left out, never trusted into a figure."""
+        d = obj if "totalCostUSD" in obj else next(
+            (v for v in obj.values() if type(v) is dict and "totalCostUSD" in v), None)
+        if d is None:
+            return
+        total = d.get("totalCostUSD")
+        if type(total) not in (int, float) or total != total or not 0 <= total <= 1e9:
+            return
+        models = {}
+        usage = d.get("modelUsage")
+        for model, u in (usage.items() if type(usage) is dict else ()):
+            if type(u) is not dict or type(model) is not str:
+                continue
+            counts = [checked(u.get(k), MAX_TOKENS * 1000)[0] or 0 for k in
+                      ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheCreationInputTokens",
+                       "webSearchRequests")]
+            cost = u.get("costUSD")
+            cost = float(cost) if type(cost) in (int, float) and cost == cost and 0 <= cost <= 1e9 else 0.0
+            models[clean_text(model)[:200]] = counts + [cost]
+        sid = text_or_none(obj.get("sessionId")) or src.fallback_session
+        got = [float(total), src.name, n, models, d.get("hasUnknownModelCost") is True]
+        cur = self.costs.get(sid)
+        if cur is None or (got[0], got[1], got[2]) > (cur[0], cur[1], cur[2]):
+            self.costs[sid] = got
+
+    def _context(self, src, n, obj, att, kind, size):
+        """An attachment that says what fills the context (issue 32; /context's categories): a prompt snapshot's
+        system prompt and each tool definition, memory files by path, skills, deferred tools, MCP instructions,
+        custom agents — each sized by its bytes in the log, named for the next main-thread request's cache writes."""
+        ctx = "context" + SEP
+        if kind != "prompt_snapshot":
+            target = ""
+            if kind == "instructions":
+                path = text_or_none(att.get("path")) or ""
+                base = text_or_none(obj.get("cwd"))
+                if base and path.startswith(base.rstrip("/") + "/"):
+                    path = path[len(base.rstrip("/")) + 1:]
+                target = _part(path[:500])
+            self._arrive(src, ctx + CONTEXT_KINDS[kind] + SEP + target, size)
+            return
+        system = att.get("systemPrompt")
+        tools = att.get("tools")
+        dumps = json.dumps
+        system_size = len(dumps(system, ensure_ascii=False)) if system is not None else 0
+        if system_size:
+            self._arrive(src, ctx + "System prompt" + SEP, system_size)
+        names = []
+        for tool in tools if type(tools) is list else ():
+            if type(tool) is not dict:
+                continue
+            name = text_or_none(tool.get("name")) or "unknown tool"
+            tsize = len(dumps(tool, ensure_ascii=False))
+            names.append((name, tsize))
+            if name.startswith("mcp__"):
+                server = name.split("__")[1] if name.count("__") >= 2 else name[5:]
+                self._arrive(src, ctx + "MCP tools" + SEP + _part(server[:200]), tsize)
+            else:
+                self._arrive(src, ctx + "System tools" + SEP + _part(name[:200]), tsize)
+        # What can explain a cache miss: a snapshot unlike the session's last means the prompt or tools changed.
+        digest = hashlib.sha256(dumps([system, sorted(names)], ensure_ascii=False, default=str).encode(
+            "utf-8", "surrogatepass")).hexdigest()[:16]
+        sid = text_or_none(obj.get("sessionId")) or src.fallback_session
+        last = self.snapshots.get(sid)
+        if last is not None and last != digest:
+            self.events[f"{src.name}:{n}"] = [parse_ts(obj.get("timestamp")), sid, "snapshot", digest]
+        self.snapshots[sid] = digest
 
     # -- merge ---------------------------------------------------------------------------
     def merge(self, other):
@@ -666,6 +853,22 @@ class Analyzer:
         self.decoders |= other.decoders
         self.history |= other.history
         self.owners.update(other.owners)
+        for sid, t in other.titles.items():
+            cur = self.titles.get(sid)
+            if cur is None or t[:3] > cur[:3]:
+                self.titles[sid] = t
+        for sid, c in other.costs.items():
+            cur = self.costs.get(sid)
+            if cur is None or c[:3] > cur[:3]:
+                self.costs[sid] = c
+        for k, v in other.prompt_words.items():
+            self.prompt_words.setdefault(k, v)
+        for k, v in other.fires.items():
+            self.fires.setdefault(k, v)
+        self.tasks.update(other.tasks)
+        self.events.update(other.events)
+        self.versions.update(other.versions)
+        self.snapshots.update(other.snapshots)
         return self
 
     def export(self):
@@ -686,6 +889,8 @@ class Analyzer:
             "task_types": self.task_types, "agent_links": self.agent_links, "agent_types": self.agent_types,
             "decoders": sorted(self.decoders), "history": sorted(self.history), "owners": self.owners,
             "arrivals": self.arrivals, "flows": self.flows,
+            "titles": self.titles, "costs": self.costs, "prompt_words": self.prompt_words, "fires": self.fires,
+            "tasks": self.tasks, "events": self.events, "versions": self.versions, "snapshots": self.snapshots,
             # Only a file read in part has this (issue 30), and no store keeps one: absent, older states still load.
             **({"partial": self.partial} if self.partial else {}),
         }
@@ -743,6 +948,19 @@ class Analyzer:
         a.arrivals = {_str(k): [_str(v[0]), _count(v[1], 1 << 50), _sizes(v[2])] for k, v in _map(d["arrivals"])}
         a.flows = {_str(k): [_sizes(v[0]), _opt(v[1]), _count(v[2], 1 << 50), {_str(t): _key(x) for t, x in _map(v[3])}]
                    for k, v in _map(d["flows"])}
+        a.titles = {_str(k): [_count(v[0], 2), _str(v[1]), _count(v[2]), _str(v[3])] for k, v in _map(d["titles"])}
+        a.costs = {_str(k): [_usd(v[0]), _str(v[1]), _count(v[2]),
+                             {_str(m): [_count(x, MAX_TOKENS * 1000) for x in _seq(u)[:5]] + [_usd(_seq(u)[5])]
+                              for m, u in _map(v[3])}, _flag(v[4])] for k, v in _map(d["costs"])}
+        for v in a.costs.values():
+            if any(len(u) != 6 for u in v[3].values()):
+                raise ValueError("a model's usage of the wrong shape")
+        a.prompt_words = {_str(k): _str(v) for k, v in _map(d["prompt_words"])}
+        a.fires = {_str(k): [_str(v[0]), _ts(v[1]), _str(v[2])] for k, v in _map(d["fires"])}
+        a.tasks = {_str(k): _str(v) for k, v in _map(d["tasks"])}
+        a.events = {_str(k): [_ts(v[0]), _str(v[1]), _event(v[2]), _str(v[3])] for k, v in _map(d["events"])}
+        a.versions = {_str(k): _str(v) for k, v in _map(d["versions"])}
+        a.snapshots = {_str(k): _str(v) for k, v in _map(d["snapshots"])}
         return a
 
     @property
@@ -809,6 +1027,18 @@ def _ts(v):
     return float(v)
 
 
+def _usd(v):
+    if type(v) not in (int, float) or v != v or not 0 <= v <= 1e9:
+        raise ValueError("expected an amount")
+    return float(v)
+
+
+def _event(v):
+    if v not in ("version", "snapshot"):
+        raise ValueError("an event is a version or a snapshot")
+    return v
+
+
 def _flag(v):
     if type(v) is not bool:
         raise ValueError("expected true or false")
@@ -822,10 +1052,12 @@ _NEW = Request.__new__
 def _request(st):
     """A Request from the tuple of its slots (records.Request.__getstate__), every field checked. Flat checks: a
     warm run loads every stored request through here (issue 14)."""
-    if type(st) is not list or len(st) != 22:
+    if type(st) is not list or len(st) != 23:
         raise ValueError("a request of the wrong shape")
     (ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h, read, web, speed, geo, mid, rid,
-     source, line, _total, cwd, recovered, ended) = st
+     source, line, _total, cwd, recovered, ended, who) = st
+    if who is not None and (type(who) is not list or len(who) != 4 or any(type(x) not in _OPT_STR for x in who)):
+        raise ValueError("a request's attribution of the wrong shape")
     for v in (inp, out, cw5m, cw1h, read):
         if type(v) is not int or not 0 <= v <= MAX_TOKENS:
             raise ValueError("a request's token count is out of range")
@@ -843,4 +1075,5 @@ def _request(st):
     r.speed, r.geo, r.message_id, r.request_id, r.source, r.line = speed, geo, mid, rid, source, line
     r.total = inp + out + cw5m + cw1h + read
     r.cwd, r.recovered, r.ended = cwd, recovered, ended
+    r.who = tuple(who) if who is not None else None
     return r

@@ -74,6 +74,22 @@ def _build():
         isCompactSummary: object = UNSET  # noqa: N815
         data: Data | None | UnsetType = UNSET
         parentToolUseID: object = UNSET  # noqa: N815
+        # Issue 32: what Claude Code writes since 2.1.24x (the analyzer reads a cost-state line through json.loads:
+        # its ledger may sit in an object of any name).
+        version: object = UNSET
+        entrypoint: object = UNSET
+        attributionSkill: object = UNSET  # noqa: N815
+        attributionPlugin: object = UNSET  # noqa: N815
+        attributionMcpServer: object = UNSET  # noqa: N815
+        origin: object = UNSET
+        scheduledTaskId: object = UNSET  # noqa: N815
+        turnOrigin: object = UNSET  # noqa: N815
+        attachment: object = UNSET
+        taskId: object = UNSET  # noqa: N815
+        cron: object = UNSET
+        customTitle: object = UNSET  # noqa: N815
+        agentName: object = UNSET  # noqa: N815
+        aiTitle: object = UNSET  # noqa: N815
 
     decoder = msgspec.json.Decoder(Line)
     to_builtins = msgspec.to_builtins

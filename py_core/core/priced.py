@@ -100,6 +100,7 @@ def select_requests(a, prices=None, opts=None, **kw):
     """
     o = options(opts, **kw)
     tz, since, until, session, latest, project = o.tz, o.since, o.until, o.session, o.latest, o.project
+    entrypoint = o.entrypoint
     day_of = day_function(resolve_tz(tz))
     kept = a.store.requests()
     since_d = parse_day(since) if since else None
@@ -117,12 +118,24 @@ def select_requests(a, prices=None, opts=None, **kw):
     prompts = sorted(((sid, ts) for sid, ts in a.prompts.values() if in_range(ts)),
                      key=lambda p: (p[0], p[1] if p[1] is not None else 0.0))
     note = None
+    if entrypoint:
+        # Issue 32: only the requests Claude Code started from this entrypoint (the field on every line).
+        reqs = [r for r in reqs if r.who is not None and r.who[0] == entrypoint]
+        keep = {r.session_id for r in reqs}
+        if not keep:
+            note = f"no request from entrypoint {entrypoint!r} in the range"
+        prompts = [p for p in prompts if p[0] in keep]
     if session:
         ids = {r.session_id for r in reqs} | {sid for sid, _ in prompts}
         match = [x for x in ids if x == session] or sorted(x for x in ids if x.startswith(session))
+        why = f"{len(match)} sessions start with {session!r}; give more of the id"
+        if not match:
+            # Issue 32: a session found by its title (the user's, else Claude Code's), any part of it, any case.
+            want = session.casefold()
+            match = sorted(x for x in ids if x in a.titles and want in a.titles[x][3].casefold())
+            why = f"{len(match)} sessions have titles with {session!r}; give more of the title or the id"
         if len(match) != 1:
-            note = (f"no session matches {session!r}" if not match
-                    else f"{len(match)} sessions start with {session!r}; give more of the id")
+            note = note or (f"no session matches {session!r}" if not match else why)
             match = []
         reqs = [r for r in reqs if r.session_id in match]
         prompts = [p for p in prompts if p[0] in match]

@@ -23,12 +23,12 @@ class Request:
         "ts", "timestamp", "session_id", "agent_id", "sidechain", "model",
         "input", "output", "cw5m", "cw1h", "cache_read", "web_search",
         "speed", "geo", "message_id", "request_id", "source", "line", "total", "cwd",
-        "recovered", "ended",
+        "recovered", "ended", "who",
     )
 
     def __init__(self, ts, timestamp, session_id, agent_id, sidechain, model, inp, out, cw5m, cw1h,
                  cache_read, web_search, speed, geo, message_id, request_id, source, line, cwd=None,
-                 recovered=False, ended=True):
+                 recovered=False, ended=True, who=None):
         self.ts = ts
         self.timestamp = timestamp
         self.session_id = session_id
@@ -55,6 +55,8 @@ class Request:
         # This copy says the response ended (stop_reason set, or a log without the field); a response none of
         # whose copies ended was cut off mid-stream (claude-code-jsonl.md, "Newer shapes").
         self.ended = ended
+        # Who it was for (issue 32): (entrypoint, skill, plugin, MCP server) from its line, or None.
+        self.who = who
 
     @property
     def context(self):

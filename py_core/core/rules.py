@@ -251,3 +251,12 @@ def next_turn(count, output_sum, one_hour, last_ts, last_context, last_model, ra
         "cache_expires_at": iso(expires) if expires is not None else None,
         "cost_after_expiry_usd": usd(last_context * write + avg_out * rates[4]),
     }, expires
+
+
+def loop_woke(fire_ts, prev_ts, last_ts, one_hour):
+    """Did a loop's fire (at `fire_ts`) wake the session's last main-thread request (at `last_ts`) after its cache
+    expired (the request before it at `prev_ts`: a gap longer than the cache's life)? Issue 32: the status line and
+    `watch` then name the loop — what nothing attributed cost to while it ran."""
+    if fire_ts is None or prev_ts is None or last_ts is None:
+        return False
+    return prev_ts < fire_ts <= last_ts and last_ts - prev_ts > (TTL_1H if one_hour else TTL_5M)

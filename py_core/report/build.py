@@ -11,7 +11,7 @@ import heapq
 import statistics
 from datetime import date, timedelta
 
-from . import blocks, insights, parts, sources
+from . import blocks, insights, ledger, misses, parts, sources, turns
 from ..core import present
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
 from ..core import limits
@@ -75,14 +75,18 @@ def _session_parts(a, sel, prices, types, curve, memo, mapper, curve_for=None):
     comp_by_session = {}
     for _key, c in sorted(a.compactions.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
         comp_by_session.setdefault(c[2], []).append(c)
-    ctx = Context(a, sel, prices, types, curve, by_session, prompts_by_session, comp_by_session)
+    events = {}
+    for _key, e in sorted(a.events.items(), key=lambda kv: (kv[1][0] or 0.0, kv[0])):
+        events.setdefault(e[1], []).append(e)
+    ctx = Context(a, sel, prices, types, curve, by_session, prompts_by_session, comp_by_session,
+                  turns.starts_of(a.prompts, a.fires, by_session), events)
     out = {}
     todo = []
     for sid, reqs in by_session.items():
         sig = None
         if memo is not None:
             sig = parts.signature(reqs, prompts_by_session.get(sid, []), comp_by_session.get(sid, []), a.arrivals,
-                                  types, a.owners, a.history, memo.tokens)
+                                  types, a.owners, a.history, memo.tokens, ctx.known(sid))
             part = memo.get(sid, sig) if sig is not None else None
             if part is not None:
                 out[sid] = part
@@ -107,30 +111,43 @@ class Context:
     the curve option, and the selected requests, prompts and compactions by session. A mapper's processes inherit
     it (jobs.parts_mapper); a chosen session's curve is drawn from its requests (_session_rows)."""
 
-    __slots__ = ("a", "sel", "prices", "types", "curve", "requests", "prompts", "comps")
+    __slots__ = ("a", "sel", "prices", "types", "curve", "requests", "prompts", "comps", "starts", "events")
 
-    def __init__(self, a, sel, prices, types, curve, requests, prompts, comps):
+    def __init__(self, a, sel, prices, types, curve, requests, prompts, comps, starts, events):
         self.a, self.sel, self.prices, self.types, self.curve = a, sel, prices, types, curve
         self.requests, self.prompts, self.comps = requests, prompts, comps
+        self.starts, self.events = starts, events
+
+    def known(self, sid):
+        """What Claude Code wrote of session `sid` besides its requests (parts.build's `known`; issue 32)."""
+        return self.starts.get(sid, []), self.a.prompt_words, self.a.tasks, self.events.get(sid, [])
 
 
 def build_session(ctx, sid):
     """The Part of session `sid` under `ctx` (what a mapper calls for each session it was given)."""
     a = ctx.a
     return parts.build(sid, ctx.sel.price(ctx.requests[sid]), ctx.prices, ctx.types, ctx.prompts.get(sid, []),
-                       ctx.comps.get(sid, []), ctx.curve, a.arrivals, a.owners, a.history)
+                       ctx.comps.get(sid, []), ctx.curve, a.arrivals, a.owners, a.history, ctx.known(sid))
 
 
 def _session_rows(session_parts, ctx, curve, curve_for, shared=True):
     """Step 3: one row per session, most expensive first, each with its rank among the user's own (issue 6). The
     rows are copies where a memo holds the parts (`shared`): a part kept in memory is never changed by a report."""
     rows = []
+    titles, ledgers = ctx.a.titles, ctx.a.costs
+    compare = ctx.sel.since is None and ctx.sel.until is None  # a ledger covers its whole session
     for p in session_parts:
         if shared:
             row = dict(p.row)
             row["insights"] = dict(row["insights"])
         else:
             row = p.row  # issue 30: a part no memo holds is not copied (a row each is most of a report's memory)
+        # Issue 32: what Claude Code knows of the session — its title, its own ledger — read at report time (the
+        # part stays the same when only they change).
+        t = titles.get(p.sid)
+        row["title"] = t[3] if t is not None else None
+        c = ledgers.get(p.sid)
+        row["claude_code"] = ledger.session_ledger(c, row, ctx.prices, compare) if c is not None else None
         rows.append(row)
     rows.sort(key=lambda x: (-x["cost_usd"], x["session_id"]))
     ranks = {k: sorted(row[f] for row in rows) for k, f in
@@ -174,6 +191,7 @@ def _totals(sel, session_parts, groups, session_rows):
     main_count = sum(p.main for p in session_parts)
     totals = dict(tsum)
     totals.update({
+        "claude_code": ledger.totals(session_rows),  # issue 32
         "requests": n,
         "requests_main": main_count,
         "requests_subagent": n - main_count,
@@ -249,6 +267,19 @@ def _team_rows(analyzer, session_parts):
     return rows
 
 
+def _attribution(session_parts):
+    """Spend by who it was for (issue 32 item 7): entrypoint, skill, plugin, MCP server — only requests whose line
+    names one (tables like the agents')."""
+    groups = {k: {} for k in parts.WHO}
+    for part in session_parts:
+        for (kind, name), g in part.who.items():
+            got = groups[kind].get(name)
+            if got is None:
+                got = groups[kind][name] = Agg()
+            got.merge(g)
+    return {k: group_rows(v, "name") for k, v in groups.items()}
+
+
 def _top(session_parts):
     """The report's costliest requests: the smallest keys among each session's own top five."""
     got = heapq.nsmallest(TOP_N, ((k, i, j) for i, p in enumerate(session_parts) for j, k in enumerate(p.top)))
@@ -315,7 +346,7 @@ def build_report(analyzer, prices=None, opts=None, *, now=None, clock=None, memo
         "prices": {"table_version": prices.version, "sources": list(prices.origins),
                    "derived_rates": [f"{m}.{f}" for m, f in prices.derived]},
         "options": {"time_zone": tz_label(o.tz), "since": sel.since, "until": sel.until, "session": o.session,
-                    "latest": bool(o.latest), "project": o.project, "by": by,
+                    "latest": bool(o.latest), "project": o.project, "by": by, "entrypoint": o.entrypoint,
                     "decoder": "+".join(sorted(analyzer.decoders))},
         "totals": _totals(sel, session_parts, groups, session_rows),
         "sessions": session_rows,
@@ -331,9 +362,17 @@ def build_report(analyzer, prices=None, opts=None, *, now=None, clock=None, memo
         "blocks": _windows(session_parts, blocks.BLOCK_SECONDS, True, now, clock, "blocks"),     # issue 15
         "weekly_windows": _windows(session_parts, blocks.WEEK_SECONDS, False, now, clock, "weekly_windows"),
         "diagnostics": diagnostics(analyzer, sel, types, session_parts),            # 5. diagnostics
-        "context_sources": sources.pooled(p.sources for p in session_parts),        # issue 24
         "context_sources_assumptions": sources.ASSUMPTIONS,
     }
+    report["context_sources"], report["context_categories"] = sources.pooled(               # issue 24
+        (p.sources for p in session_parts), with_categories=True)
+    # Issue 32: what each prompt and loop cost, why each cache miss happened, who the spend was for.
+    report["context_categories_assumptions"] = sources.CATEGORY_ASSUMPTIONS
+    report["turns"], report["loops"] = turns.pooled(
+        (p.sid, ctx.a.titles.get(p.sid, [None] * 4)[3], p.turn_costs,
+         p.row["turns"]["costliest"], p.loops) for p in session_parts)
+    report["cache_misses"] = misses.pooled(p.misses for p in session_parts)
+    report["attribution"] = _attribution(session_parts)
     if report["unpriced_models"]:
         report["diagnostics"]["warnings"].insert(0, unpriced_warning(report["unpriced_models"]))
     timers = [s for s in session_rows if s["insights"]["timer_wakes"]]

@@ -12,6 +12,7 @@ from ..core import rules
 from ..core.present import countdown  # noqa: F401 - one formatter (present.py), named here for watch and the page
 from ..core.pricing import PICO
 from ..core.rules import TTL_1H, TTL_5M, usd, utc_day  # noqa: F401 - the cache's lives, named here for the views
+from ..core.text import clean_text as clean
 from ..core.timeutil import parse_iso
 
 
@@ -67,7 +68,27 @@ def session_status(analyzer, prices, session_id=None):
     expires = last.r.ts + nt["cache_ttl_seconds"] if nt and last.r.ts is not None else None
     return {"session_id": last.r.session_id, "cost_usd": usd(pico), "requests": len(priced),
             "context_tokens": last.r.context, "model": last.r.model, "last_ts": last.r.ts,
-            "next_turn": nt, "unpriced": sorted(unpriced), "rates": rates, "expires_at": expires}
+            "next_turn": nt, "unpriced": sorted(unpriced), "rates": rates, "expires_at": expires,
+            "loop": loop_wake(analyzer, last, main)}
+
+
+def last_fire(analyzer, session_id):
+    """[ts, task, cron] of the session's latest loop fire, or None (issue 32)."""
+    got = max(((ts, task) for sid, ts, task in analyzer.fires.values() if sid == session_id and ts is not None),
+              default=None)
+    return None if got is None else [got[0], got[1], analyzer.tasks.get(got[1])]
+
+
+def loop_wake(analyzer, last, main):
+    """{task, cron, context_tokens, cost_usd} when a loop's fire woke the session's last main-thread request after its
+    cache expired (rules.loop_woke), else None."""
+    fire = last_fire(analyzer, last.r.session_id)
+    prev = main[-2].r if len(main) > 1 else None
+    one_hour = any(p.r.cw1h for p in main)
+    if fire is None or prev is None or not rules.loop_woke(fire[0], prev.ts, last.r.ts, one_hour):
+        return None
+    return {"task": fire[1], "cron": fire[2], "context_tokens": last.r.context,
+            "cost_usd": usd(sum(last.costs)) if last.costs is not None else None}
 
 
 ACTIVE_SECONDS = 3600   # watch shows sessions with a request in the last hour
@@ -94,7 +115,8 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
                      and now - p.r.ts <= BURN_SECONDS)
         main = [p for p in ps if p.agent == "main"] or ps
         nt = next_turn_of(main, prices)
-        rows.append({"session_id": sid, "cost_usd": usd(pico), "requests": len(ps),
+        title = analyzer.titles.get(sid)
+        rows.append({"session_id": sid, "title": title[3] if title else None, "cost_usd": usd(pico), "requests": len(ps),
                      "context_tokens": main[-1].r.context, "next_turn": nt, "last_ts": max(stamps),
                      "cache_left": cache_left(nt, now),
                      "burn_usd_per_hour": usd(recent * 3600 / BURN_SECONDS)})
@@ -115,8 +137,12 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
         misses = insights.idle_cache_misses(turns)["misses"]
         if misses and misses[-1]["turn"] == len(turns):
             m = misses[-1]
+            loop = loop_wake(analyzer, main[-1], main)
+            # Issue 32: a loop's fire that re-wrote the cache is named (nothing attributed the cost to it).
+            who = (f"loop {clean(loop['cron'] or loop['task'])[:40]} woke session {short}" if loop
+                   else f"session {short} resumed")
             alerts.append({"key": f"wake:{sid}:{m['turn']}",
-                           "text": f"session {short} resumed after its cache expired ({m['idle_seconds'] / 60:.0f} min "
+                           "text": f"{who} after its cache expired ({m['idle_seconds'] / 60:.0f} min "
                                    f"idle): that request rewrote {m['tokens_rewritten']:,} tokens ≈ "
                                    f"${m['rewrite_cost_usd']:,.2f}"})
         timer = insights.timer_wakes(misses)

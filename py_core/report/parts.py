@@ -16,7 +16,7 @@ up, so a damaged or hostile stored part is built again, never trusted into a wro
 import hashlib
 import heapq
 
-from . import insights, live, sources
+from . import insights, live, misses, sources, turns
 from .blocks import HOUR_REQUESTS, hour_from_json, hours
 from ..core.priced import agent_key, project_of, usd
 from ..core.records import COSTS, REPORT_TOKENS, TOKENS
@@ -154,7 +154,7 @@ class Part:
     here (None when taken from the store) — a page's curve for one chosen session is drawn from them."""
 
     __slots__ = ("sid", "row", "cells", "top", "hours", "sources", "team", "recovered", "history", "span", "pico",
-                 "n", "main", "priced", "unplaced")
+                 "n", "main", "priced", "unplaced", "turn_costs", "loops", "misses", "who")
 
     def kept(self):
         """This part without its priced requests (what a memo in memory holds: the figures, not the records)."""
@@ -170,22 +170,38 @@ class Part:
                 "top": self.top, "hours": [[h, *b] for h, b in self.hours.items()], "sources": self.sources,
                 "team": [[who, g.flat()] for who, g in self.team.items()], "recovered": self.recovered,
                 "history": self.history, "span": self.span, "pico": self.pico, "n": self.n, "main": self.main,
-                "unplaced": self.unplaced}
+                "unplaced": self.unplaced, "turn_costs": self.turn_costs, "loops": self.loops, "misses": self.misses,
+                "who": [[k, name, g.flat()] for (k, name), g in self.who.items()]}
 
 
-def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners, history):
+# Who a request was for (issue 32 item 7): the kinds of Request.who, in its order, as the report's tables name them.
+WHO = ("entrypoints", "skills", "plugins", "mcp_servers")
+NO_KNOWN = ((), {}, {}, ())
+
+
+def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners, history, known=NO_KNOWN):
     """The Part of session `sid` from its priced requests (priced.Priced, in the selection's order), the
     timestamps of its prompts, its compactions (analyzer tuples, in time order), the analyzer's arrivals, owners
-    (source -> state-file label) and history (sources from deleted files)."""
+    (source -> state-file label) and history (sources from deleted files). `known` (issue 32): what Claude Code wrote
+    besides its requests — the session's turn starts (turns.starts_of), prompts' first words, loops' crons, and its
+    events (what explains a cache miss)."""
     by_key = {}  # (model, agent key, day, unpriced label) -> Agg: each request added once (issue 22)
     recovered_agents = set()
     team = {}
     rec = {}
     hist = [0, 0, None]
     unplaced = [0, []]  # requests with no day in the report's zone (issue 30): how many, the first (source, line, stamp)
+    attrib = {}
     for p in priced:
         r = p.r
         c = p.costs
+        if r.who is not None:
+            for k, name in zip(WHO, r.who):
+                if name is not None:
+                    g = attrib.get((k, name))
+                    if g is None:
+                        g = attrib[(k, name)] = Agg()
+                    g.add(r, c)
         if p.day is None:
             unplaced[0] += 1
             if len(unplaced[1]) < UNPLACED_SAMPLES:
@@ -274,7 +290,7 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
     agent_rows.sort(key=lambda x: (x["agent"] != "main", -x["cost_usd"], x["agent"]))
     main_n = len(main)
     # Unpriced turns cannot be re-priced: the insights follow the priced main-thread turns.
-    turns = insights.turns_of(main)
+    main_turns = insights.turns_of(main)
     row = {
         "session_id": sid,
         "project": project_of([p.r for p in priced]),
@@ -305,13 +321,21 @@ def build(sid, priced, prices, types, prompt_ts, comps, curve, arrivals, owners,
         "agents": agent_rows,
         "context_curve": curve_points(curve_src) if curve else [],
     }
-    row["insights"] = insights.session_insights(turns, row["peak_context_tokens"])
+    row["insights"] = insights.session_insights(main_turns, row["peak_context_tokens"])
     # Issue 24: what fills the context — each priced main-thread request's cache writes named by what arrived
     # before it (the same requests as the insights' turns, so a resident row's turn is an index here too).
     row["context_sources"], by_turn, part.sources = sources.session_sources(
         [p for p in main if p.rates is not None], arrivals)
     for r in row["insights"]["resident_context"]["largest"]:
         r["sources"] = sources.named(by_turn.get(r["turn"] - 1, []))
+    # Issue 32: /context's categories where Claude Code logged its prompt snapshot; what each prompt and each loop
+    # cost; why each cache miss happened; who the spend was for.
+    starts, words, crons, events = known
+    row["context_categories"] = sources.categories(part.sources)
+    row["cache_misses"], part.misses, missed = misses.session_misses(priced, comps, events)
+    row["turns"], part.turn_costs, part.loops = turns.session_turns(priced, starts, words, crons, missed)
+    row["loops"] = turns.loop_rows(part.loops, turns.LOOP_SAMPLES)
+    part.who = attrib
     part.row = row
     return part
 
@@ -337,7 +361,7 @@ def curve_points(priced):
 
 # -- the signature: every input a part is built from ----------------------------------------------------------------
 
-def signature(reqs, prompt_ts, comps, arrivals, types, owners, history, tokens):
+def signature(reqs, prompt_ts, comps, arrivals, types, owners, history, tokens, known=NO_KNOWN):
     """A digest of everything `build` reads for one session, or None when a source has no content token.
 
     `tokens`: source label -> a token that changes whenever that source's content may have (the store's stat key
@@ -368,6 +392,11 @@ def signature(reqs, prompt_ts, comps, arrivals, types, owners, history, tokens):
             add(f"A{a_src}\x1f{tok}\x1f{got[1]}")
     add(repr(prompt_ts))
     add(repr(comps))
+    starts, words, crons, events = known  # issue 32: turns (with their first words), loops, cache-miss causes
+    add(repr(starts))
+    add(repr([words.get(s[1]) for s in starts]))
+    add(repr(sorted({crons.get(s[2]) or "" for s in starts if s[2] is not None})))
+    add(repr(events))
     return hashlib.sha256("\n".join(out).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -440,6 +469,26 @@ def from_json(d, sid):
     if len(p.span) != 2:
         raise BadPart("span")
     p.pico, p.n, p.main = _ints([d["pico"], d["n"], d["main"]], 3)
+    # Issue 32: turn costs (sorted pico-dollars), loops, cache misses by cause, who the spend was for.
+    tc = d["turn_costs"]
+    if type(tc) is not list or any(type(x) is not int or x < 0 for x in tc) or tc != sorted(tc):
+        raise BadPart("turns")
+    p.turn_costs = tc
+    if type(d["loops"]) is not dict:
+        raise BadPart("loops")
+    p.loops = {}
+    for task, v in d["loops"].items():
+        if type(v) is not list or len(v) != 6:
+            raise BadPart("loop")
+        p.loops[_str(task)] = [*_ints(v[:4], 4), _str(v[4], True), _str(v[5], True)]
+    if type(d["misses"]) is not dict or any(c not in misses.CAUSES for c in d["misses"]):
+        raise BadPart("misses")
+    p.misses = {c: _ints(v, 4) for c, v in d["misses"].items()}
+    p.who = {}
+    for w in d["who"]:
+        if type(w) is not list or len(w) != 3 or w[0] not in WHO:
+            raise BadPart("who")
+        p.who[(w[0], _str(w[1]))] = Agg.of(_ints(w[2], FLAT))
     total = Agg()
     for g in p.cells.values():
         total.merge(g)

@@ -47,6 +47,26 @@ SESSION_INSIGHTS = {
                                       "resident_cost_usd": N, "sources": [NAMED_SOURCE]}], "assumptions": S},
     "percentile": {"cost": P, "peak_context": P, "turns": P},
 }
+# Issue 32: what Claude Code itself knows.
+LEDGER = {"cost_usd": N, "has_unknown_model_cost": B,
+          "models": [{"model": S, "input_tokens": N, "output_tokens": N, "cache_read_tokens": N,
+                      "cache_write_tokens": N, "web_search_requests": N, "cost_usd": N}],
+          "logged_cost_usd": N, "difference_usd": N, "compared": B,
+          "unlogged": [{"model": S, "tokens": {k: N for k in ("input", "output", "cache_read", "cache_write")},
+                        "web_search_requests": N, "cost_usd": N0}],
+          "unlogged_cost_usd": N0, "unpriced_unlogged_models": [S],
+          "explanations": [{"kind": S, "cost_usd": N0, "text": S}]}
+LEDGER_TOTALS = {"sessions": N, "cost_usd": N, "logged_cost_usd": N, "difference_usd": N, "unlogged_cost_usd": N0,
+                 "explanations": [{"kind": S, "cost_usd": N0, "text": S}], "assumptions": S}
+CATEGORY_ROW = {"category": S, "tokens": N, "reread_cost_usd": N,
+                "items": [{"name": S, "tokens": N, "reread_cost_usd": N}], "more_items": N}
+TURN_ROW = {"timestamp": T, "cost_usd": N, "requests": N, "prompt": S0}
+TURNS = {"count": N, "cost_usd": N, "median_usd": N0, "p90_usd": N0, "max_usd": N0}
+LOOP_ROW = {"task": S, "cron": S0, "prompt": S0, "fires": N, "cost_usd": N, "cost_per_fire_usd": N0,
+            "cache_rewrites": N, "rewrite_cost_usd": N}
+MISSES = {"count": N, "tokens_rewritten": N, "extra_cost_usd": N,
+          "by_cause": [{"cause": S, "label": S, "count": N, "tokens_rewritten": N, "extra_cost_usd": N}]}
+WHO_ROW = dict(SLIM, name=S)
 SESSION = dict(
     SUMMARY, session_id=S, project=S, requests_main=N, requests_subagent=N, priced_requests=N, user_prompts=N,
     first_timestamp=T, last_timestamp=T, duration_seconds=N0, active_seconds=N0, cost_per_request_usd=N0,
@@ -61,6 +81,11 @@ SESSION = dict(
     context_curve=[{"timestamp": T, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
     insights=SESSION_INSIGHTS,
     context_sources=[SOURCE_ROW],
+    title=S0, claude_code=Maybe(LEDGER), context_categories=[CATEGORY_ROW],
+    turns=dict(TURNS, costliest=[TURN_ROW], outside_turns={"requests": N, "cost_usd": N}),
+    loops=[LOOP_ROW],
+    cache_misses=dict(MISSES, misses=[{"timestamp": T, "agent": S, "cause": S, "tokens_rewritten": N,
+                                       "extra_cost_usd": N, "idle_seconds": N0}]),
 )
 WINDOW = {"start": S, "end": S, "first_timestamp": S, "last_timestamp": S, "requests": N, "priced_requests": N,
           "cost_usd": N, "tokens": TOKENS,
@@ -87,11 +112,11 @@ REPORT = {
     "schema_version": N, "generator": S, "label": S,
     "prices": {"table_version": S, "sources": [S], "derived_rates": [S]},
     "options": {"time_zone": S, "since": S0, "until": S0, "session": S0, "latest": B, "project": S0, "by": S,
-                "decoder": S},
+                "entrypoint": S0, "decoder": S},
     "totals": dict(SUMMARY, requests_main=N, requests_subagent=N, priced_requests=N, unpriced_requests=N,
                    cost_excludes_unpriced=B, sessions=N, projects=N, user_prompts=N, first_timestamp=T,
                    last_timestamp=T, first_day=D, last_day=D, resent_share_pooled=R,
-                   resent_share_median_session=R),
+                   resent_share_median_session=R, claude_code=Maybe(LEDGER_TOTALS)),
     "sessions": [SESSION],
     "projects": [{"project": S, "sessions": N, "requests": N, "cost_usd": N}],
     "models": [MODEL_ROW],
@@ -105,6 +130,11 @@ REPORT = {
     "weekly_windows": [WINDOW],
     "diagnostics": DIAGNOSTICS,
     "context_sources": [SOURCE_ROW], "context_sources_assumptions": S0,
+    "context_categories": [CATEGORY_ROW], "context_categories_assumptions": S0,
+    "turns": dict(TURNS, costliest=[dict(TURN_ROW, session_id=S, title=S0)]),
+    "loops": [LOOP_ROW],
+    "cache_misses": dict(MISSES, assumptions=S),
+    "attribution": {k: [WHO_ROW] for k in ("entrypoints", "skills", "plugins", "mcp_servers")},
     "insights": {
         "idle_cache_misses": {"count": N, "extra_cost_usd": N}, "what_if_compaction_saving_usd": N,
         "costliest_sessions": [{"session_id": S, "cost_usd": N}],

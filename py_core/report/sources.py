@@ -19,6 +19,21 @@ from ..core.priced import usd
 
 KINDS = ("tool_result", "prompt", "output", "attachment", "subagent_result", "other")
 FIRST = "other" + SEP + "system prompt and tools" + SEP
+# Issue 32: where Claude Code wrote a prompt_snapshot (analyzer.CONTEXT_KINDS), the request after it is split into
+# /context's categories instead: the system prompt and each tool definition sized from the snapshot, memory files,
+# skills, deferred tools, MCP tools, custom agents — and everything else that arrived with them as "Messages".
+CONTEXT = "context" + SEP
+SNAPSHOT = (CONTEXT + "System prompt" + SEP, CONTEXT + "System tools" + SEP)
+MESSAGES = CONTEXT + "Messages" + SEP
+CATEGORIES = ("System prompt", "System tools", "MCP tools", "Deferred tools", "Custom agents", "Memory files",
+              "Skills", "Messages")
+CATEGORY_ITEMS = 10  # items named per category (tools, MCP servers, memory files by path)
+CATEGORY_ASSUMPTIONS = (
+    "Where Claude Code wrote the whole system prompt and tool definitions into the log (a prompt_snapshot: at a cold "
+    "start, after /compact and /clear), the next request's cache writes are split into /context's categories: "
+    "tokens are estimated from each part's size in the log (characters; about 4 a token) and scaled so they add up "
+    "to that request's cache writes exactly. Memory files are named by path, MCP tools by server. Each category's "
+    "re-read cost follows the resident-context rule.")
 NONE = "other" + SEP + "unattributed" + SEP
 MAX_ROWS = 30       # a session's rows past this are one "other" row (the sums still hold; the report's: 100)
 TOP_NAMED = 3       # sources named on each resident-context row
@@ -71,7 +86,12 @@ def session_sources(main, arrivals):
         if not added:
             continue
         got = get(r.message_id)
-        parts = [(FIRST, added)] if i == 0 else split(added, got[2] if got else {})
+        sizes = got[2] if got else {}
+        if sizes and any(k.startswith(SNAPSHOT) for k in sizes):
+            sizes = _segment(sizes)
+            parts = split(added, sizes)
+        else:
+            parts = [(FIRST, added)] if i == 0 else split(added, sizes)
         per_token = reads[end[i]] - reads[i + 1]
         for key, tokens in parts:
             a = agg.get(key)
@@ -83,6 +103,40 @@ def session_sources(main, arrivals):
                 a[2] += tokens * per_token
         by_turn[i] = parts  # sorted only for the few resident rows that name them (named)
     return rows_of(agg), by_turn, agg
+
+
+def _segment(sizes):
+    """A snapshot request's arrivals: the context categories as they are, everything else one "Messages"."""
+    out = {}
+    for k, v in sizes.items():
+        k = k if k.startswith(CONTEXT) else MESSAGES
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def categories(agg):
+    """/context's categories of {key: [tokens, requests, re-read pico]} (the context kind only), in its order, each
+    with its largest items (tools by name, MCP tools by server, memory files by path)."""
+    cats = {}
+    for key, v in agg.items():
+        if not key.startswith(CONTEXT):
+            continue
+        _kind, cat, target = key.split(SEP)
+        c = cats.get(cat)
+        if c is None:
+            c = cats[cat] = [0, 0, {}]
+        c[0] += v[0]
+        c[1] += v[2]
+        if target:
+            c[2][target] = [c[2].get(target, [0, 0])[0] + v[0], c[2].get(target, [0, 0])[1] + v[2]]
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    rows = []
+    for cat, (tokens, pico, items) in sorted(cats.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        top = sorted(items.items(), key=lambda kv: (-kv[1][0], kv[0]))[:CATEGORY_ITEMS]
+        rows.append({"category": cat, "tokens": tokens, "reread_cost_usd": usd(pico),
+                     "items": [{"name": n, "tokens": t, "reread_cost_usd": usd(p)} for n, (t, p) in top],
+                     "more_items": max(0, len(items) - CATEGORY_ITEMS)})
+    return rows
 
 
 def rows_of(agg, limit=MAX_ROWS):
@@ -103,9 +157,9 @@ def row(key, v):
             "reread_cost_usd": usd(v[2])}
 
 
-def pooled(aggs):
+def pooled(aggs, with_categories=False):
     """The whole report's rows: every session's sums ({key: [tokens, requests, pico]}) added by kind, source and
-    target (integers: merged in any order, the same figures)."""
+    target (integers: merged in any order, the same figures); with_categories: (rows, categories(sums))."""
     out = {}
     for agg in aggs:
         for key, v in agg.items():
@@ -115,7 +169,7 @@ def pooled(aggs):
             a[0] += v[0]
             a[1] += v[1]
             a[2] += v[2]
-    return rows_of(out, 100)
+    return (rows_of(out, 100), categories(out)) if with_categories else rows_of(out, 100)
 
 
 def named(parts):

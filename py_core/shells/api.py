@@ -31,14 +31,14 @@ from ..core.timeutil import TimeZoneError
 from ..state.identity import answer_key, may_resume, prices_of_data
 
 _jobs = {}
-_FILTERS = ("tz", "since", "until", "session", "latest", "project", "by")
+_FILTERS = ("tz", "since", "until", "session", "latest", "project", "by", "entrypoint")
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 280, 1200, 640
 _pasted = []  # the conformed --json report last pasted (the page holds only its view: op_charts)
 
 # What the page draws every session's row from (its tables, the session choices, the latest session's next request,
 # a share card's sums); the rest of a row — insights, models, agents, costliest requests, context sources — comes
 # with the one session shown (`detail`). Issue 30: 20,000 whole rows (~90 MB) were copied to the page's thread.
-VIEW_ROW = ("session_id", "project", "cost_usd", "requests", "requests_main", "requests_subagent", "user_prompts",
+VIEW_ROW = ("session_id", "title", "project", "cost_usd", "requests", "requests_main", "requests_subagent", "user_prompts",
             "peak_context_tokens", "resent_share", "cache_hit_rate", "compactions", "first_timestamp",
             "last_timestamp", "duration_seconds", "active_seconds", "next_turn")
 

@@ -136,7 +136,8 @@ def report(argv):
 def options_of(args):
     """The one Options value of a report's arguments (core/options.py): taken apart here, once."""
     return Options(tz=args.tz, since=args.since, until=args.until, session=args.session, latest=args.latest,
-                   project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html))
+                   project=args.project, by=args.by or "day", curve=not args.no_curve or bool(args.html),
+                   entrypoint=args.entrypoint)
 
 
 def view_of(args):

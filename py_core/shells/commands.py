@@ -48,8 +48,10 @@ GROUPS = {
         opt("--until", metavar="DATE", help="only requests on or before DATE (YYYY-MM-DD, in --tz)"),
         opt("--tz", metavar="ZONE", help="time zone for days: IANA name, UTC or +HH:MM (default: local)"),
         opt("--project", metavar="DIR", help="only the sessions of this project (its working directory)"),
-        opt("--session", metavar="ID", help="only this session (a unique prefix of its id is enough)"),
+        opt("--session", metavar="ID", help="only this session (a unique prefix of its id, or a unique part of its title)"),
         opt("--latest", action="store_true", help="only the session with the latest activity"),
+        opt("--entrypoint", metavar="NAME",
+            help="only requests Claude Code started from NAME: cli, sdk-cli (claude -p), claude-desktop"),
     ),
     "views": (
         exclusive(

@@ -219,6 +219,12 @@ def render_line(data, args):
             else:
                 f["cache"] = paint(f"cache expired — next rewrites {tokens(nt['context_tokens'])} ≈ "
                                    f"{money(nt['cost_after_expiry_usd'])}", "bad")
+    loop = status and status.get("loop")
+    if loop and f["cache"]:
+        # Issue 32: a loop's fire woke an expired cache — name the loop that paid for the rewrite.
+        what = _str(loop["cron"] or loop["task"])[:40]
+        cost = f" ≈ {money(loop['cost_usd'])}" if loop["cost_usd"] is not None else ""
+        f["cache"] += paint(f" (loop {what} re-wrote {tokens(loop['context_tokens'])}{cost})", "warn")
     f["limits"] = _limits(data, now, paint)
     line = _fit(args.format, f, note and paint(note, "dim"), _columns())
     return line or "tokenscope: no session data"

@@ -129,7 +129,8 @@ def render(snap, now, alerts, width=80):
             left = cache_left(nt, now)
             cache = "-" if left is None else countdown(left) if left > 0 else "expired"
             lines.append(f"{short[s['session_id']]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
-                         f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}")
+                         f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}"
+                         + (f"  {s['title']}" if s.get("title") else ""))  # issue 32: the session's title
             if left is not None and left <= 0 and nt:
                 lines.append(f"  next request rewrites {tokens(nt['context_tokens'])} ≈ "
                              f"{money(nt['cost_after_expiry_usd'])}")

@@ -71,7 +71,8 @@ def dumps(parts, label=None, redact_key=None, fingerprints=None):
     files = []
     for source in sorted(parts):
         size, a = parts[source]
-        state = a.export()
+        # A prompt's first words stay on the machine it was typed on (issue 32): never in a state file.
+        state = dict(a.export(), prompt_words={})
         fp = fingerprints.get(source)
         if redact_key is not None:
             state = _redact(_plain(a), redact_key)
@@ -134,13 +135,17 @@ def _rename_sources(state, rename):
     for k in ("empty_files", "history"):
         state[k] = [rename(src) for src in state[k]]
     state["flows"] = {rename(src): v for src, v in state["flows"].items()}
+    state["versions"] = {rename(src): v for src, v in state["versions"].items()}
+    for table in ("titles", "costs"):
+        for v in state[table].values():
+            v[1] = rename(v[1])
     for v in state["arrivals"].values():
         v[0] = rename(v[0])
 
     def key(k):
         head, _, tail = k.rpartition(":")
         return f"{rename(head)}:{tail}" if tail.isdigit() and head in old else k
-    for k in ("prompts", "compactions"):
+    for k in ("prompts", "compactions", "prompt_words", "fires", "events"):
         state[k] = {key(k2): v for k2, v in state[k].items()}
     return {rename(src) for src in old}
 
@@ -177,6 +182,22 @@ def _redact(state, key):
     def uid(k):  # a key made from a source (`<source>:<line>`) is renamed already; a uuid stays
         return k if k.rpartition(":")[0] in renamed else (k if _uuidish(k) else _h(key, "u", k))
     state["prompts"] = {uid(k): [sid(v[0]), v[1]] for k, v in state["prompts"].items()}
+    # Issue 32: titles come from prompts (private like them), task ids and skills are free-form: all hashed; the
+    # ledger's session ids too (its model names stay, like the requests').
+    state["prompt_words"] = {}
+    state["titles"] = {sid(k): [v[0], v[1], v[2], _h(key, "n", v[3])] for k, v in state["titles"].items()}
+    state["costs"] = {sid(k): v for k, v in state["costs"].items()}
+    state["fires"] = {uid(k): [sid(v[0]), v[1], _h(key, "l", v[2])] for k, v in state["fires"].items()}
+    state["tasks"] = {_h(key, "l", k): _h(key, "c", v) for k, v in state["tasks"].items()}
+    # A snapshot's digest is of the system prompt's text: hashed again with the key, like any text from a log.
+    state["events"] = {uid(k): [v[0], sid(v[1]), v[2], v[3] if v[2] == "version" else _h(key, "d", v[3])]
+                       for k, v in state["events"].items()}
+    state["snapshots"] = {sid(k): _h(key, "d", v) for k, v in state["snapshots"].items()}
+    who = Request.field("who")
+    for table in ("requests", "recovered"):
+        for r in state[table]:
+            if r[who] is not None:
+                r[who] = [r[who][0]] + [_h(key, "w", x) if x else x for x in r[who][1:]]
     state["compactions"] = {uid(k): [v[0], v[1] if v[0] is not None else None, sid(v[2]), rid(v[3]),
                                      v[4] if v[4] is None or v[4] in TRIGGERS else _h(key, "c", v[4])] + v[5:]
                             for k, v in state["compactions"].items()}

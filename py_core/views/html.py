@@ -76,8 +76,9 @@ def render(report, max_curves=10):
         '<p class="muted">Requests are API calls (main thread and subagents); prompts are what you typed.'
         + (f" * The cost leaves out {t['unpriced_requests']} request(s) of models with no price." if star else "")
         + f" {_e(report['label'])}</p>",
-        f'<h2>Cost split</h2>{_chart(ch["split"], chn["split"])}',
     ]
+    parts.extend(_ledger(report))
+    parts.append(f'<h2>Cost split</h2>{_chart(ch["split"], chn["split"])}')
     if len(report["projects"]) > 1:
         parts.append(f'<h2>Spend per project</h2>{_chart(ch["projects"], chn["projects"])}')
     if len(report.get("periods") or report["days"]) > 1:
@@ -87,6 +88,7 @@ def render(report, max_curves=10):
         parts.append(f'<h2>What to change (costliest session {_e(short[top["session_id"]])})</h2>')
         parts.append(_chart(ch["whatif"], chn["whatif"]))
         parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in _insight_lines(report, top)) + "</ul>")
+    parts.extend(_categories(report))
     rows = report.get("context_sources") or []
     if rows:  # issue 24
         from .terminal import source_name
@@ -95,16 +97,19 @@ def render(report, max_curves=10):
         parts.append(_table([("Source", False), ("Tokens", True), ("Requests", True), ("Re-read cost", True)],
                             [(source_name(r), present.tokens(r["tokens"]), present.count(r["requests"]),
                               _money(r["reread_cost_usd"])) for r in rows[:15]]))
+    parts.extend(_claude_knows(report))
     parts.append("<h2>Sessions</h2>")
     compact = any(s["compactions"] for s in report["sessions"])
     head = [("Session", False), ("Project", False), ("Cost", True), ("Requests", True), ("Peak context", True),
             ("Re-sent", True)] + ([("Compactions", True)] if compact else [])
-    parts.append(_table(head, [(short[s["session_id"]], s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
+    # Issue 32: a session is shown by its title where it has one (its id beside it).
+    name = lambda s: f'{s["title"]} ({short[s["session_id"]]})' if s.get("title") else short[s["session_id"]]  # noqa: E731
+    parts.append(_table(head, [(name(s), s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
                                 present.tokens(s["peak_context_tokens"]), _pct(s["resent_share"]))
                                + ((present.compaction_text(s["compactions"]),) if compact else ())
                                for s in report["sessions"]]))
     for s in report["sessions"][:max_curves]:
-        parts.append(f'<h3>Context per request: {_e(short[s["session_id"]])} ({_money(s["cost_usd"])})</h3>'
+        parts.append(f'<h3>Context per request: {_e(name(s))} ({_money(s["cost_usd"])})</h3>'
                      + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)))
     parts.append("<h2>Models</h2>")
     parts.append(_table([("Model", False), ("Priced as", False), ("Requests", True), ("Cost", True)],
@@ -118,6 +123,75 @@ def render(report, max_curves=10):
         parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>")
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def _ledger(report):
+    """Claude Code's own figure beside ours (issue 32), under the headline."""
+    out = []
+    cc = report["totals"].get("claude_code")
+    if cc:
+        out.append("<h2>Claude Code's own figure</h2>")
+        out.append(f"<p>Its cost ledger ({present.count(cc['sessions'])} session{'s' if cc['sessions'] != 1 else ''}): "
+                   f"<b>{_money(cc['cost_usd'])}</b>; this estimate for those sessions: {_money(cc['logged_cost_usd'])}"
+                   + (f"; spend the log does not otherwise show, at list prices: ≈ {_money(cc['unlogged_cost_usd'])} "
+                      "(not in the estimate)" if cc["unlogged_cost_usd"] else "") + ".</p>")
+        why = cc.get("explanations") or []
+        if why:
+            out.append("<ul>" + "".join(f"<li>{_e(e['text'])}" + (f": {_money(e['cost_usd'])}" if e["cost_usd"]
+                                                                  is not None else "") + "</li>" for e in why) + "</ul>")
+        out.append(f'<p class="muted">{_e(cc["assumptions"])}</p>')
+    return out
+
+
+def _categories(report):
+    """/context's categories where Claude Code logged its prompt snapshot (issue 32): first in what fills it."""
+    out = []
+    cats = report.get("context_categories") or []
+    if cats:
+        out.append("<h2>What fills the context from the start</h2>")
+        out.append(_table([("Category", False), ("Largest", False), ("Tokens", True), ("Re-read cost", True)],
+                          [(c["category"], ", ".join(i["name"] for i in c["items"][:3]), present.tokens(c["tokens"]),
+                            _money(c["reread_cost_usd"])) for c in cats]))
+        out.append(f'<p class="muted">{_e(report.get("context_categories_assumptions") or "")}</p>')
+    return out
+
+
+def _claude_knows(report):
+    """Issue 32: what each prompt and loop cost, why the cache missed, who the spend was for — each only where the
+    logs have it."""
+    out = []
+    turns = report.get("turns")
+    if turns and turns["count"]:
+        out.append("<h2>What each prompt cost</h2>")
+        out.append(f"<p>{present.count(turns['count'])} prompts, each with every request until the next: median "
+                   f"{_money(turns['median_usd'])}, 90th percentile {_money(turns['p90_usd'])}, costliest "
+                   f"{_money(turns['max_usd'])}.</p>")
+        out.append(_table([("When", False), ("Prompt", False), ("Requests", True), ("Cost", True)],
+                          [((r["timestamp"] or "")[:16].replace("T", " "), r.get("prompt") or "", r["requests"],
+                            _money(r["cost_usd"])) for r in turns["costliest"]]))
+    loops = report.get("loops") or []
+    if loops:
+        out.append("<h2>Loops</h2>")
+        out.append(_table([("Loop", False), ("Fires", True), ("Cost", True), ("Per fire", True),
+                           ("Re-wrote cache", True)],
+                          [(f"{r['cron'] or ''} {r['task']}", r["fires"], _money(r["cost_usd"]),
+                            _money(r["cost_per_fire_usd"] or 0),
+                            f"{r['cache_rewrites']} ({_money(r['rewrite_cost_usd'])})") for r in loops]))
+    misses = report.get("cache_misses")
+    if misses and misses["count"]:
+        out.append("<h2>Why the cache missed</h2>")
+        out.append(_table([("Cause", False), ("Misses", True), ("Tokens re-written", True), ("Extra cost", True)],
+                          [(c["label"], c["count"], present.tokens(c["tokens_rewritten"]), _money(c["extra_cost_usd"]))
+                           for c in misses["by_cause"]]))
+        out.append(f'<p class="muted">{_e(misses["assumptions"])}</p>')
+    from .terminal import WHO_TITLES
+    for key, head in WHO_TITLES:
+        rows = (report.get("attribution") or {}).get(key) or []
+        if rows and not (key == "entrypoints" and len(rows) == 1):
+            out.append(f"<h2>{_e(head)}</h2>")
+            out.append(_table([("Name", False), ("Requests", True), ("Cost", True)],
+                              [(r["name"], r["requests"], _money(r["cost_usd"])) for r in rows]))
+    return out
 
 
 def _insight_lines(report, s):

@@ -324,8 +324,18 @@ def whatif_chart(session, width=640, height=200):
     out = [_open("ts-whatif", width, height, "What-if compaction savings"),
            "<title>What if the context had been compacted at these sizes</title>"]
     if not rows:
-        out.append(_text(width / 2, height / 2, "The context never grew past a threshold worth testing", 13,
-                         "middle") + "</svg>")
+        # On a phone the sentence is two lines (it ran past a 343 px chart's edges).
+        lines, cur = [], ""
+        for word in "The context never grew past a threshold worth testing".split():
+            nxt = f"{cur} {word}".strip()
+            if cur and present.text_width(nxt, 13) > width - 16:
+                lines.append(cur)
+                nxt = word
+            cur = nxt
+        lines.append(cur)
+        top = height / 2 - 9 * (len(lines) - 1)
+        out.extend(_text(width / 2, top + 18 * i, line, 13, "middle") for i, line in enumerate(lines))
+        out.append("</svg>")
         return "".join(out)
     pad_l, pad_b, pad_t, legend = 60, 28, 26, 18
     ph = height - pad_b - pad_t - legend

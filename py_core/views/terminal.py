@@ -59,6 +59,7 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
     custom = present.prices_note(report)
     if custom:
         say(f"  ! {clean(custom)}, over the built-in list prices")
+    _claude_code(add, say, t.get("claude_code"))
     add("")
     share = t["share_of_cost"]
     cost = t["cost_by_bucket_usd"]
@@ -96,7 +97,10 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
         for m in report["models"]:
             add(f"  {money(m['cost_usd']):>10}  {m['requests']:>6} req  {clean(m['model'])}"
                 + ("" if m["priced_as"] else "  (no price: excluded from the total)"))
+    _categories(add, report.get("context_categories") or [], width)
     _context_sources(add, say, report.get("context_sources") or [], width)
+    _turns(add, say, report.get("turns"), report.get("loops") or [], report.get("cache_misses"), width)
+    _attribution(add, report.get("attribution") or {})
     ins = report.get("insights")
     if ins and sessions:
         add("")
@@ -248,6 +252,76 @@ def _context_sources(add, say, rows, width):
             f"{clean(f)} {money(c)}" for f, (_t, c) in top), "  ")
 
 
+def _claude_code(add, say, cc):
+    """Claude Code's own figure (issue 32): its ledger beside ours, and spend the log does not otherwise show."""
+    if not cc:
+        return
+    say(f"Claude Code's own figure ({_plural(cc['sessions'], 'session')} with its cost ledger): "
+        f"{money(cc['cost_usd'])}; this estimate for those sessions: {money(cc['logged_cost_usd'])}.")
+    if cc["unlogged_cost_usd"]:
+        say(f"Spend the log does not otherwise show (its tokens beyond the logged requests, at list prices): "
+            f"≈ {money(cc['unlogged_cost_usd'])} — not in the estimate above.", "  ")
+    for e in cc.get("explanations") or []:
+        say("· " + clean(e["text"]) + (f": {money(e['cost_usd'])}" if e["cost_usd"] is not None else ""), "  ")
+
+
+def _categories(add, rows, width):
+    """/context's categories where Claude Code logged its prompt snapshot (issue 32)."""
+    if not rows:
+        return
+    add("")
+    add("What fills the context from the start (/context's categories):")
+    name_w = 40 if width is None or width >= 80 else max(16, width - 36)
+    add(f"  {'category':<{name_w}}  {'tokens':>7}  {'re-read cost':>12}")
+    for r in rows:
+        items = ", ".join(clean(i["name"]) for i in r["items"][:3])
+        name = r["category"] + (f" ({items}{'…' if len(r['items']) > 3 or r['more_items'] else ''})" if items else "")
+        add(f"  {_cut(clean(name), name_w):<{name_w}}  {tokens(r['tokens']):>7}  "
+            f"{present.money_cell(r['reread_cost_usd']):>12}")
+
+
+def _turns(add, say, turns, loops, misses, width):
+    """What each prompt and each loop cost, and why the cache missed (issue 32)."""
+    if turns and turns["count"]:
+        add("")
+        say(f"What each prompt cost ({_plural(turns['count'], 'prompt')} with every request until the next, "
+            f"subagents included): median {money(turns['median_usd'])}, 90th percentile {money(turns['p90_usd'])}, "
+            f"costliest {money(turns['max_usd'])}")
+        for r in turns["costliest"][:3]:
+            words = f" \"{clean(r['prompt'])}\"" if r.get("prompt") else ""
+            say(f"{money(r['cost_usd']):>10}  {(r['timestamp'] or '')[:16].replace('T', ' ')}  "
+                f"{_plural(r['requests'], 'request')}{words}", "  ")
+    if loops:
+        add("")
+        add("Loops (scheduled tasks):")
+        add(f"  {'cost':>10}  {'fires':>5}  {'per fire':>9}  {'re-wrote cache':>14}  loop")
+        for r in loops[:5]:
+            rew = f"{r['cache_rewrites']} ({money(r['rewrite_cost_usd'])})" if r["cache_rewrites"] else "0"
+            add(f"  {money(r['cost_usd']):>10}  {r['fires']:>5,}  {present.money_cell(r['cost_per_fire_usd'] or 0):>9}"
+                f"  {rew:>14}  {clean(r['cron'] or '')} {clean(r['task'])}")
+    if misses and misses["count"]:
+        add("")
+        say(f"Cache misses, as Claude Code counts them: {misses['count']:,}, {money(misses['extra_cost_usd'])} "
+            "more than reading from the cache would have cost — " + ", ".join(
+                f"{c['label']} {c['count']:,} ({money(c['extra_cost_usd'])})" for c in misses["by_cause"]))
+
+
+WHO_TITLES = (("skills", "Spend by skill"), ("plugins", "Spend by plugin"), ("mcp_servers", "Spend by MCP server"),
+              ("entrypoints", "Spend by entrypoint"))
+
+
+def _attribution(add, attribution):
+    """Spend by who it was for (issue 32): skill, plugin, MCP server, entrypoint — tables like the models'."""
+    for key, head in WHO_TITLES:
+        rows = attribution.get(key) or []
+        if not rows or (key == "entrypoints" and len(rows) == 1):
+            continue  # one entrypoint for everything says nothing
+        add("")
+        add(f"{head}:")
+        for r in rows[:8]:
+            add(f"  {money(r['cost_usd']):>10}  {r['requests']:>6,} req  {clean(r['name'])}")
+
+
 def _blocks_table(add, say, blocks):
     """The latest 5-hour blocks (issue 15), the active one with its projection."""
     if not blocks:
@@ -291,7 +365,9 @@ def _sessions_table(add, sessions, max_sessions, width):
     room = None if width is None else max(10, width - len(head) - id_w - 1)
     add(head + f"{'session':<{id_w}} project")
     for s in shown:
-        project = clean(s["project"]) if room is None else clean(s["project"], room)
+        # Issue 32: the session's title (the user's, else Claude Code's) before its project.
+        where = (s.get("title") + " · " if s.get("title") else "") + s["project"]
+        project = clean(where) if room is None else _cut(clean(where), room)
         add(f"  {money(s['cost_usd']):>10}  {s['requests']:>6,}  {tokens(s['peak_context_tokens']):>6}  "
             f"{pct(s['resent_share']):>7}  " + (f"{present.compaction_text(s['compactions']):>7}  " if compact else "")
             + f"{(s['first_timestamp'] or '')[:10]:<10}  {clean(short[s['session_id']]):<{id_w}} {project}")
