@@ -25,7 +25,7 @@ def test_prompts_without_any_usage_are_a_message_and_exit_1(tmp_path, capsys):
     f.write_bytes(jsonl(user("hello", uuid="p1"), user("again", uuid="p2"),
                         {"type": "assistant", "sessionId": "s1", "message": {"role": "assistant", "content": "hi"}}))
     code, out, err = run([f, "--no-cache"], capsys)
-    assert code == 1 and out == "" and "2 prompt(s) but no response with its usage" in err and err.count("\n") == 1
+    assert code == 1 and out == "" and "2 prompts but no response with its usage" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("ids, want", [

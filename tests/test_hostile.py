@@ -112,7 +112,7 @@ def test_invalid_utf8_lines_are_named_in_the_warnings():
     rep = analyze(("proj/s.jsonl", jsonl(GOOD, bad)), tz="UTC")
     assert rep["totals"]["requests"] == 2
     w = [w for w in rep["diagnostics"]["warnings"] if w["kind"] == "invalid_utf8"]
-    assert w and "proj/s.jsonl: 1 line(s), first at line(s) 2" in w[0]["text"]
+    assert w and "proj/s.jsonl: 1 line, first at line 2" in w[0]["text"]
     assert rep["diagnostics"]["invalid_utf8"] == [{"file": "proj/s.jsonl", "count": 1, "first": [2]}]
 
 
@@ -329,8 +329,8 @@ def test_warnings_reach_the_terminal(tmp_path, capsys):
     log = write(tmp_path / "s.jsonl", GOOD, bad, neg)
     code, out, _ = run([str(log)], capsys)
     assert code == 0
-    assert "usage value(s) were ignored" in out and "output_tokens ×1" in out
-    assert "not UTF-8" in out and "s.jsonl: 1 line(s), first at line(s) 2" in out
+    assert "usage value was ignored" in out and "output_tokens ×1" in out
+    assert "not UTF-8" in out and "s.jsonl: 1 line, first at line 2" in out
 
 
 def test_broken_pipe_is_quiet(tmp_path):

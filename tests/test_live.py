@@ -110,9 +110,9 @@ def run_statusline(data, *args):
 
 @pytest.mark.parametrize("one_hour,now,says", [
     (False, at(10, 2, 30), "cache 2:30 left"),
-    (False, at(10, 6), "cache expired — next rewrites 100k ≈ $0.39"),
+    (False, at(10, 6), "next ≈ $0.39 · cache expired (next rewrites 100k)"),
     (True, at(10, 6), "cache 54:00 left"),
-    (True, at(11, 0, 1), "cache expired — next rewrites 100k ≈ $0.61"),  # $0.615 as a float: $0.61
+    (True, at(11, 0, 1), "next ≈ $0.61 · cache expired (next rewrites 100k)"),  # $0.615 as a float: $0.61
 ])
 def test_statusline_counts_the_cache_down(tmp_path, one_hour, now, says):
     """Intent: the status line's countdown and expiry, from the transcript, at the clock's time."""
@@ -124,7 +124,8 @@ def test_statusline_counts_the_cache_down(tmp_path, one_hour, now, says):
     assert code == 0 and line.count("\n") == 1
     # Session cost: 100k x $3.75/M + 1000 x $15/M + 100k x $0.30/M + 1000 x $15/M = $0.435 (5m; the float below
     # it prints $0.43, as everywhere: present.money), $0.66 (1h); the next request $0.045 prints $0.04.
-    assert says in line and "next ≈ $0.04 " in line
+    # Issue 33: one next-request figure — past the cache's expiry, the re-write (as the page and the terminal).
+    assert says in line and ("next ≈ $0.04 " in line) == ("expired" not in says)
     assert ("· $0.43 ·" if not one_hour else "· $0.66 ·") in line
 
 
@@ -168,7 +169,7 @@ def test_statusline_always_prints_one_line_and_exits_0(tmp_path, case):
     assert "\x1b" not in line and "\x07" not in line
     if case == "full":
         assert line.startswith("Sonnet 4.5 · $0.43 · ctx 150k (75%) · next ≈ $0.04 · cache 3:00 left")
-        assert "5h 42% (pace 40%) · 7d 12% (pace 50%)" in line
+        assert "5h 42% (40% of the window gone) · 7d 12% (50% of the window gone)" in line
     if case == "no transcript":
         assert line == "Opus · no transcript yet\n"
 

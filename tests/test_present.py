@@ -40,7 +40,8 @@ def node_eval(script):
     (present.card_money, "cardMoney", [v for v in VALUES if v is not None and v >= 0]),  # costs: never negative
     (present.card_tokens, "cardTokens", [c for c in COUNTS if c is not None]),
     (present.card_pct, "cardPct", [None, 0, 12.5, 49.95, 66.0, 100]),
-], ids=["money", "pct", "tokens", "count", "card-money", "card-tokens", "card-pct"])
+    (present.ago, "ago", [0, 9.9, 10, 59, 60, 3599, 3600, 86_399, 172_799, 172_800, 10 ** 9]),
+], ids=["money", "pct", "tokens", "count", "card-money", "card-tokens", "card-pct", "ago"])
 def test_javascript_formats_equal_python(py, js, values):
     """Intent: the page (web/format.js) formats every number exactly as the Python views do."""
     url = (ROOT / "web" / "format.js").as_uri()

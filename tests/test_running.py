@@ -269,7 +269,7 @@ def test_cache_clear_forgets_the_summaries(tmp_path, capsys):
     from py_core.shells.cli import main
     t, cache = start(tmp_path)
     assert main(["cache", "info", "--cache-dir", str(cache)]) == 0
-    assert "status line: 1 session summar(ies)" in capsys.readouterr().out
+    assert "status line: 1 session summary" in capsys.readouterr().out
     assert main(["cache", "clear", "--cache-dir", str(cache)]) == 0
     assert "and 1 status-line summary" in capsys.readouterr().out
     assert not Path(running.summary_path(str(cache), str(t))).exists()

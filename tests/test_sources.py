@@ -37,9 +37,13 @@ def test_every_real_session_s_sources_add_up_to_its_main_thread_cache_writes(rea
         got = sum(r["tokens"] for r in s["context_sources"])
         assert got == writes.get(s["session_id"], 0), s["session_id"]
         checked += bool(got)
-        assert all(r["kind"] in ("tool_result", "prompt", "output", "attachment", "subagent_result", "other")
+        assert all(r["kind"] in ("tool_result", "prompt", "output", "attachment", "subagent_result", "other", "context")
                    for r in s["context_sources"])
-        costs = [r["reread_cost_usd"] for r in s["context_sources"]]
+        # By re-read cost, largest first; an "N more sources" row last (issue 33: it was sorted into the middle).
+        rows = s["context_sources"]
+        more = [r for r in rows if r["source"].endswith(" more sources")]
+        assert more in ([], rows[-1:])
+        costs = [r["reread_cost_usd"] for r in rows if r not in more]
         assert costs == sorted(costs, reverse=True)
     assert checked >= 30
     assert sum(r["tokens"] for r in rep["context_sources"]) == sum(writes.values())

@@ -344,13 +344,13 @@ def test_cache_info_and_clear(tmp_path, capsys):
     report([root], capsys, cache=cache)
     code, out, _ = run(["cache", "info", "--cache-dir", str(cache)], capsys)
     assert code == 0
-    assert str(cache / FILE_NAME) in out and "3 log(s)" in out and "2026-01-10 to 2026-01-12" in out
+    assert str(cache / FILE_NAME) in out and "3 logs" in out and "2026-01-10 to 2026-01-12" in out
     code, out, _ = run(["cache", "clear", "--before", "2026-01-11", "--cache-dir", str(cache)], capsys)
-    assert code == 0 and out.startswith("forgot 1 file(s)")
+    assert code == 0 and out.startswith("forgot 1 file ")
     code, out, _ = run(["cache", "clear", "--cache-dir", str(cache)], capsys)
-    assert out.startswith("forgot 2 file(s)")
+    assert out.startswith("forgot 2 files ")
     code, out, _ = run(["cache", "info", "--cache-dir", str(cache)], capsys)
-    assert "0 log(s)" in out
+    assert "0 logs" in out
     code, _, err = run(["cache", "clear", "--before", "yesterday", "--cache-dir", str(cache)], capsys)
     assert code == 2 and err.count("\n") == 1
 

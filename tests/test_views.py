@@ -126,7 +126,8 @@ def test_terminal_words_requests_and_prompts_with_their_meaning(tmp_path):
     f = tmp_path / "s.jsonl"
     f.write_bytes(jsonl(asst("m1", "r1")))
     _code, out, _ = run([f])
-    assert "1 request (API calls: 1 main thread, 0 subagent) · 0 prompts (what you typed)" in out
+    # Issue 33: one fact per line.
+    assert "1 request (API calls: 1 main thread, 0 subagent)\n0 prompts (what you typed)" in out
     assert "turn" not in out.lower().replace("next request", "")
 
 

@@ -33,7 +33,8 @@ def test_sample_gives_the_cli_numbers_in_dom_and_download(web):
     assert rep["options"]["decoder"] == "msgspec 0.23.0"  # issue 13: the page loaded msgspec's wasm wheel, as the CLI has it
     assert web.download("#download-csv").decode() == cli_csv(SAMPLE)
     assert web.page.locator("#curve-chart svg .ts-compaction").count() == 1
-    assert "Next request ≈ $" in web.page.inner_text("#next-turn")
+    # Issue 33: the sample's last request is weeks old: no next-request figure, its age instead.
+    assert "ago: no next-request figure" in web.page.inner_text("#next-turn")
 
 
 def paste_like_the_cli(web, tmp_path, text):
@@ -93,7 +94,7 @@ def test_drop_of_real_logs_with_a_png_and_an_empty_file(web, real_dir, tmp_path)
     warnings = web.page.inner_text("#warnings")
     assert "screenshot.png: not a Claude Code log (PNG image)" in warnings
     assert "invoice.pdf: not a Claude Code log (PDF document)" in warnings
-    assert "1 empty file(s) (0 bytes), nothing to read: empty.jsonl" in warnings
+    assert "1 empty file (0 bytes), nothing to read: empty.jsonl" in warnings
     got = json.loads(web.download("#download-json"))
     # The page names what it did not read in the report too; the CLI, given only the logs, has nothing to name.
     assert got["diagnostics"].pop("unreadable_files") == [
@@ -133,7 +134,7 @@ def test_hostile_strings_are_shown_as_text_and_run_nothing(web):
     assert h[0] in web.page.inner_text("#sessions-table")
     assert h[1] in web.page.inner_text("#models-table")
     assert h[0] in web.page.inner_text("#agents-table")
-    assert h[0] + ".jsonl: 1 unreadable line(s)" in web.page.inner_text("#warnings")
+    assert h[0] + ".jsonl: 1 unreadable line" in web.page.inner_text("#warnings")
     titles = web.page.locator("#curve-chart svg title").all_text_contents()
     assert any(h[1] in t for t in titles) and any(h[0] in t for t in titles)
 
@@ -587,21 +588,20 @@ def test_insights_on_the_page_match_the_json(web, real_dir):
     assert "$4.08" in web.page.inner_text("#reference-table")
     assert web.page.locator("#assumptions li").count() == 4
     latest = max(rep["sessions"], key=lambda s: s["last_timestamp"] or "")
-    # Issue 25: these logs' caches expired long ago: the headline is what the next request rewrites.
-    assert float(web.page.get_attribute("#h-next", "data-value")) == latest["next_turn"]["cost_after_expiry_usd"]
-    assert web.page.get_attribute("#h-next", "data-expired") == "true"
-    assert f"within 5 min of a request: ${latest['next_turn']['cost_usd']:.2f}" in web.page.inner_text("#h-next-sub") \
-        or "within 1 h of a request" in web.page.inner_text("#h-next-sub")
+    # Issue 33: these logs' last request was months ago: no next-request price, only when it was.
+    assert web.page.inner_text("#h-next") == "–" and web.page.get_attribute("#h-next", "data-value") == ""
+    assert web.page.inner_text("#h-next-sub").startswith(
+        f"last request {latest['last_timestamp'][:16].replace('T', ' ')} UTC")
     assert web.page.locator("#projects-chart svg .ts-project").count() == min(len(rep["projects"]), 12)
 
 
 # ---- issue 10: unusable and hostile input ------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, says", [
-    ("just some words\nnot a log at all\n", "2 line(s) are not log lines"),
+    ("just some words\nnot a log at all\n", "2 lines are not log lines"),
     (json.dumps({"type": "summary", "summary": "x"}) + "\n", "none carries API usage"),
-    (json.dumps(asst(model="<synthetic>", inp=0, out=0)) + "\n", "placeholder line(s)"),
-    (json.dumps(user("hello", uuid="p1")) + "\n", "1 prompt(s) but no response with its usage"),  # issue 25
+    (json.dumps(asst(model="<synthetic>", inp=0, out=0)) + "\n", "placeholder line"),
+    (json.dumps(user("hello", uuid="p1")) + "\n", "1 prompt but no response with its usage"),  # issue 25
 ], ids=["garbage", "metadata-only", "placeholders-only", "prompts-only"])
 def test_a_paste_with_nothing_billable_is_an_error_not_a_dashboard(web, text, says):
     """Intent: a paste with no billable request shows one message beside the input (what was read, why nothing
@@ -796,9 +796,15 @@ def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
     log is read only from its last complete line, the others not at all, and nothing leaves the page; on a phone
     the live line fits the screen."""
     web.page.set_viewport_size({"width": 375, "height": 800})
-    first = jsonl(user("go", uuid="p1", ts="2026-01-10T10:00:00.000Z"),
-                  asst("m1", "r1", inp=0, out=100_000, ts="2026-01-10T10:00:30.000Z"))
-    other = jsonl(asst("o1", "ro", inp=0, out=100_000, session="s2", ts="2026-01-09T10:00:00.000Z"))
+    # Recent stamps: a session idle for over a day has no next-request figure to watch (issue 33).
+    import time as _time
+    from datetime import datetime, timezone
+
+    def ago(seconds):
+        return datetime.fromtimestamp(_time.time() - seconds, timezone.utc).isoformat(timespec="milliseconds") \
+            .replace("+00:00", "Z")
+    first = jsonl(user("go", uuid="p1", ts=ago(120)), asst("m1", "r1", inp=0, out=100_000, ts=ago(90)))
+    other = jsonl(asst("o1", "ro", inp=0, out=100_000, session="s2", ts=ago(3600)))
     web.page.evaluate("""async ([a, b]) => {
       const root = await navigator.storage.getDirectory();
       const dir = await root.getDirectoryHandle("projects", { create: true });
@@ -819,7 +825,7 @@ def test_watching_a_folder_follows_a_growing_log(web, tmp_path):
       const size = (await h.getFile()).size;
       const w = await h.createWritable({ keepExistingData: true });
       await w.seek(size); await w.write(line); await w.close();
-    }""", jsonl(asst("m2", "r2", inp=0, out=100_000, ts="2026-01-10T10:01:00.000Z")).decode())
+    }""", jsonl(asst("m2", "r2", inp=0, out=100_000, ts=ago(30))).decode())
     web.wait_results()
     assert float(web.page.get_attribute("#h-cost", "data-value")) == 4.5
     body = web.page.locator("body")

@@ -77,7 +77,7 @@ def test_the_page_shows_what_claude_code_knows(web, tmp_path):
     set_filter(web.page, "f-session", "")
     web.wait_results()
     assert web.page.get_attribute("#f-entry-label", "hidden") is None
-    assert web.page.locator("#f-entrypoint option").all_inner_texts() == ["All", "cli", "sdk-cli"]
+    assert web.page.locator("#f-entrypoint option").all_text_contents() == ["All", "cli", "sdk-cli"]
     set_filter(web.page, "f-entrypoint", "sdk-cli")
     web.wait_results()
     assert web.page.get_attribute("#sessions-table", "data-rows") == "1"

@@ -8,7 +8,7 @@ import { $, download, el, putSvg } from "./dom.js";
 import { MAX_REPORT, filesFromDrop, filesFromFolderInput, looksLikeReport, partition, pastedReport,
   shareFragmentIn } from "./input.js";
 import { configure, forgetMemory, part, request, split, startPool, status, workersFor } from "./pool.js";
-import { MORE_ROWS, TOP_ROWS, cacheText, render, showAllText, showInsights, showNextTurn } from "./render.js";
+import { MORE_ROWS, TOP_ROWS, cacheText, nextFigure, render, showAllText, showInsights, showNextTurn } from "./render.js";
 import { money as fmtMoney, shortIds } from "./format.js";
 import { fromFragment, isFragment } from "./share.js";
 import { downloadPng, showCard } from "./sharing.js";
@@ -119,7 +119,7 @@ async function run(items, { folder = false, remember = false } = {}) {
     // The byte total grows while files are still being listed: the bar never moves backwards (issue 12).
     shown = Math.max(shown, totalBytes ? bytes / totalBytes : 0);
     $("progress-bar").value = shown;
-    $("progress-text").textContent = `${fmtBytes(bytes)} of ${fmtBytes(totalBytes)} · ${files.length} file(s)` +
+    $("progress-text").textContent = `${fmtBytes(bytes)} of ${fmtBytes(totalBytes)} · ${files.length} file${files.length === 1 ? "" : "s"}` +
       (workers.length > 1 ? ` · ${workers.length} workers` : "");
   };
   running = { ids: [] };
@@ -191,11 +191,12 @@ function showWatch() {
   const when = watching.checked ? new Date(watching.checked).toLocaleTimeString() : "…";
   let live = "";
   if (current && !current.pasted && current.report.sessions.length) {
-    const latest = current.report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a.last_timestamp || "") ? b : a));
-    const nt = latest.next_turn;
+    const nr = current.report.next_request;
+    const nt = nr && nr.next_turn;
+    const fig = nt ? nextFigure(nt, nr.last_timestamp) : null;
     // The cache countdown here is the transcript's estimate: Claude Code's own cache facts (prompt_cache, 2.1.251+)
-    // reach only the status line's JSON, never the page (issue 23), so the line says so.
-    if (nt) live = ` · latest session ${shortIds(current.report.sessions.map((s) => s.session_id)).get(latest.session_id)}: next request ≈ ${fmtMoney(nt.cost_usd)}.${cacheText(nt)}` +
+    // reach only the status line's JSON, never the page (issue 23), so the line says so. Issue 33: the one figure.
+    if (fig && !fig.stale) live = ` · latest session ${nr.title || nr.session_id.slice(0, 8)}: next request ≈ ${fmtMoney(fig.usd)}.${cacheText(nt)}` +
       (nt.cache_expires_at ? " (From the log; Claude Code's own cache state reaches only its status line.)" : "");
   }
   $("watch-text").textContent = `Watching “${watching.handle.name}” · checked ${when}${live}`;
@@ -388,8 +389,11 @@ async function refilter() {
   if (!current || current.pasted) return;
   const mine = (refiltering = {});
   try {
-    const msg = await request({ type: "refilter", options: filterOptions() }).done;
+    const opts = filterOptions();
+    const msg = await request({ type: "refilter", options: opts }).done;
     if (mine !== refiltering) return; // a newer change is on its way
+    // Issue 33: folded until used; a filter that is set keeps them open (its "Show all" in reach).
+    if (["since", "until", "project", "session", "entrypoint"].some((k) => opts[k])) $("filters-box").open = true;
     if (msg.nothing) {
       $("filter-note").textContent = `Nothing to show: ${msg.nothing}.`;
       $("results-body").hidden = true;
@@ -517,7 +521,7 @@ function wire() {
     const before = await summary();
     forgetMemory(); // the workers' parts and files held from the last analysis (issue 20)
     const ok = await forget();
-    $("forget-note").textContent = ok ? `Forgotten (${before.files} file(s)).` : "This browser would not clear it.";
+    $("forget-note").textContent = ok ? `Forgotten (${before.files} file${before.files === 1 ? "" : "s"}).` : "This browser would not clear it.";
     $("store-note").textContent = "";
   });
   $("cancel-button").addEventListener("click", () => {
@@ -536,8 +540,7 @@ function wire() {
     showAllText(n);
     $("sessions-table").redraw(); // the rows past the top are built only now (issue 30)
   });
-  // The filters are open where there is room for them, folded on a phone (issue 25).
-  $("filters-box").open = window.innerWidth >= 768;
+  // Issue 33: the filters are folded until used (open on a desktop, they pushed the cost down).
   $("share-copy-md").addEventListener("click", () => navigator.clipboard.writeText($("share-markdown").value));
   $("card-view-own").addEventListener("click", () => {
     $("card-view").hidden = true;

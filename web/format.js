@@ -26,6 +26,15 @@ export function money(x) {
   if (x === 0 || Number(rounded) >= f.significant_below) return `$${decimalText(x, f.decimals, true)}`;
   return `$${decimalText(x, f.significant - 1 - Number(rounded.split("e")[1]))}`;
 }
+// present.ago: how long ago, in words.
+export function ago(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 10) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 172800) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} days ago`;
+}
 // present.pct: a share (0-1) as a percentage.
 export const pct = (x) => (x == null ? NA : `${decimalText(x * 100, FORMATS.pct.decimals)}%`);
 // present.tokens: 1.23M, 45k, 2.6k below 10,000, 999 below 1,000.

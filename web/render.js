@@ -2,7 +2,7 @@
 // bucket names come from py_core/core/present.py (web/vocab.js, web/format.js).
 
 import { $, el, putSvg, sortableTable, table } from "./dom.js";
-import { count, money, moneyCell, ordinal, pct, shortIds, tok } from "./format.js";
+import { ago, count, money, moneyCell, ordinal, pct, shortIds, tok } from "./format.js";
 import { BUCKETS } from "./vocab.js";
 
 let renders = 0; // body[data-results] counts renders, so tests can wait on a selector (CSP forbids eval)
@@ -54,7 +54,7 @@ export function render(report, charts, ignored, detail) {
   // Issue 30: prices that are not the built-in list prices (a report made with a price file) are named by the cost.
   const custom = ((report.prices || {}).sources || []).filter((s) => s !== "built-in");
   $("h-cost-sub").textContent = (t.cost_excludes_unpriced
-    ? `* leaves out ${count(t.unpriced_requests)} request(s) of models with no price` : "at API list prices") +
+    ? `* leaves out ${count(t.unpriced_requests)} request${t.unpriced_requests === 1 ? "" : "s"} of models with no price` : "at API list prices") +
     (custom.length ? ` · custom prices from ${custom.join(", ")}` : "");
   set("h-requests", count(t.requests), t.requests);
   $("h-requests-sub").textContent = `API calls: ${count(t.requests_main)} main thread, ${count(t.requests_subagent)} subagent`;
@@ -64,7 +64,7 @@ export function render(report, charts, ignored, detail) {
   set("h-hit", pct(t.cache_hit_rate), t.cache_hit_rate);
   set("h-resent", pct(t.resent_share_pooled), t.resent_share_pooled);
   $("h-resent-sub").textContent = t.sessions > 1
-    ? `of the cost, pooled · median session ${pct(t.resent_share_median_session)}` : "of the cost";
+    ? `of the cost, all sessions together · ${pct(t.resent_share_median_session)} in the median session` : "of the cost";
 
   putSvg($("split-chart"), charts.split);
   const b = t.cost_by_bucket_usd;
@@ -94,18 +94,20 @@ export function render(report, charts, ignored, detail) {
   showInsights(report, detail);
   $("projects-section").hidden = report.projects.length < 2;
   putSvg($("projects-chart"), charts.projects);
-  const latest = report.sessions.reduce((a, b) => ((b.last_timestamp || "") > (a ? a.last_timestamp || "" : "") ? b : a), null);
-  const nt = latest && latest.next_turn;
-  // Issue 25: once the view's clock is past the cache's expiry, the next request rewrites the context: that is
-  // the figure, and the cached price is the condition it would take.
-  const expired = !!(nt && nt.cache_expires_at && Date.parse(nt.cache_expires_at) <= Date.now());
-  const next = nt ? (expired ? nt.cost_after_expiry_usd : nt.cost_usd) : null;
-  set("h-next", nt ? money(next) : "n/a", nt ? next : "");
-  $("h-next").dataset.expired = String(expired);
-  $("h-next-sub").textContent = !nt ? "latest session"
-    : expired ? `cache expired: it rewrites ${tok(nt.context_tokens)} · within ${ttlText(nt.cache_ttl_seconds)} of a request: ${money(nt.cost_usd)}`
-      : `latest session, at ${tok(nt.context_tokens)} context (cached)`;
-
+  // Issue 33: one next-request figure — the session active last, named, with how long ago its last request was;
+  // past the cache's expiry the re-write; nothing past a day (its time instead). The Context section shows the same
+  // figure for the same session (nextFigure).
+  const nr = report.next_request;
+  const fig = nr ? nextFigure(nr.next_turn, nr.last_timestamp) : null;
+  const name = nr ? (nr.title ? `“${nr.title}”` : nr.session_id.slice(0, 8)) : "";
+  const live = fig && !fig.stale;
+  set("h-next", live ? money(fig.usd) : "–", live ? fig.usd : "");
+  $("h-next").dataset.expired = String(!!(live && fig.expired));
+  $("h-next").dataset.session = nr ? nr.session_id : "";
+  $("h-next-sub").textContent = !nr ? "no session to continue"
+    : fig.stale ? `last request ${nr.last_timestamp.slice(0, 16).replace("T", " ")} UTC (${ago(fig.age)}), session ${name}`
+      : `session ${name}, last request ${ago(fig.age)}` + (fig.expired ? ` · cache expired: it rewrites ${tok(nr.next_turn.context_tokens)}` : " · cache warm");
+  renderActions(report);
   renderLedger(report);
   const by = BY[(report.options || {}).by] || "day";
   const periods = report.periods || report.days;
@@ -340,7 +342,7 @@ function renderTables(report, ignored) {
   // The report words its warnings (structured, issue 10/11): the page shows their text, and adds only what
   // Python never saw (files of a folder that are not logs).
   const warn = report.diagnostics.warnings.map((w) => w.text);
-  if (ignored) warn.push(`${ignored} other file(s) in the folder were not logs and were ignored.`);
+  if (ignored) warn.push(`${ignored} other file${ignored === 1 ? " in the folder was not a log and was" : "s in the folder were not logs and were"} ignored.`);
   $("warnings").replaceChildren(...warn.map((w) => el("li", {}, w)));
   $("warn-section").hidden = !warn.length; // issue 25: no empty heading
   // Section links only to the sections there are.
@@ -356,11 +358,11 @@ export function showInsights(report, s) {
   const si = s.insights;
   const w = si.what_if_compaction;
   $("whatif-text").textContent = w.best
-    ? `Compacting at ${tok(w.best.threshold_tokens)} tokens would have saved ~${money(w.best.saving_usd)} (${w.best.compactions} compaction(s)).`
+    ? `Compacting at ${tok(w.best.threshold_tokens)} tokens would have saved ~${money(w.best.saving_usd)} (${w.best.compactions} compaction${w.best.compactions === 1 ? "" : "s"}).`
     : "No compaction threshold would have saved money in this session.";
   const f = si.fresh_session;
   $("fresh-text").textContent = f.resets.length
-    ? `Starting fresh at its ${f.resets.length} longest idle gap(s) would have ${f.saving_usd >= 0 ? "saved" : "cost"} ~${money(Math.abs(f.saving_usd))}.`
+    ? `Starting fresh at its ${f.resets.length} longest idle gap${f.resets.length === 1 ? "" : "s"} would have ${f.saving_usd >= 0 ? "saved" : "cost"} ~${money(Math.abs(f.saving_usd))}.`
     : "No idle gap of 30 minutes or more to start a fresh session at.";
   const m = si.idle_cache_misses;
   $("misses-text").textContent = `${m.count} cache miss${m.count === 1 ? "" : "es"} after idle cost ${money(m.extra_cost_usd)} more than cache hits would have.`;
@@ -397,7 +399,7 @@ export function showInsights(report, s) {
     ["Median session requests", ins.yours.median_session_turns ?? "n/a", ins.reference.median_session_turns],
     ["Median peak context", tok(ins.yours.median_peak_context_tokens), tok(ins.reference.median_peak_context_tokens)],
     ["Re-sent share, median session", pctOr(ins.yours.resent_share_median_session), pct(ins.reference.resent_share_median_session)],
-    ["Re-sent share, pooled", pctOr(ins.yours.resent_share_pooled), pct(ins.reference.resent_share_pooled)],
+    ["Re-sent share, all sessions together", pctOr(ins.yours.resent_share_pooled), pct(ins.reference.resent_share_pooled)],
     ["Cache hit rate, median session", pctOr(ins.yours.cache_hit_rate_median_session), pct(ins.reference.cache_hit_rate_median_session)],
     ["Cache hit rate, pooled", pctOr(ins.yours.cache_hit_rate_pooled), pct(ins.reference.cache_hit_rate_pooled)],
   ]);
@@ -418,7 +420,44 @@ export function cacheText(nt, now = Date.now()) {
 
 export function showNextTurn(s) {
   const nt = s && s.next_turn;
-  $("next-turn").textContent = nt
-    ? `Next request ≈ ${money(nt.cost_usd)}: ${count(nt.context_tokens)} tokens of context × the cache-read price + ${Math.round(nt.average_output_tokens)} average output tokens × the output price (${nt.model}).${cacheText(nt)}`
-    : "";
+  const fig = nt ? nextFigure(nt, s.last_timestamp) : null;
+  if (!fig) {
+    $("next-turn").textContent = "";
+    return;
+  }
+  const how = `${count(nt.context_tokens)} tokens of context × the cache-read price + ${count(Math.round(nt.average_output_tokens))} average output tokens × the output price (${nt.model})`;
+  // Issue 33: the card's figure for the same session and clock (nextFigure); the other price is its condition.
+  $("next-turn").textContent = fig.stale
+    ? `This session's last request was ${ago(fig.age)}: no next-request figure.`
+    : fig.expired
+      ? `Next request ≈ ${money(fig.usd)}: its cache expired, so ${count(nt.context_tokens)} tokens of context are re-written at the cache-write price (within ${ttlText(nt.cache_ttl_seconds)} of a request it would be ≈ ${money(nt.cost_usd)}: ${how}).`
+      : `Next request ≈ ${money(fig.usd)}: ${how}.${cacheText(nt)}`;
+  $("next-turn").dataset.usd = fig.stale ? "" : String(fig.usd);
+}
+
+// The next request's one figure at the page's clock (py_core/core/rules.py: next_figure, its twin): {usd, expired,
+// age}, or {stale, age} past a day since the last request.
+export function nextFigure(nt, lastTimestamp, now = Date.now()) {
+  if (!nt) return null;
+  const last = Date.parse(lastTimestamp || "");
+  const age = Number.isFinite(last) ? (now - last) / 1000 : null;
+  if (age !== null && age > 86400) return { stale: true, age };
+  const exp = Date.parse(nt.cache_expires_at || "");
+  const expired = Number.isFinite(exp) && now >= exp;
+  return { stale: false, age, expired, usd: expired ? nt.cost_after_expiry_usd : nt.cost_usd };
+}
+
+// Issue 33: what to change first, over everything shown (the report words it: report/actions.py), and the overall
+// figures the terminal prints beside them.
+function renderActions(report) {
+  const acts = report.actions || [];
+  const ins = report.insights || {};
+  const idle = ins.idle_cache_misses || { count: 0 };
+  const overall = [];
+  if (idle.count) overall.push(`Across all sessions: ${count(idle.count)} cache miss${idle.count === 1 ? "" : "es"} after idle cost ${money(idle.extra_cost_usd)} more than cache hits would have.`);
+  if (ins.what_if_compaction_saving_usd > 0) overall.push(`Compacting each session at its best threshold would have saved ~${money(ins.what_if_compaction_saving_usd)} in all.`);
+  $("actions-section").hidden = !acts.length && !overall.length;
+  $("actions").replaceChildren(...acts.map((a) => el("li", { dataset: { kind: a.kind, usd: String(a.usd) } }, a.text)));
+  $("actions").hidden = !acts.length;
+  $("actions-overall").textContent = overall.join(" ");
 }

@@ -145,9 +145,18 @@ def _tool_key(item, cwd):
             path = path[len(base.rstrip("/")) + 1:]
         target = path
     elif name == "Bash":
-        words = (text_or_none(inp.get("command")) or "").split()
-        target = words[0] if words else ""
+        target = _program(text_or_none(inp.get("command")) or "")
     return "tool_result" + SEP + name + SEP + _part(target[:500])
+
+
+def _program(command):
+    """The program a shell command runs: its first word, past a subshell's or group's bracket and `VAR=value`
+    assignments (issue 33: `(source env.sh && …)` was named "(source", with an unbalanced bracket)."""
+    for word in command.split():
+        word = word.lstrip("({!").rstrip(");}")
+        if word and not ("=" in word and word.split("=", 1)[0].isidentifier()):
+            return word
+    return ""
 
 
 class Source:

@@ -116,6 +116,21 @@ def countdown(seconds):
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def ago(seconds):
+    """How long ago, in words (issue 33: the next request's card says how old its session's last request is):
+    `just now`, `40 s ago`, `12 min ago`, `3 h ago`, `2 days ago` (web/format.js: `ago`)."""
+    s = max(0, int(seconds))
+    if s < 10:
+        return "just now"
+    if s < 60:
+        return f"{s} s ago"
+    if s < 3600:
+        return f"{s // 60} min ago"
+    if s < 172_800:
+        return f"{s // 3600} h ago"
+    return f"{s // 86_400} days ago"
+
+
 def money(x):
     """USD, one rule everywhere: `$1,234.56`, `$0.15`; below a cent two significant digits (`$0.0034`);
     `$0.00` for zero, `n/a` for None."""

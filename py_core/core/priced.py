@@ -67,6 +67,25 @@ def project_of(requests):
     return "(unknown project)"
 
 
+def match_projects(want, projects):
+    """(the projects `want` names, suggestions) — issue 33: ccusage users type a project's name. A project is named
+    by its whole path, else by a path suffix (`claude-code-log`, `work/claude-code-log`): every project it ends is
+    chosen. Nothing matching: up to three close names (difflib) to suggest."""
+    if want in projects:
+        return {want}, []
+    tail = want.strip("/").replace("\\", "/")
+    chosen = {p for p in projects if tail and (p.replace("\\", "/").rstrip("/") == tail
+                                                or p.replace("\\", "/").rstrip("/").endswith("/" + tail))}
+    if chosen:
+        return chosen, []
+    import difflib
+    names = {}
+    for p in sorted(projects):
+        names.setdefault(p.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1], p)
+    close = difflib.get_close_matches(tail.rsplit("/", 1)[-1], list(names), n=3, cutoff=0.5)
+    return set(), [names[c] for c in close]
+
+
 def price(prices, r):
     """(Costs, Rates, None) for a priced request, or (None, None, the unpriced label)."""
     found, label = prices.request_rates(r.model, utc_day(r.ts) or "0000-00-00", r.context, r.speed, r.geo)
@@ -143,9 +162,12 @@ def select_requests(a, prices=None, opts=None, **kw):
         by_session = {}
         for r in reqs:
             by_session.setdefault(r.session_id, []).append(r)
-        keep = {sid for sid, rs in by_session.items() if project_of(rs) == project}
+        of = {sid: project_of(rs) for sid, rs in by_session.items()}
+        chosen, close = match_projects(project, set(of.values()))
+        keep = {sid for sid, p in of.items() if p in chosen}
         if not keep:
-            note = note or f"no session of project {project!r} in the range"
+            note = note or (f"no session of project {project!r} in the range"
+                            + (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""))
         reqs = [r for r in reqs if r.session_id in keep]
         prompts = [p for p in prompts if p[0] in keep]
     if latest and reqs:

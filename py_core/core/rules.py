@@ -260,3 +260,21 @@ def loop_woke(fire_ts, prev_ts, last_ts, one_hour):
     if fire_ts is None or prev_ts is None or last_ts is None:
         return False
     return prev_ts < fire_ts <= last_ts and last_ts - prev_ts > (TTL_1H if one_hour else TTL_5M)
+
+
+STALE_SECONDS = 86_400  # issue 33: past a day since the last request, no next-request figure (its time instead)
+
+
+def next_figure(nt, expires, last_ts, now):
+    """The next request's one figure at the view's clock `now` (issue 33: the page's card and Context section, the
+    terminal and the status line give the same): {stale: False, usd, expired, age} — past the cache's expiry
+    (`expires`, epoch seconds) the context is re-written —; {stale: True, age} when the last request (`last_ts`) is
+    more than a day old; None without a next turn. web/render.js `nextFigure` is its twin."""
+    if not nt:
+        return None
+    age = None if last_ts is None or now is None else now - last_ts
+    if age is not None and age > STALE_SECONDS:
+        return {"stale": True, "age": age}
+    expired = now is not None and expires is not None and now >= expires
+    return {"stale": False, "age": age, "expired": expired,
+            "usd": nt["cost_after_expiry_usd"] if expired else nt["cost_usd"]}

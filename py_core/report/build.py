@@ -11,7 +11,7 @@ import heapq
 import statistics
 from datetime import date, timedelta
 
-from . import blocks, insights, ledger, misses, parts, sources, turns
+from . import actions, blocks, insights, ledger, misses, parts, sources, turns
 from ..core import present
 from .diagnostics import diagnostics, timer_warning, unpriced_warning
 from ..core import limits
@@ -35,12 +35,12 @@ LABEL = (
 class _Groups:
     """Step 3's result: the report's groups, each a roll-up of the sessions' cells (far fewer than requests)."""
 
-    __slots__ = ("total", "models", "agents", "days", "unpriced")
+    __slots__ = ("total", "models", "agents", "days", "unpriced", "day_models")
 
 
 def _roll_up(session_parts):
     g = _Groups()
-    g.total, g.models, g.agents, g.days, g.unpriced = Agg(), {}, {}, {}, {}
+    g.total, g.models, g.agents, g.days, g.unpriced, g.day_models = Agg(), {}, {}, {}, {}, {}
 
     def into(groups, name, cell):
         grp = groups.get(name)
@@ -54,6 +54,7 @@ def _roll_up(session_parts):
             into(g.agents, agent, c)
             into(g.models, model, c)
             into(g.days, day, c)
+            into(g.day_models, (day, model), c)  # issue 33: `tokenscope daily --breakdown`
             if unpriced_label is not None:
                 into(g.unpriced, unpriced_label, c)
     return g
@@ -229,24 +230,41 @@ def _pooled_insights(report):
     }
 
 
-def _periods(days, by):
-    """Days rolled up into ISO weeks (Monday first) or calendar months, in the report's time zone (issue 12)."""
+slim_keys = ("cost_usd", "requests", "tokens", "cost_by_bucket_usd")
+
+
+def _periods(days, by, day_models, prices):
+    """Days rolled up into days, ISO weeks (Monday first) or calendar months, in the report's time zone (issue 12),
+    each with its models (issue 33: ccusage's `--breakdown`)."""
     out = {}
-    for d, g in days.items():
+    keys = {}
+    for d in days:
         try:
             day = date.fromisoformat(d)
         except ValueError:
             continue  # "unknown": requests without a timestamp have no period
-        if by == "week":
+        if by == "day":
+            key, start = d, day
+        elif by == "week":
             iso = day.isocalendar()
             key, start = f"{iso[0]:04d}-W{iso[1]:02d}", day - timedelta(days=day.weekday())
         else:
             key, start = d[:7], day.replace(day=1)
+        keys[d] = key
         row = out.get(key)
         if row is None:
-            row = out[key] = [start.isoformat(), Agg()]
-        row[1].merge(g)
-    return [dict(period=k, start=start, **slim(g.summary())) for k, (start, g) in sorted(out.items())]
+            row = out[key] = [start.isoformat(), Agg(), {}]
+        row[1].merge(days[d])
+    for (d, model), g in day_models.items():
+        key = keys.get(d)
+        if key is not None:
+            got = out[key][2].get(model)
+            if got is None:
+                got = out[key][2][model] = Agg()
+            got.merge(g)
+    return [dict(period=k, start=start, **slim(g.summary()),
+                 models=[{k2: m[k2] for k2 in ("model", *slim_keys)} for m in group_rows(models, "model", prices)])
+            for k, (start, g, models) in sorted(out.items())]
 
 
 def _team_rows(analyzer, session_parts):
@@ -294,8 +312,9 @@ def _windows(session_parts, length, gap_rule, now, clock, name):
                           by_hour=by_hour)
 
 
-def covers(report):
-    """What a report covers, in one line (issue 12: the headline did not say): sessions, projects, days, files."""
+def covers(report, files_shown=None):
+    """What a report covers, in one line (issue 12: the headline did not say): sessions, projects, days, files —
+    under a filter, the files its requests come from, of those read (issue 33: it named every file read)."""
     t = report["totals"]
     parts = [f"{present.count(t['sessions'])} session{'s' if t['sessions'] != 1 else ''}",
              f"{present.count(t['projects'])} project{'s' if t['projects'] != 1 else ''}"]
@@ -303,8 +322,11 @@ def covers(report):
         parts.append(t["first_day"] if t["first_day"] == t["last_day"] else f"{t['first_day']} – {t['last_day']}")
     files = report["diagnostics"]["files"]
     hist = report["diagnostics"]["history"]["files"]
-    parts.append(f"{present.count(files)} file{'s' if files != 1 else ''}"
-                 + (f" ({present.count(hist)} from history)" if hist else ""))
+    if files_shown is not None:
+        parts.append(f"{present.count(files_shown)} of {present.count(files)} file{'s' if files != 1 else ''}")
+    else:
+        parts.append(f"{present.count(files)} file{'s' if files != 1 else ''}"
+                     + (f" ({present.count(hist)} from history)" if hist else ""))
     return " · ".join(parts)
 
 
@@ -354,8 +376,7 @@ def build_report(analyzer, prices=None, opts=None, *, now=None, clock=None, memo
         "models": group_rows(groups.models, "model", prices),
         "agents": group_rows(groups.agents, "agent_type"),
         "days": [dict(date=d, **slim(g.summary())) for d, g in sorted(groups.days.items())],
-        "periods": ([dict(period=d, start=d, **slim(g.summary())) for d, g in sorted(groups.days.items())
-                     if d != "unknown"] if by == "day" else _periods(groups.days, by)),
+        "periods": _periods(groups.days, by, groups.day_models, prices),
         "top_requests": _top(session_parts),
         "unpriced_models": _unpriced_rows(groups),
         "team": _team_rows(analyzer, session_parts),                                # issue 16
@@ -379,5 +400,7 @@ def build_report(analyzer, prices=None, opts=None, *, now=None, clock=None, memo
     if timers:
         report["diagnostics"]["warnings"].append(timer_warning(timers))
     report["insights"] = _pooled_insights(report)                                   # 6. pooled insights
-    report["covers"] = covers(report)
+    report["actions"] = actions.actions(report)                                     # issue 33: what to change first
+    report["next_request"] = actions.next_request(report)
+    report["covers"] = covers(report, len({r.source for r in sel.requests}) if o.filtered() else None)
     return report

@@ -5,6 +5,7 @@ Warnings are structured (issue 10/11): `{kind, text, ...numbers}`; every view sh
 unreadable_files, malformed_lines, invalid_utf8, ignored_usage_values, empty_files, session_filter, history, timer_wakes.
 """
 
+from ..core import present
 from ..core.priced import usd
 
 SHOWN = 5  # names listed in a warning before "and N more"
@@ -125,7 +126,7 @@ def plural(n, word, many=None):
 def unpriced_warning(unpriced_models):
     """The warning of models without a price (report.build_report puts it first)."""
     return {"kind": "unpriced_models", "count": sum(u["requests"] for u in unpriced_models),
-            "text": "no price for " + _names(f"{u['model']} ({u['requests']} request(s), {u['tokens']:,} tokens)"
+            "text": "no price for " + _names(f"{u['model']} ({plural(u['requests'], 'request')}, {u['tokens']:,} tokens)"
                                              for u in unpriced_models)
                     + ": not in the total (the page prices with the built-in table; the CLI takes their prices "
                       "from --prices FILE or a .tokenscope.json where it runs)"}
@@ -136,7 +137,7 @@ def timer_warning(sessions):
     t = [(s["session_id"], s["insights"]["timer_wakes"]) for s in sessions]
     total = round(sum(w["total_rewrite_cost_usd"] for _sid, w in t), 10)
     return {"kind": "timer_wakes", "count": len(t), "cost_usd": total,
-            "text": f"{len(t)} session(s) were woken on a schedule slower than the prompt cache lives, rewriting "
+            "text": f"{plural(len(t), 'session was', 'sessions were')} woken on a schedule slower than the prompt cache lives, rewriting "
                     f"their whole context each time (${total:,.2f} of cache writes): "
                     + _names((f"{sid[:8]} {w['text']}" for sid, w in t), sep="; ")}
 
@@ -147,17 +148,19 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
     if history["files"]:
         out.append({"kind": "history", "count": history["files"], "requests": history["requests"],
                     "cost_usd": history["cost_usd"],
-                    "text": f"{history['files']} file(s) deleted since they were stored are kept from history: "
-                            f"{history['requests']:,} request(s), ${history['cost_usd']:,.2f}"
+                    "text": f"{plural(history['files'], 'file')} deleted since they were stored "
+                            f"{'is' if history['files'] == 1 else 'are'} kept from history: "
+                            f"{plural(history['requests'], 'request')}, ${history['cost_usd']:,.2f}"
                             + (f", oldest {history['oldest']}" if history["oldest"] else "")
                             + " (--no-history leaves them out)"})
     if missing:
         rec_ids = {g["agent_id"] for g in recovered["agents"]}
         got = [m for m in missing if m["agent_id"] in rec_ids]
-        text = (f"{len(missing)} subagent(s) are named in the logs but none of their own lines were given "
+        text = (f"{plural(len(missing), 'subagent is', 'subagents are')} named in the logs but none of their own lines "
+                "were given "
                 f"({_names(m['agent_id'] for m in missing)})")
         if got:
-            text += (f": {recovered['requests']} of their requests (${recovered['cost_usd']:,.4f}) were recovered "
+            text += (f": {recovered['requests']:,} of their requests ({present.money(recovered['cost_usd'])}) were recovered "
                      "from progress lines — partial; add the session's folder for exact numbers")
             if len(got) < len(missing):
                 text += f"; the spend of the other {len(missing) - len(got)} is missing from these totals"
@@ -168,7 +171,8 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
     elif recovered["requests"]:
         out.append({"kind": "recovered_from_progress", "count": recovered["requests"],
                     "cost_usd": recovered["cost_usd"],
-                    "text": f"{recovered['requests']} subagent request(s) (${recovered['cost_usd']:,.4f}) were "
+                    "text": f"{plural(recovered['requests'], 'subagent request')} "
+                            f"({present.money(recovered['cost_usd'])}) {'was' if recovered['requests'] == 1 else 'were'} "
                             "recovered from progress lines — partial; add the session's folder for exact numbers"})
     unread = [u for u in unreadable if "bytes_counted" not in u]
     partial = [u for u in unreadable if "bytes_counted" in u]
@@ -187,24 +191,27 @@ def _warnings(missing, recovered, malformed_files, utf8_files, unreadable, ignor
     if malformed_files:
         n = sum(f["count"] for f in malformed_files)
         out.append({"kind": "malformed_lines", "count": n, "files": len(malformed_files),
-                    "text": f"{n} line(s) could not be read: " + _names((
-                        f"{f['file']}: {f['count']} unreadable line(s), first at line(s) "
+                    "text": f"{plural(n, 'line')} could not be read: " + _names((
+                        f"{f['file']}: {plural(f['count'], 'unreadable line')}, first at "
+                        f"{'line' if len(f['first']) == 1 else 'lines'} "
                         f"{', '.join(str(x['line']) for x in f['first'])} ({f['first'][0]['reason']})"
                         for f in malformed_files), sep="; ")})
     if utf8_files:
         n = sum(f["count"] for f in utf8_files)
         out.append({"kind": "invalid_utf8", "count": n, "files": len(utf8_files),
-                    "text": f"{n} line(s) held bytes that are not UTF-8 and were read with replacement characters: "
-                            + _names((f"{f['file']}: {f['count']} line(s), first at line(s) "
+                    "text": f"{plural(n, 'line')} held bytes that are not UTF-8 and were read with replacement characters: "
+                            + _names((f"{f['file']}: {plural(f['count'], 'line')}, first at "
+                                      f"{'line' if len(f['first']) == 1 else 'lines'} "
                                       f"{', '.join(map(str, f['first']))}" for f in utf8_files), sep="; ")})
     if ignored:
         n = sum(ignored.values())
         out.append({"kind": "ignored_usage_values", "count": n,
-                    "text": f"{n} usage value(s) were ignored (negative, absurdly large or not a whole number) and "
+                    "text": f"{plural(n, 'usage value was', 'usage values were')} ignored (negative, absurdly large or not a "
+                            "whole number) and "
                             "counted as 0: " + _names(f"{k} ×{v}" for k, v in ignored.items())})
     if empty:
         out.append({"kind": "empty_files", "count": len(empty),
-                    "text": f"{len(empty)} empty file(s) (0 bytes), nothing to read: " + _names(empty)})
+                    "text": f"{plural(len(empty), 'empty file')} (0 bytes), nothing to read: " + _names(empty)})
     if session_note:
         out.append({"kind": "session_filter", "text": session_note})
     return out
@@ -222,7 +229,7 @@ def nothing_billable(report, filtered=False):
     for w in d["warnings"]:
         if w["kind"] == "session_filter":
             return w["text"]
-    read = (f"{d['files']} file(s), {d['lines_read']:,} line(s) read"
+    read = (f"{plural(d['files'], 'file')}, {plural(d['lines_read'], 'line')} read"
             + (f", {len(d['unreadable_files'])} could not be read" if d["unreadable_files"] else ""))
     if filtered:
         o = report["options"]
@@ -231,15 +238,16 @@ def nothing_billable(report, filtered=False):
         return f"no requests {span or 'match the filters'} ({read})"
     why = []
     if d["malformed"]["count"]:
-        why.append(f"{d['malformed']['count']:,} line(s) are not log lines")
+        n = d['malformed']['count']
+        why.append(f"{plural(n, 'line is', 'lines are')} not log lines")
     if d["empty_files"]:
-        why.append(f"{len(d['empty_files'])} empty file(s)")
+        why.append(plural(len(d['empty_files']), 'empty file'))
     if d["unreadable_files"]:
         why.append("; ".join(f"{u['file']}: {u['reason']}" for u in d["unreadable_files"][:SHOWN]))
     if d["synthetic_lines_skipped"]:
-        why.append(f"{d['synthetic_lines_skipped']:,} placeholder line(s) (API errors, usage-limit notices)")
+        why.append(f"{plural(d['synthetic_lines_skipped'], 'placeholder line')} (API errors, usage-limit notices)")
     if t["user_prompts"]:
-        why.insert(0, f"{t['user_prompts']:,} prompt(s) but no response with its usage (a transcript exported "
+        why.insert(0, f"{plural(t['user_prompts'], 'prompt')} but no response with its usage (a transcript exported "
                       "without token counts, or a session stopped before any reply)")
     return (f"no billable requests: {read}, and none carries API usage (Claude Code logs each response with its "
             "token counts on an assistant line)" + (f" — {'; '.join(why)}" if why else ""))

@@ -28,6 +28,11 @@ def next_turn_of(main, prices):
                            last.context, last.model, found[0] if found else None)[0]
 
 
+def next_figure(nt, last_ts, now):
+    """rules.next_figure of a report's `next_turn` (its expiry an ISO time)."""
+    return rules.next_figure(nt, parse_iso(nt.get("cache_expires_at")) if nt else None, last_ts, now)
+
+
 def cache_left(nt, now):
     """Seconds the cache of a session with `next_turn` nt has left at `now` (<= 0: expired), or None."""
     exp = parse_iso(nt.get("cache_expires_at")) if nt else None
@@ -116,7 +121,9 @@ def snapshot(analyzer, prices, now, cap=None, active=ACTIVE_SECONDS):
         main = [p for p in ps if p.agent == "main"] or ps
         nt = next_turn_of(main, prices)
         title = analyzer.titles.get(sid)
-        rows.append({"session_id": sid, "title": title[3] if title else None, "cost_usd": usd(pico), "requests": len(ps),
+        from ..core.priced import project_of
+        rows.append({"session_id": sid, "title": title[3] if title else None,
+                     "project": project_of([p.r for p in ps]), "cost_usd": usd(pico), "requests": len(ps),
                      "context_tokens": main[-1].r.context, "next_turn": nt, "last_ts": max(stamps),
                      "cache_left": cache_left(nt, now),
                      "burn_usd_per_hour": usd(recent * 3600 / BURN_SECONDS)})

@@ -119,14 +119,31 @@ def slim(summary):
 
 
 def group_rows(groups, key, prices=None):
-    rows = []
-    for name, g in groups.items():
-        row = {key: name}
-        if prices is not None:
-            row["priced_as"] = prices.resolve(name)
-        row.update(slim(g.summary()))
-        rows.append(row)
-    rows.sort(key=lambda x: (-x["cost_usd"], x[key]))
+    """Rows of {name: Agg}, costliest first. With `prices` (models): ids the price table resolves to one model — a
+    dated and an undated id, `claude-sonnet-4` and `claude-sonnet-4-20250514` — are one row (issue 33: they were two),
+    named by its costliest id, every id in `ids`."""
+    if prices is not None:
+        merged = {}
+        for name, g in groups.items():
+            canon = prices.resolve(name) if name else None
+            merged.setdefault(canon if canon is not None else ("", name), []).append((name, g))
+        rows = []
+        for canon, members in merged.items():
+            total = Agg()
+            for _n, g in members:
+                total.merge(g)
+            members.sort(key=lambda ng: (-sum(ng[1].costs), -ng[1].requests, ng[0] or ""))
+            row = {key: members[0][0], "priced_as": canon if type(canon) is str else None}
+            row.update(slim(total.summary()))
+            row["ids"] = sorted(n for n, _g in members if n is not None)
+            rows.append(row)
+    else:
+        rows = []
+        for name, g in groups.items():
+            row = {key: name}
+            row.update(slim(g.summary()))
+            rows.append(row)
+    rows.sort(key=lambda x: (-x["cost_usd"], x[key] or ""))
     return rows
 
 

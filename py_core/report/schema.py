@@ -29,7 +29,7 @@ SLIM = {"cost_usd": N, "requests": N, "tokens": TOKENS, "cost_by_bucket_usd": {k
 SUMMARY = dict(SLIM, share_of_cost={k: R for k in BUCKET_KEYS}, web_search_requests=N, cache_hit_rate=R)
 REQUEST_ROW = {"timestamp": T, "session_id": S, "agent": S, "model": S, "cost_usd": N0, "context_tokens": N,
                "output_tokens": N, "source": S, "line": N}
-MODEL_ROW = dict(SLIM, model=S, priced_as=S0)
+MODEL_ROW = dict(SLIM, model=S, priced_as=S0, ids=[S])
 SAVING = {"threshold_tokens": N, "compactions": N, "saving_usd": N}
 # Issue 24: what fills the context.
 SOURCE_ROW = {"kind": S, "source": S, "target": S0, "tokens": N, "requests": N, "reread_cost_usd": N}
@@ -47,6 +47,8 @@ SESSION_INSIGHTS = {
                                       "resident_cost_usd": N, "sources": [NAMED_SOURCE]}], "assumptions": S},
     "percentile": {"cost": P, "peak_context": P, "turns": P},
 }
+NEXT_TURN = {"context_tokens": N, "average_output_tokens": N, "model": S, "cost_usd": N, "formula": S,
+             "cache_ttl_seconds": N, "cache_expires_at": T, "cost_after_expiry_usd": N}
 # Issue 32: what Claude Code itself knows.
 LEDGER = {"cost_usd": N, "has_unknown_model_cost": B,
           "models": [{"model": S, "input_tokens": N, "output_tokens": N, "cache_read_tokens": N,
@@ -74,8 +76,7 @@ SESSION = dict(
     peak_context_tokens=N, average_context_tokens=N, final_context_tokens=N,
     compactions=[{"timestamp": T, "kind": S0, "trigger": S0, "pre_tokens": N0, "post_tokens": N0,
                   "post_tokens_from": S0, "tokens_saved": N0, "agent": S}],
-    next_turn=Maybe({"context_tokens": N, "average_output_tokens": N, "model": S, "cost_usd": N, "formula": S,
-                     "cache_ttl_seconds": N, "cache_expires_at": T, "cost_after_expiry_usd": N}),
+    next_turn=Maybe(NEXT_TURN),
     top_requests=[REQUEST_ROW], models=[MODEL_ROW],
     agents=[dict(SLIM, agent=S, agent_type=S0, recovered=B)],
     context_curve=[{"timestamp": T, "context_tokens": N, "output_tokens": N, "cost_usd": N0, "model": S}],
@@ -122,7 +123,7 @@ REPORT = {
     "models": [MODEL_ROW],
     "agents": [dict(SLIM, agent_type=S0)],
     "days": [dict(SLIM, date=S)],
-    "periods": [dict(SLIM, period=S, start=S)],
+    "periods": [dict(SLIM, period=S, start=S, models=[dict(SLIM, model=S)])],
     "top_requests": [REQUEST_ROW],
     "unpriced_models": [{"model": S, "requests": N, "tokens": N, "tokens_by_bucket": TOKENS}],
     "team": [dict(SLIM, label=S, sessions=N)],
@@ -135,6 +136,10 @@ REPORT = {
     "loops": [LOOP_ROW],
     "cache_misses": dict(MISSES, assumptions=S),
     "attribution": {k: [WHO_ROW] for k in ("entrypoints", "skills", "plugins", "mcp_servers")},
+    # Issue 33: what to change first; the next request of the session active last.
+    "actions": [{"kind": S, "usd": N, "text": S, "session_id": S0, "project": S0}],
+    "next_request": Maybe({"session_id": S, "title": S0, "project": S, "last_timestamp": T,
+                           "next_turn": Maybe(NEXT_TURN)}),
     "insights": {
         "idle_cache_misses": {"count": N, "extra_cost_usd": N}, "what_if_compaction_saving_usd": N,
         "costliest_sessions": [{"session_id": S, "cost_usd": N}],

@@ -146,8 +146,8 @@ def rows_of(agg, limit=MAX_ROWS):
     if len(order) > limit:
         rest = order[limit - 1:]
         tail = [sum(v[0] for _k, v in rest), sum(v[1] for _k, v in rest), sum(v[2] for _k, v in rest)]
-        order = sorted(order[:limit - 1] + [("other" + SEP + f"{len(rest)} more sources" + SEP, tail)],
-                       key=lambda kv: (-kv[1][2], -kv[1][0], kv[0]))
+        # Issue 33: the rest is the last row, whatever its sum (it was sorted into the middle of the table).
+        order = order[:limit - 1] + [("other" + SEP + f"{len(rest)} more sources" + SEP, tail)]
     return [row(k, v) for k, v in order]
 
 

@@ -94,11 +94,22 @@ def _main(argv):
     return report(argv)
 
 
-def report(argv):
-    """`tokenscope [PATH ...]`: the report, in the view asked for (views/registry.py)."""
+def report(argv, table=None):
+    """`tokenscope [PATH ...]`: the report, in the view asked for (views/registry.py); `table`: one of ccusage's
+    commands (daily, weekly, monthly, session, blocks — views/tables.py), the same report shown as its table."""
     if "--version" in argv:
         return _version(argv)
-    args = commands.parser("report").parse_args(argv)
+    args = commands.parser(table or "report").parse_args(argv)
+    args.table = table
+    if table:
+        # The report's other options at their defaults: a table is the report, shown another way.
+        for k, v in vars(commands.parser("report").parse_args([])).items():
+            if not hasattr(args, k):
+                setattr(args, k, v)
+        from ..views.tables import BY
+        args.by = BY.get(table)
+        if args.limit is not None and args.limit < 1:
+            return fail("--limit must be 1 or more")
     try:
         resolve_tz(args.tz)
         for d in (args.since, args.until):
@@ -128,7 +139,7 @@ def report(argv):
     if args.engine == "dask":
         from .dask import load as load_dask
         analyzer = load_dask(roots, explicit, args.scheduler, args.jobs)
-        report = _report(args, analyzer, prices, time.time())
+        report = _report(args, analyzer, prices, args.now if args.now is not None else time.time())
         return _output(args, report, None, analyzer, prices)
     return _local(args, roots, explicit, prices)
 
@@ -142,13 +153,25 @@ def options_of(args):
 
 def view_of(args):
     """The registry's view the arguments ask for (views/registry.py)."""
+    if getattr(args, "table", None):
+        return "table"
     return "csv" if args.csv else "share" if args.share else "json" if args.json else "text"
+
+
+def _table(name):
+    def run(argv):
+        return report(argv, table=name)
+    run.__doc__ = f"`tokenscope {name}`: the report as ccusage's `{name}` table (views/tables.py)."
+    return run
+
+
+daily, weekly, monthly, session, blocks = (_table(n) for n in ("daily", "weekly", "monthly", "session", "blocks"))
 
 
 def _local(args, roots, explicit, prices):
     """The report of the roots, read here: through the store unless --no-cache, where a report kept for the same
     options and inputs is shown as it is (answers.py; issue 20)."""
-    now = time.time()
+    now = args.now if args.now is not None else time.time()
     notices = []
     store = None if args.no_cache else loader.open_store(args.cache_dir, notices)
     try:
@@ -257,21 +280,37 @@ def _output(args, report, text, analyzer, prices):
         subject = analyzer if view.needs == "rows" else report
         for chunk in view.render(subject, {"prices": prices, "options": options_of(args), "url": args.share_url,
                                            "width": _terminal_width(args), "periods": args.by is not None,
-                                           "now": time.time()}):
+                                           "now": args.now if args.now is not None else time.time(),
+                                           "color": color_on(args.color, out), "limit": _limit(args),
+                                           "table": _table_options(args)}):
             out.write(chunk)
     if name == "json":
         out.write("\n")
     return 0
 
 
-def _terminal_width(args):
-    """The terminal's width (80 when the output is not a terminal); None with --wide (issue 12)."""
-    if args.wide:
+def _table_options(args):
+    """What a ccusage-style table is asked for (views/tables.py), or None."""
+    if not getattr(args, "table", None):
         return None
-    if sys.stdout.isatty():
-        import shutil
-        return max(40, shutil.get_terminal_size((80, 24)).columns)
-    return 80
+    return {"name": args.table, "json": args.json, "order": args.order, "breakdown": args.breakdown,
+            "active": getattr(args, "active", False), "recent": getattr(args, "recent", False)}
+
+
+def _limit(args):
+    """Rows of the terminal's long tables: --all (every row), --limit N, else the default (None)."""
+    return float("inf") if args.all else args.limit
+
+
+def _terminal_width(args):
+    """The terminal's width (COLUMNS, else the terminal's, else 80); None with --wide (issues 12, 33)."""
+    from .term import width
+    return width(sys.stdout, args.wide)
+
+
+def color_on(choice, stream):
+    from .term import color_on as on
+    return on(choice, stream)
 
 
 def cache(argv):
@@ -302,7 +341,8 @@ def cache(argv):
             # The status line's running summaries (running.py) are rebuilt from the store on the next render: all
             # of them go, with or without --before.
             gone = running.clear(args.cache_dir or default_dir())
-            print(f"forgot {n} file(s)" + (f" whose last request is before {args.before}" if before else "")
+            print(f"forgot {n:,} file{'' if n == 1 else 's'}"
+                  + (f" whose last request is before {args.before}" if before else "")
                   + f" ({store.path})" + (f" and {gone} status-line summar{'y' if gone == 1 else 'ies'}" if gone
                                           else ""))
             return 0
@@ -314,8 +354,11 @@ def cache(argv):
         return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d") if ts is not None else "-"
     print(f"store:   {i['path']}")
     print(f"size:    {i['bytes']:,} bytes")
-    print(f"files:   {i['logs']:,} log(s), {i['files'] - i['logs']:,} agent meta file(s); "
+    metas = i['files'] - i['logs']
+    print(f"files:   {i['logs']:,} log{'' if i['logs'] == 1 else 's'}, {metas:,} agent meta "
+          f"file{'' if metas == 1 else 's'}; "
           f"{i['gone']:,} no longer on disk (history)")
     print(f"covers:  {day(i['oldest'])} to {day(i['newest'])} (UTC)")
-    print(f"status line: {running.count(args.cache_dir or default_dir()):,} session summar(ies)")
+    n = running.count(args.cache_dir or default_dir())
+    print(f"status line: {n:,} session summar{'y' if n == 1 else 'ies'}")
     return 0

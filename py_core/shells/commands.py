@@ -24,6 +24,14 @@ def exclusive(*opts):
 
 
 USER_PRICE_FILE = ".tokenscope.json"
+# Options two groups share, declared once (issue 33: the ccusage-style tables take them too).
+JSON = opt("--json", action="store_true", help="the full report as JSON (schema version 1)")
+WIDE = opt("--wide", action="store_true",
+           help="terminal report at full length (default: COLUMNS, else the terminal's width, else 80)")
+ALL = opt("--all", action="store_true", help="every row of the terminal's long tables (sessions, projects, blocks)")
+LIMIT = opt("--limit", type=int, metavar="N", help="N rows of the terminal's long tables")
+COLOR = opt("--color", choices=("auto", "always", "never"), default="auto",
+            help="colour in the terminal: auto = only on a terminal, and not with NO_COLOR set")
 GROUPS = {
     "paths": (
         opt("paths", nargs="*", metavar="PATH",
@@ -55,7 +63,7 @@ GROUPS = {
     ),
     "views": (
         exclusive(
-            opt("--json", action="store_true", help="the full report as JSON (schema version 1)"),
+            JSON,
             opt("--csv", action="store_true", help="one CSV row per billed request"),
             opt("--share", action="store_true",
                 help="a privacy-safe summary (aggregate numbers only) as Markdown, with a link to its card"),
@@ -66,9 +74,16 @@ GROUPS = {
         opt("--card", metavar="FILE", help="with --share: also write the summary card as SVG to FILE"),
         opt("--by", choices=("day", "week", "month"),
             help="spend per day, ISO week or month: a table in the terminal, `periods` in --json"),
-        opt("--wide", action="store_true",
-            help="terminal report at full length (default: the terminal's width, 80 when not a terminal)"),
+        WIDE,
         opt("--no-curve", action="store_true", help="leave the per-request context curve out of --json"),
+        ALL, LIMIT, COLOR,
+    ),
+    "table": (  # issue 33: ccusage's daily, weekly, monthly, session, blocks
+        opt("--json", action="store_true", help="the table as JSON, with ccusage's key names (inputTokens, totalCost…)"),
+        opt("--breakdown", action="store_true", help="a row per model under each row"),
+        opt("--order", choices=("asc", "desc"), default="asc",
+            help="oldest first (asc, the default) or newest first (desc)"),
+        WIDE, ALL, LIMIT, COLOR,
     ),
     "run": (
         opt("--jobs", type=int, metavar="N", help="processes to read files with (default: all cores, at most 256)"),
@@ -94,6 +109,14 @@ STATUSLINE_FORMAT = "{model} · {cost} · {context} · {next} · {cache} · {lim
 COMMANDS = (
     Command("report", "the report of your logs (the default command: `tokenscope [PATH ...]`)",
             "py_core.shells.cli:report", ("paths", "views", "filters", "prices", "store", "run", "clock"), ()),
+    *(Command(name, f"{what} (as ccusage `{name}`): token columns, cost, a totals row",
+              f"py_core.shells.cli:{name}", ("paths", "table", "filters", "prices", "store", "clock"), own)
+      for name, what, own in (
+          ("daily", "spend per day", ()), ("weekly", "spend per ISO week", ()),
+          ("monthly", "spend per month", ()), ("session", "spend per session", ()),
+          ("blocks", "5-hour blocks", (
+              opt("--active", action="store_true", help="only the active block, with its projection"),
+              opt("--recent", action="store_true", help="only the blocks of the last three days"))))),
     Command("watch", "follow the logs live: active sessions, the 5-hour block, alerts",
             "py_core.shells.watch:main", ("paths", "prices", "store", "clock"), (
                 opt("--interval", type=float, default=1.0, metavar="S", help="seconds between checks (default 1)"),

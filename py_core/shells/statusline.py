@@ -14,6 +14,7 @@ import sys
 import time
 
 from .commands import STATUSLINE_FORMAT as DEFAULT_FORMAT  # the one default (commands.py)
+from ..core import rules
 # {hit}: Claude Code's prompt-cache hit ratio (2.1.251+), for a longer --format (issue 23).
 FIELDS = ("model", "cost", "context", "next", "cache", "limits", "hit")
 # Claude Code's words for why the cache last missed (prompt_cache.last_miss_cause.causes; statusline.md).
@@ -204,8 +205,10 @@ def render_line(data, args):
         f["context"] = paint(f"ctx {tokens(ctx)} ({share:.0%})", "bad" if share >= 0.8 else "warn" if share >= 0.6
                              else "")
     nt = status and status["next_turn"]
-    if nt:
-        f["next"] = f"next ≈ {money(nt['cost_usd'])}"
+    fig = rules.next_figure(nt, status.get("expires_at"), status.get("last_ts"), now) if nt else None
+    if fig and not fig["stale"]:
+        # Issue 33: the one next-request figure (rules.next_figure): past the cache's expiry, the re-write.
+        f["next"] = f"next ≈ {money(fig['usd'])}"
     pc = data.get("prompt_cache")
     if isinstance(pc, dict) and (type(pc.get("warm")) is bool or _num(pc.get("expires_at")) is not None):
         # Claude Code 2.1.251+ says what its cache is (issue 23): the authority — a transcript cannot see a resumed
@@ -217,8 +220,7 @@ def render_line(data, args):
             if left > 0:
                 f["cache"] = paint(f"cache {countdown(left)} left", "warn" if left < 60 else "good")
             else:
-                f["cache"] = paint(f"cache expired — next rewrites {tokens(nt['context_tokens'])} ≈ "
-                                   f"{money(nt['cost_after_expiry_usd'])}", "bad")
+                f["cache"] = paint(f"cache expired (next rewrites {tokens(nt['context_tokens'])})", "bad")
     loop = status and status.get("loop")
     if loop and f["cache"]:
         # Issue 32: a loop's fire woke an expired cache — name the loop that paid for the rewrite.
@@ -311,7 +313,7 @@ def _limits(data, now, paint):
         resets = _num(_get(data, "rate_limits", key, "resets_at"), now, now + length)
         if resets is not None and resets > now:
             pace = min(1.0, max(0.0, 1 - (resets - now) / length))  # the window's elapsed share
-            text += f" (pace {pace:.0%})"
+            text += f" ({pace:.0%} of the window gone)"  # issue 33: "pace" was not explained
             text = paint(text, "bad" if used / 100 > pace + 0.1 else "")
         out.append(text)
     if spent is not None:

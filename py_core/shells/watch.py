@@ -128,16 +128,31 @@ def render(snap, now, alerts, width=80):
             nt = s["next_turn"]
             left = cache_left(nt, now)
             cache = "-" if left is None else countdown(left) if left > 0 else "expired"
-            lines.append(f"{short[s['session_id']]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
-                         f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}"
-                         + (f"  {s['title']}" if s.get("title") else ""))  # issue 32: the session's title
+            row = (f"{short[s['session_id']]:<9} {money(s['cost_usd']):>9} {tokens(s['context_tokens']):>8} "
+                   f"{money(nt['cost_usd']) if nt else '-':>8} {cache:>8} {money(s['burn_usd_per_hour']):>8}")
+            # Issue 33: the project (its last folder); issue 32: the session's title — on the row where they fit,
+            # else on a line of their own under it.
+            where = _project_name(s.get("project")) + (f" · {s['title']}" if s.get("title") else "")
+            if where and len(row) + 2 + len(where) <= width:
+                lines.append(f"{row}  {where}")
+            else:
+                lines.extend([row] + ([f"  {where}"] if where else []))
             if left is not None and left <= 0 and nt:
                 lines.append(f"  next request rewrites {tokens(nt['context_tokens'])} ≈ "
                              f"{money(nt['cost_after_expiry_usd'])}")
+    out = [for_terminal(ln)[:width] for ln in lines]
+    # Alerts are wrapped, never cut (issue 33: at 80 columns they lost their dollar figure).
+    from ..views.terminal import wrap
     for when, text in alerts[-5:]:
-        lines.append(f"! {time.strftime('%H:%M', time.localtime(when))} {text}")
+        out.extend(wrap(for_terminal(f"! {time.strftime('%H:%M', time.localtime(when))} {text}"), width, "", "    "))
     # Session ids, agent ids and alert texts come from logs: through the one sanitiser (issue 21).
-    return [for_terminal(ln)[:width] for ln in lines]
+    return out
+
+
+def _project_name(path):
+    """A project as its last folder (the width a row has)."""
+    parts = [p for p in str(path or "").split("/") if p]
+    return parts[-1] if parts else ""
 
 
 def main(argv=None):
@@ -177,7 +192,7 @@ def main(argv=None):
                     if a["key"] not in alerted:
                         alerted.add(a["key"])
                         shown_alerts.append((now, a["text"]))
-            width = _width() if tty else 200
+            width = _width() if tty or os.environ.get("COLUMNS") else 200
             lines = render(snap, now, shown_alerts, width)
             if tty:
                 sys.stdout.write("\x1b[H\x1b[2J" + "\n".join(lines) + "\n")
@@ -197,5 +212,5 @@ def main(argv=None):
 
 
 def _width():
-    import shutil
-    return max(40, shutil.get_terminal_size((80, 24)).columns)
+    from .term import width
+    return width(sys.stdout)

@@ -239,7 +239,8 @@ def _history(rows, roots, current, stats, merged, out, gone, use):
         out.tokens[row.label] = file_version(row)
         out.history += 1
     if dropped:
-        out.notices.append(f"{dropped} stored state(s) of deleted files could not be read and were dropped")
+        out.notices.append(f"{dropped} stored state{'' if dropped == 1 else 's'} of deleted files could not be read "
+                           "and were dropped")
 
 
 def _same_head(path, fs):

@@ -18,7 +18,9 @@ dd{margin:0;font-size:1.3rem;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #8884;padding:4px 8px;
 text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td{overflow-wrap:anywhere}td.n{overflow-wrap:normal;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
-p,li,h2,h3{overflow-wrap:anywhere}
+p,li,h2,h3{overflow-wrap:anywhere}td.p{white-space:nowrap;max-width:14em;overflow:hidden;text-overflow:ellipsis}
+details>summary{cursor:pointer;margin:6px 0;color:#777}
+@media (max-width:600px){td.p{max-width:8em}}
 @media (max-width:600px){body{padding:10px}th,td{padding:4px 5px}table{font-size:.82rem}}
 """
 
@@ -33,12 +35,42 @@ _money = present.money
 _pct = present.pct
 
 
-def _table(headers, rows):
+def _cell(v, num):
+    """A cell: a value, or (shown text, whole text) — a shortened id or path with its whole text in a title."""
+    if type(v) is tuple:
+        return f'<td class="p" title="{_e(v[1])}">{_e(v[0])}</td>'
+    return f'<td class="{"n" if num else ""}">{_e(v)}</td>'
+
+
+def _table(headers, rows, top=None, what="rows"):
+    """A table; past `top` rows the rest is folded in a <details> (issue 33: --html at 375 px was 16,000 px long)."""
+    rows = list(rows)
     head = "".join(f'<th class="{"n" if num else ""}">{_e(h)}</th>' for h, num in headers)
-    body = "".join("<tr>" + "".join(f'<td class="{"n" if num else ""}">{_e(v)}</td>'
-                                    for v, (_h, num) in zip(r, headers)) + "</tr>" for r in rows)
+
+    def body(rs):
+        return "".join("<tr>" + "".join(_cell(v, num) for v, (_h, num) in zip(r, headers)) + "</tr>" for r in rs)
     # Issue 25: a table scrolls inside its box rather than widening the page (729 px on a 375 px screen).
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    out = f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body(rows[:top])}</tbody></table></div>'
+    if top is not None and len(rows) > top:
+        out += (f'<details><summary>{len(rows) - top:,} more {_e(what)}</summary><div class="scroll"><table><thead>'
+                f'<tr>{head}</tr></thead><tbody>{body(rows[top:])}</tbody></table></div></details>')
+    return out
+
+
+def _short_path(p):
+    """A project path as its last two folders (the whole path in the cell's title)."""
+    parts = [x for x in str(p).split("/") if x]
+    return (f"…/{'/'.join(parts[-2:])}" if len(parts) > 2 else str(p), str(p))
+
+
+TOP_ROWS = 15     # a long table's rows shown before the fold
+
+
+def _how(*texts):
+    """How a figure is estimated, folded (issue 33: the assumptions made a phone page thousands of px longer)."""
+    return ('<details><summary>How this is estimated</summary>' + "".join(f'<p class="muted">{_e(t)}</p>'
+                                                                         for t in texts if t) + "</details>")
+CURVES_SHOWN = 3  # context curves shown before the fold
 
 
 NARROW_WIDTH = 360  # the charts again, drawn for a phone, shown instead below 600 px (no script: CSS picks)
@@ -74,9 +106,14 @@ def render(report, max_curves=10):
         f"<div><dt>Re-sent context</dt><dd>{_pct(t['resent_share_pooled'])}</dd></div>",
         "</dl>",
         '<p class="muted">Requests are API calls (main thread and subagents); prompts are what you typed.'
-        + (f" * The cost leaves out {t['unpriced_requests']} request(s) of models with no price." if star else "")
+        + (f" * The cost leaves out {present.count(t['unpriced_requests'])} request"
+           f"{'' if t['unpriced_requests'] == 1 else 's'} of models with no price." if star else "")
         + f" {_e(report['label'])}</p>",
     ]
+    acts = report.get("actions") or []
+    if acts:  # issue 33: what to change first, on the first screen
+        parts.append("<h2>What to change first</h2><ol>" + "".join(f"<li>{_e(a['text'])}</li>" for a in acts)
+                     + "</ol>")
     parts.extend(_ledger(report))
     parts.append(f'<h2>Cost split</h2>{_chart(ch["split"], chn["split"])}')
     if len(report["projects"]) > 1:
@@ -88,15 +125,18 @@ def render(report, max_curves=10):
         parts.append(f'<h2>What to change (costliest session {_e(short[top["session_id"]])})</h2>')
         parts.append(_chart(ch["whatif"], chn["whatif"]))
         parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in _insight_lines(report, top)) + "</ul>")
+        si = top["insights"]
+        parts.append(_how(*(si[k]["assumptions"] for k in ("what_if_compaction", "fresh_session", "idle_cache_misses",
+                                                           "resident_context"))))
     parts.extend(_categories(report))
     rows = report.get("context_sources") or []
     if rows:  # issue 24
         from .terminal import source_name
         parts.append("<h2>What fills your context</h2>")
-        parts.append(f"<p>{_e(report.get('context_sources_assumptions') or '')}</p>")
         parts.append(_table([("Source", False), ("Tokens", True), ("Requests", True), ("Re-read cost", True)],
                             [(source_name(r), present.tokens(r["tokens"]), present.count(r["requests"]),
-                              _money(r["reread_cost_usd"])) for r in rows[:15]]))
+                              _money(r["reread_cost_usd"])) for r in rows[:15]], 6, "sources"))
+        parts.append(_how(report.get("context_sources_assumptions") or ""))
     parts.extend(_claude_knows(report))
     parts.append("<h2>Sessions</h2>")
     compact = any(s["compactions"] for s in report["sessions"])
@@ -104,13 +144,16 @@ def render(report, max_curves=10):
             ("Re-sent", True)] + ([("Compactions", True)] if compact else [])
     # Issue 32: a session is shown by its title where it has one (its id beside it).
     name = lambda s: f'{s["title"]} ({short[s["session_id"]]})' if s.get("title") else short[s["session_id"]]  # noqa: E731
-    parts.append(_table(head, [(name(s), s["project"], _money(s["cost_usd"]), present.count(s["requests"]),
+    parts.append(_table(head, [(name(s), _short_path(s["project"]), _money(s["cost_usd"]), present.count(s["requests"]),
                                 present.tokens(s["peak_context_tokens"]), _pct(s["resent_share"]))
                                + ((present.compaction_text(s["compactions"]),) if compact else ())
-                               for s in report["sessions"]]))
-    for s in report["sessions"][:max_curves]:
-        parts.append(f'<h3>Context per request: {_e(name(s))} ({_money(s["cost_usd"])})</h3>'
-                     + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)))
+                               for s in report["sessions"]], TOP_ROWS, "sessions"))
+    curves = [f'<h3>Context per request: {_e(name(s))} ({_money(s["cost_usd"])})</h3>'
+              + _chart(context_curve(s), context_curve(s, NARROW_WIDTH)) for s in report["sessions"][:max_curves]]
+    parts.extend(curves[:CURVES_SHOWN])
+    if len(curves) > CURVES_SHOWN:
+        parts.append(f"<details><summary>{len(curves) - CURVES_SHOWN} more context curves</summary>"
+                     + "".join(curves[CURVES_SHOWN:]) + "</details>")
     parts.append("<h2>Models</h2>")
     parts.append(_table([("Model", False), ("Priced as", False), ("Requests", True), ("Cost", True)],
                         [(m["model"], m["priced_as"] or "no price: excluded", m["requests"], _money(m["cost_usd"]))
@@ -139,7 +182,7 @@ def _ledger(report):
         if why:
             out.append("<ul>" + "".join(f"<li>{_e(e['text'])}" + (f": {_money(e['cost_usd'])}" if e["cost_usd"]
                                                                   is not None else "") + "</li>" for e in why) + "</ul>")
-        out.append(f'<p class="muted">{_e(cc["assumptions"])}</p>')
+        out.append(_how(cc["assumptions"]))
     return out
 
 
@@ -152,7 +195,7 @@ def _categories(report):
         out.append(_table([("Category", False), ("Largest", False), ("Tokens", True), ("Re-read cost", True)],
                           [(c["category"], ", ".join(i["name"] for i in c["items"][:3]), present.tokens(c["tokens"]),
                             _money(c["reread_cost_usd"])) for c in cats]))
-        out.append(f'<p class="muted">{_e(report.get("context_categories_assumptions") or "")}</p>')
+        out.append(_how(report.get("context_categories_assumptions") or ""))
     return out
 
 
@@ -167,7 +210,7 @@ def _claude_knows(report):
                    f"{_money(turns['median_usd'])}, 90th percentile {_money(turns['p90_usd'])}, costliest "
                    f"{_money(turns['max_usd'])}.</p>")
         out.append(_table([("When", False), ("Prompt", False), ("Requests", True), ("Cost", True)],
-                          [((r["timestamp"] or "")[:16].replace("T", " "), r.get("prompt") or "", r["requests"],
+                          [((r["timestamp"] or "")[:16].replace("T", " "), (r.get("prompt") or "",) * 2, r["requests"],
                             _money(r["cost_usd"])) for r in turns["costliest"]]))
     loops = report.get("loops") or []
     if loops:
@@ -183,7 +226,7 @@ def _claude_knows(report):
         out.append(_table([("Cause", False), ("Misses", True), ("Tokens re-written", True), ("Extra cost", True)],
                           [(c["label"], c["count"], present.tokens(c["tokens_rewritten"]), _money(c["extra_cost_usd"]))
                            for c in misses["by_cause"]]))
-        out.append(f'<p class="muted">{_e(misses["assumptions"])}</p>')
+        out.append(_how(misses["assumptions"]))
     from .terminal import WHO_TITLES
     for key, head in WHO_TITLES:
         rows = (report.get("attribution") or {}).get(key) or []
@@ -198,20 +241,18 @@ def _insight_lines(report, s):
     si = s["insights"]
     best = si["what_if_compaction"]["best"]
     lines = [f"Compacting at {present.tokens(best['threshold_tokens'])} tokens would have saved ~"
-             f"{_money(best['saving_usd'])} ({best['compactions']} compaction(s))." if best
+             f"{_money(best['saving_usd'])} ({best['compactions']} compaction{'' if best['compactions'] == 1 else 's'})." if best
              else "No compaction threshold would have saved money in this session."]
     fresh = si["fresh_session"]
     if fresh["resets"]:
-        lines.append(f"Starting fresh at its {len(fresh['resets'])} longest idle gap(s) would have "
+        lines.append(f"Starting fresh at its {len(fresh['resets'])} longest idle gap{'' if len(fresh['resets']) == 1 else 's'} would have "
                      f"{'saved' if fresh['saving_usd'] >= 0 else 'cost'} ~{_money(abs(fresh['saving_usd']))}.")
     m = si["idle_cache_misses"]
-    lines.append(f"{m['count']} cache miss(es) after idle cost {_money(m['extra_cost_usd'])} more than cache hits "
+    lines.append(f"{m['count']} cache miss{'' if m['count'] == 1 else 'es'} after idle cost {_money(m['extra_cost_usd'])} more than cache hits "
                  "would have.")
     res = si["resident_context"]["largest"]
     if res:
         r0 = res[0]
         lines.append(f"Largest resident addition: request {r0['turn']} added {present.tokens(r0['tokens'])} tokens, "
                      f"re-read by {r0['later_turns']} later requests: {_money(r0['resident_cost_usd'])}.")
-    lines += [si[k]["assumptions"] for k in ("what_if_compaction", "fresh_session", "idle_cache_misses",
-                                             "resident_context")]
     return lines

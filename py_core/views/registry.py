@@ -4,11 +4,21 @@ one entry and its renderer.
 
 Each View: `needs` — "report" (a report dict) or "rows" (the analysis: one row per billed request); `curves` — whether
 it draws context curves (if not, a kept report's copy without them serves it); `render(subject, ctx)` — the text, in
-pieces. `ctx`: prices and options (rows), width, periods and now (text), link (share)."""
+pieces. `ctx`: prices and options (rows), width, periods, now, color and limit (text), link (share)."""
 
 from collections import namedtuple
 
 View = namedtuple("View", "name needs curves render")
+
+
+def _table(report, ctx):
+    from . import tables
+    t = ctx["table"]
+    now = ctx.get("now")
+    if t["json"]:
+        return [tables.to_json(report, t["name"], t["order"], now=now, active=t["active"], recent=t["recent"])]
+    return [tables.to_text(report, t["name"], t["order"], t["breakdown"], ctx.get("width"), ctx.get("color", False),
+                           ctx.get("limit"), now, t["active"], t["recent"])]
 
 
 def _json(report, _ctx):
@@ -18,7 +28,8 @@ def _json(report, _ctx):
 
 def _text(report, ctx):
     from .terminal import render
-    return [render(report, width=ctx.get("width"), periods=ctx.get("periods", False), now=ctx.get("now"))]
+    return [render(report, width=ctx.get("width"), periods=ctx.get("periods", False), now=ctx.get("now"),
+                   color=ctx.get("color", False), limit=ctx.get("limit"))]
 
 
 def _csv(analyzer, ctx):
@@ -50,6 +61,7 @@ VIEWS = {v.name: v for v in (
     View("share", "report", False, _share),
     View("card", "report", False, _card),
     View("html", "report", True, _html),
+    View("table", "report", False, _table),  # issue 33: daily, weekly, monthly, session, blocks
 )}
 
 

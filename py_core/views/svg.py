@@ -111,7 +111,8 @@ def _money_tick(v):
 
 def _compaction_words(comps):
     full, micro = present.compaction_counts(comps)
-    return f"{full} compaction(s)" + (f", {micro} micro-compaction(s)" if micro else "")
+    return (f"{full} compaction{'' if full == 1 else 's'}"
+            + (f", {micro} micro-compaction{'' if micro == 1 else 's'}" if micro else ""))
 
 
 def context_curve(session, width=640, height=240, max_points=600):
@@ -367,7 +368,7 @@ def whatif_chart(session, width=640, height=200):
         out.append(f'<rect class="ts-whatif-bar" x="{_n(x + bw * 0.15)}" y="{_n(y)}" width="{_n(bw * 0.7)}" '
                    f'height="{_n(max(h, 1))}" fill="{colour}"><title>Compacting at '
                    f'{present.count(r["threshold_tokens"])} tokens {verb} {_money(abs(saving))} '
-                   f'({r["compactions"]} compaction(s))</title></rect>'
+                   f'({r["compactions"]} compaction{"" if r["compactions"] == 1 else "s"})</title></rect>'
                    + _text(x + bw / 2, vy, value, 10 if width < NARROW else 11, "middle", "ts-text ts-value")
                    + _text(x + bw / 2, height - 8, _tok(r["threshold_tokens"]), anchor="middle"))
     out.append("</svg>")
@@ -392,7 +393,7 @@ def projects_chart(projects, width=640, row=22, top_n=12):
         out.append(_text(label_w - 8, y + 14, esc(_fit(p["project"], chars)), 12, "end")
                    + f'<rect class="ts-project" x="{label_w}" y="{y + 3}" width="{_n(max(w, 1))}" height="{row - 8}" '
                    f'fill="{C["line"]}"><title>{esc(p["project"])}: {_money(p["cost_usd"])}, '
-                   f'{present.count(p["sessions"])} session(s)</title></rect>'
+                   f'{present.count(p["sessions"])} session{"" if p["sessions"] == 1 else "s"}</title></rect>'
                    + _text(label_w + max(w, 1) + 6, y + 14, _money(p["cost_usd"]), 12))
     if rest:
         y = 4 + len(rows) * row

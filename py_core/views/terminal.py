@@ -31,31 +31,41 @@ def bar(shares):
     return "[" + "".join(g * w for (g, _), w in zip(parts, widths)) + "]"
 
 
-def render(report, width=80, max_sessions=15, periods=False, now=None):
+def render(report, width=80, max_sessions=15, periods=False, now=None, color=False, limit=None):
     """The terminal report, every line at most `width` characters (issue 12: lines ran to 232); `width=None` for
-    everything at full length (--wide). `periods`: add the per-period table (--by)."""
+    everything at full length (--wide). `periods`: add the per-period table (--by). `color`: headings and the
+    totals in colour (issue 33: a terminal, not a pipe). `limit`: rows of the long tables (sessions, blocks,
+    projects; None: their defaults, inf: all)."""
     t = report["totals"]
     out = []
+    styles = {}  # line index -> style: painted after the sanitiser (which would strip the escape)
 
-    def add(line=""):
+    def add(line="", style=None):
+        if style:
+            styles[len(out)] = style
         out.append(line if width is None else _cut(line, width))
 
-    def say(text, indent=""):
+    def say(text, indent="", style=None):
         """Prose: wrapped to the width, continuation lines indented."""
+        start = len(out)
         if width is None:
             out.append(indent + text)
-            return
-        out.extend(wrap(text, width, indent, indent + "  "))
+        else:
+            out.extend(wrap(text, width, indent, indent + "  "))
+        if style:
+            styles.update(dict.fromkeys(range(start, len(out)), style))
 
-    add("tokenscope - where the money in your Claude Code sessions went")
-    say(clean(report["label"]))
+    add("tokenscope - where the money in your Claude Code sessions went", "head")
+    say(clean(report["label"]), style="dim")
     add("")
     say(clean(report.get("covers") or ""))
-    say(f"{_plural(t['requests'], 'request')} (API calls: {t['requests_main']:,} main thread, {t['requests_subagent']:,} "
-        f"subagent) · {_plural(t['user_prompts'], 'prompt')} (what you typed)")
+    # Issue 33: one fact per line (they ran together when wrapped).
+    say(f"{_plural(t['requests'], 'request')} (API calls: {t['requests_main']:,} main thread, "
+        f"{t['requests_subagent']:,} subagent)")
+    say(f"{_plural(t['user_prompts'], 'prompt')} (what you typed)")
     say(f"Estimated cost: {money(t['cost_usd'])}"
         + (f"  (excludes {_plural(t['unpriced_requests'], 'request')} of unpriced models)" if t["cost_excludes_unpriced"]
-           else ""))
+           else ""), style="bold")
     custom = present.prices_note(report)
     if custom:
         say(f"  ! {clean(custom)}, over the built-in list prices")
@@ -67,30 +77,39 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
     add("Where it went  " + bar(share))
     label_w = 30 if width is None or width >= 72 else max(12, width - 42)
     for b, label, g in SEGMENTS:
-        extra = (f"{t['web_search_requests']} searches" if b == "web_search" else f"{tokens(toks[b])} tokens")
+        extra = (f"{t['web_search_requests']:,} searches" if b == "web_search" else f"{tokens(toks[b])} tokens")
         add(f"  {g} {_cut(label, label_w):<{label_w}} {money(cost[b]):>10}  {pct(share.get(b)):>4}  {extra}")
     add("")
-    say(f"Cache hit rate (token-weighted): {pct(t['cache_hit_rate'])}   "
-        f"Re-sent context share: {pct(t['resent_share_pooled'])} pooled"
-        + (f", {pct(t['resent_share_median_session'])} in the median session" if t["sessions"] > 1 else ""))
+    say(f"Cache hit rate: {pct(t['cache_hit_rate'])} of input tokens were read from the cache")
+    say(f"Re-sent context: {pct(t['resent_share_pooled'])} of the cost"
+        + (f" (all sessions together; {pct(t['resent_share_median_session'])} in the median session)"
+           if t["sessions"] > 1 else ""))
     sessions = report["sessions"]
     if sessions:
-        latest = max(sessions, key=lambda s: s["last_timestamp"] or "")
-        nt = latest.get("next_turn")
-        say(f"Peak context: {tokens(max(s['peak_context_tokens'] for s in sessions))} tokens"
-            + (f"   Next request in the latest session ≈ {_next_text(nt, now)}" if nt else ""))
-        _sessions_table(add, sessions, max_sessions, width)
+        say(f"Peak context: {tokens(max(s['peak_context_tokens'] for s in sessions))} tokens in one request")
+    nr = report.get("next_request")
+    if nr:
+        say(_next_request_text(nr, now))
+    acts = report.get("actions") or []
+    if acts:
+        add("")
+        add("What to change first (estimates; the sections below say how):", "bold")
+        for i, a in enumerate(acts, 1):
+            say(f"{i}. {clean(a['text'])}", "  ")
+    _projects_table(add, report.get("projects") or [], t, width, limit)
+    if sessions:
+        _sessions_table(add, sessions, max_sessions if limit is None else limit, width)
     if periods and report.get("periods"):
         by = (report.get("options") or {}).get("by") or "day"
         add("")
-        add(f"Spend per {by}:")
+        add(f"Spend per {by}:", "bold")
         add(f"  {'period':<10}  {'cost':>10}  {'requests':>8}  {'share':>5}")
         total = t["cost_usd"] or 0
         for p in report["periods"]:
             add(f"  {clean(p['period']):<10}  {money(p['cost_usd']):>10}  {p['requests']:>8,}  "
                 f"{pct(p['cost_usd'] / total if total else None):>5}")
     _team_table(add, report.get("team") or [])
-    _blocks_table(add, say, report.get("blocks") or [])
+    _blocks_table(add, say, report.get("blocks") or [], limit)
     if report["models"]:
         add("")
         add("Models:")
@@ -143,9 +162,9 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
     # The report words every warning (structured: kind, numbers, text; issue 10/11); views only show them.
     if d["warnings"]:
         add("")
-        add("Warnings:")
+        add("Warnings:", "warn")
         for w in d["warnings"]:
-            say("! " + clean(w["text"]), "  ")
+            say("! " + clean(w["text"]), "  ", style="warn")
     add("")
     say(f"Read {_plural(d['files'], 'file')}, {_plural(d['lines_read'], 'line')}, {d['bytes_read'] / 1e6:.1f} MB; "
         f"{d['billed_requests']:,} billed requests from {d['usage_lines']:,} usage lines "
@@ -153,7 +172,52 @@ def render(report, width=80, max_sessions=15, periods=False, now=None):
         f"{d['synthetic_lines_skipped']:,} synthetic skipped). Times in {clean(report['options']['time_zone'])}.")
     # Every line once more through the one sanitiser (issue 21): no log string reaches the terminal unescaped even
     # where a field was not wrapped in `clean`.
-    return "\n".join(for_terminal(line) for line in out) + "\n"
+    return "\n".join(paint(for_terminal(line), styles.get(i), color) for i, line in enumerate(out)) + "\n"
+
+
+COLORS = {"bold": "1", "dim": "2", "warn": "33", "head": "1;36"}
+
+
+def paint(text, style, on):
+    """`text` in `style` (COLORS) when colour is on (issue 33: a terminal; never a pipe or NO_COLOR)."""
+    return f"\x1b[{COLORS[style]}m{text}\x1b[0m" if on and style and text else text
+
+
+def _next_request_text(nr, now):
+    """The next request's one figure (issue 33 item 2: live.next_figure, as the page and the status line give it),
+    saying which session and how long ago its last request was; past a day, when that was instead."""
+    from ..core.timeutil import parse_iso
+    from ..report.live import next_figure
+    nt = nr["next_turn"]
+    name = f"\u201c{nr['title']}\u201d" if nr.get("title") else nr["session_id"][:8]
+    last = parse_iso(nr["last_timestamp"])
+    f = next_figure(nt, last, now)
+    when = clean(nr["last_timestamp"][:16].replace("T", " ")) + " UTC"
+    if f is None or f["stale"]:
+        return f"Latest request: {when} in session {clean(name)} — no next-request figure for a session idle over a day"
+    age = f" (last request {present.ago(f['age'])})" if f["age"] is not None else ""
+    return f"Next request in session {clean(name)}{age} ≈ {_next_text(nt, now)}"
+
+
+def _projects_table(add, projects, t, width, limit):
+    """Spend per project (issue 33 item 3: it was a cut-off column of the top sessions), right after the split."""
+    if len(projects) < 2:
+        return
+    n = PROJECTS_SHOWN if limit is None else limit
+    shown = projects[:n] if n != float("inf") else projects
+    add("")
+    more = f" (top {len(shown)} of {len(projects)}; --all for every one)" if len(shown) < len(projects) else ""
+    add(f"Spend per project{more}:", "bold")
+    total = t["cost_usd"] or 0
+    room = None if width is None else max(10, width - 40)
+    add(f"  {'cost':>10}  {'share':>5}  {'sessions':>8}  project")
+    for p in shown:
+        name = clean(p["project"]) if room is None else clean(p["project"], room)
+        add(f"  {money(p['cost_usd']):>10}  {pct(p['cost_usd'] / total if total else None):>5}  "
+            f"{p['sessions']:>8,}  {name}")
+
+
+PROJECTS_SHOWN = 10
 
 
 def _next_text(nt, now):
@@ -322,13 +386,14 @@ def _attribution(add, attribution):
             add(f"  {money(r['cost_usd']):>10}  {r['requests']:>6,} req  {clean(r['name'])}")
 
 
-def _blocks_table(add, say, blocks):
+def _blocks_table(add, say, blocks, limit=None):
     """The latest 5-hour blocks (issue 15), the active one with its projection."""
     if not blocks:
         return
     add("")
     # Newest first, as on the page, with the total of all of them (issue 25).
-    shown = blocks[-BLOCKS_SHOWN:][::-1]
+    n = BLOCKS_SHOWN if limit is None else limit
+    shown = (blocks[-n:] if n != float("inf") else blocks)[::-1]
     total = sum(b["cost_usd"] for b in blocks)
     more = (f"latest {len(shown)} of {len(blocks)}, newest first; " if len(blocks) > len(shown)
             else f"{_plural(len(blocks), 'block')}, " if len(blocks) > 1 else "")
@@ -354,9 +419,9 @@ def _sessions_table(add, sessions, max_sessions, width):
     """Sessions by cost: short ids (8 characters), dates, the compactions column only when there are any, the
     project cut from the left to what is left of the width."""
     add("")
-    shown = sessions[:max_sessions]
-    more = f" (top {max_sessions} of {len(sessions)})" if len(sessions) > max_sessions else ""
-    add(f"Sessions by cost{more}:")
+    shown = sessions[:max_sessions] if max_sessions != float("inf") else sessions
+    more = f" (top {len(shown)} of {len(sessions)}; --all for every one)" if len(shown) < len(sessions) else ""
+    add(f"Sessions by cost{more}:", "bold")
     compact = any(s["compactions"] for s in sessions)
     short = present.short_ids([s["session_id"] for s in sessions])
     id_w = max([8] + [len(short[s["session_id"]]) for s in shown])
