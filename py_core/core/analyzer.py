@@ -374,7 +374,7 @@ class Analyzer:
             a = _ATTACHMENT.search(buf, s, e)
             if a is not None and a.group(1) in _CONTEXT_BYTES:
                 return False  # issue 32: what fills the context, by /context's categories
-            self._attachment(src, buf, s, e)
+            self._attachment(src, buf, s, e, a)
         elif t in _PARSED_TYPES:
             return False
         try:
@@ -629,11 +629,13 @@ class Analyzer:
         size = e - start
         f[0][key or _UNKNOWN_TOOL] = f[0].get(key or _UNKNOWN_TOOL, 0) + size
 
-    def _attachment(self, src, buf, s, e):
-        """An `attachment` line (CLAUDE.md, file mentions, skill listings, hook output…), named by its kind."""
+    def _attachment(self, src, buf, s, e, m=False):
+        """An `attachment` line (CLAUDE.md, file mentions, skill listings, hook output…), named by its kind (`m`: its
+        kind's match when the caller searched already)."""
         if _sidechain(buf, s, e):
             return
-        m = _ATTACHMENT.search(buf, s, e)
+        if m is False:
+            m = _ATTACHMENT.search(buf, s, e)
         kind = m.group(1).decode("ascii") if m is not None else "other"
         self._arrive(src, "attachment" + SEP + kind + SEP, e - s)
 
@@ -764,8 +766,8 @@ class Analyzer:
             (v for v in obj.values() if type(v) is dict and "totalCostUSD" in v), None)
         if d is None:
             return
-        total = d.get("totalCostUSD")
-        if type(total) not in (int, float) or total != total or not 0 <= total <= 1e9:
+        total = _amount(d.get("totalCostUSD"))
+        if total is None:
             return
         models = {}
         usage = d.get("modelUsage")
@@ -775,11 +777,9 @@ class Analyzer:
             counts = [checked(u.get(k), MAX_TOKENS * 1000)[0] or 0 for k in
                       ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheCreationInputTokens",
                        "webSearchRequests")]
-            cost = u.get("costUSD")
-            cost = float(cost) if type(cost) in (int, float) and cost == cost and 0 <= cost <= 1e9 else 0.0
-            models[clean_text(model)[:200]] = counts + [cost]
+            models[clean_text(model)[:200]] = counts + [_amount(u.get("costUSD")) or 0.0]
         sid = text_or_none(obj.get("sessionId")) or src.fallback_session
-        got = [float(total), src.name, n, models, d.get("hasUnknownModelCost") is True]
+        got = [total, src.name, n, models, d.get("hasUnknownModelCost") is True]
         cur = self.costs.get(sid)
         if cur is None or (got[0], got[1], got[2]) > (cur[0], cur[1], cur[2]):
             self.costs[sid] = got
@@ -1036,10 +1036,16 @@ def _ts(v):
     return float(v)
 
 
+def _amount(v):
+    """A USD amount of Claude Code's ledger (a finite number from 0 to a billion) as a float, else None."""
+    return float(v) if type(v) in (int, float) and v == v and 0 <= v <= 1e9 else None
+
+
 def _usd(v):
-    if type(v) not in (int, float) or v != v or not 0 <= v <= 1e9:
+    got = _amount(v)
+    if got is None:
         raise ValueError("expected an amount")
-    return float(v)
+    return got
 
 
 def _event(v):

@@ -21,16 +21,10 @@ ACTIONABLE_CONTEXT = {"MCP tools": "turn off the MCP servers a project does not 
                       "Custom agents": "keep only the agents you use"}
 
 
-def _session_name(row):
-    if row is None:
-        return None
+def session_name(row):
+    """A session as the actions and the next-request line name it: its title in quotes, else its id's first 8."""
     title = row.get("title")
     return f"\u201c{title}\u201d" if title else row["session_id"][:8]
-
-
-def _project_name(path):
-    parts = [p for p in str(path).replace("\\", "/").split("/") if p]
-    return parts[-1] if parts else str(path)
 
 
 def actions(report):
@@ -52,7 +46,7 @@ def actions(report):
         top_b, top_s = max(best, key=lambda bs: (bs[0]["saving_usd"], bs[1]["session_id"]))
         add("compaction", total,
             f"Compact earlier: compacting at {present.tokens(top_b['threshold_tokens'])} tokens would have saved "
-            f"~{money(top_b['saving_usd'])} in session {_session_name(top_s)}"
+            f"~{money(top_b['saving_usd'])} in session {session_name(top_s)}"
             + (f" (~{money(total)} over {len(best)} sessions)" if len(best) > 1 else "")
             + " — /compact before the context grows past it.", top_s)
     idle = [(s["insights"]["idle_cache_misses"], s) for s in sessions if s["insights"]["idle_cache_misses"]["count"]]
@@ -62,7 +56,7 @@ def actions(report):
         _m, worst = max(idle, key=lambda ms: (ms[0]["extra_cost_usd"], ms[1]["session_id"]))
         add("idle", total,
             f"Mind the cache's 5 minutes: {n:,} request{'s' if n != 1 else ''} after an idle gap re-wrote the whole "
-            f"context, ~{money(total)} more than reading it from the cache (most in session {_session_name(worst)}) — "
+            f"context, ~{money(total)} more than reading it from the cache (most in session {session_name(worst)}) — "
             "/compact or start fresh before a long break.", worst)
     fresh = [(s["insights"]["fresh_session"], s) for s in sessions if s["insights"]["fresh_session"]["saving_usd"] > 0]
     if fresh:
@@ -70,7 +64,7 @@ def actions(report):
         _f, worst = max(fresh, key=lambda fs: (fs[0]["saving_usd"], fs[1]["session_id"]))
         add("fresh", total,
             f"Start fresh after long breaks: a new session at the longest idle gaps would have saved ~{money(total)} "
-            f"(most in session {_session_name(worst)}).", worst)
+            f"(most in session {session_name(worst)}).", worst)
     causes = {c["cause"]: c for c in (report.get("cache_misses") or {}).get("by_cause") or []}
     switch = [causes[c] for c in ("model_switch", "prompt_or_tools", "version_upgrade") if c in causes]
     if switch:

@@ -16,11 +16,10 @@ Its cost is the extra paid: those tokens at the request's cache-write price inst
 agent (the main thread and each subagent) has its own chain of requests; unpriced requests are left out.
 """
 
-from ..core.rules import usd
+from ..core.rules import TTL_1H, TTL_5M, usd
 
 MIN_SHARE = 0.05
 MIN_TOKENS = 2_000
-TTL_5M, TTL_1H = 300, 3600
 CAUSES = ("compaction", "model_switch", "prompt_or_tools", "version_upgrade", "cache_expired", "unknown")
 LABELS = {"compaction": "compaction (expected)", "model_switch": "model or fast-mode switch",
           "prompt_or_tools": "system prompt or tools changed", "version_upgrade": "Claude Code upgraded",

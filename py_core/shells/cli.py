@@ -14,7 +14,7 @@ from ..core.options import Options
 from ..core.text import fail
 from ..views.registry import VIEWS
 from ..views.registry import render as render_view
-from . import commands
+from . import commands, term
 from ..core.limits import TooLarge
 from ..core.timeutil import TimeZoneError, parse_day, resolve_tz
 
@@ -158,14 +158,14 @@ def view_of(args):
     return "csv" if args.csv else "share" if args.share else "json" if args.json else "text"
 
 
-def _table(name):
+def _table_command(name):
     def run(argv):
         return report(argv, table=name)
     run.__doc__ = f"`tokenscope {name}`: the report as ccusage's `{name}` table (views/tables.py)."
     return run
 
 
-daily, weekly, monthly, session, blocks = (_table(n) for n in ("daily", "weekly", "monthly", "session", "blocks"))
+daily, weekly, monthly, session, blocks = (_table_command(n) for n in ("daily", "weekly", "monthly", "session", "blocks"))
 
 
 def _local(args, roots, explicit, prices):
@@ -281,7 +281,7 @@ def _output(args, report, text, analyzer, prices):
         for chunk in view.render(subject, {"prices": prices, "options": options_of(args), "url": args.share_url,
                                            "width": _terminal_width(args), "periods": args.by is not None,
                                            "now": args.now if args.now is not None else time.time(),
-                                           "color": color_on(args.color, out), "limit": _limit(args),
+                                           "color": term.color_on(args.color, out), "limit": _limit(args),
                                            "table": _table_options(args)}):
             out.write(chunk)
     if name == "json":
@@ -304,13 +304,8 @@ def _limit(args):
 
 def _terminal_width(args):
     """The terminal's width (COLUMNS, else the terminal's, else 80); None with --wide (issues 12, 33)."""
-    from .term import width
-    return width(sys.stdout, args.wide)
+    return term.width(sys.stdout, args.wide)
 
-
-def color_on(choice, stream):
-    from .term import color_on as on
-    return on(choice, stream)
 
 
 def cache(argv):

@@ -129,14 +129,8 @@ def _read(stream):
 
 
 def _color_on(args, stdout):
-    if args.color == "always":
-        return True
-    if args.color == "never" or os.environ.get("NO_COLOR"):
-        return False
-    try:
-        return stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from .term import color_on  # the one rule (term.py: os only, light for the status line)
+    return color_on(args.color, stdout)
 
 
 def _get(d, *keys):

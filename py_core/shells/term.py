@@ -24,6 +24,9 @@ def color_on(choice, stream):
     """--color always|never|auto: auto is a terminal without NO_COLOR (https://no-color.org)."""
     if choice == "always":
         return True
-    if choice == "never":
+    if choice == "never" or os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a stream without a terminal behind it, or one already closed
+        return False

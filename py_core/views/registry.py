@@ -11,7 +11,7 @@ from collections import namedtuple
 View = namedtuple("View", "name needs curves render")
 
 
-def _table(report, ctx):
+def _tables(report, ctx):
     from . import tables
     t = ctx["table"]
     now = ctx.get("now")
@@ -61,7 +61,7 @@ VIEWS = {v.name: v for v in (
     View("share", "report", False, _share),
     View("card", "report", False, _card),
     View("html", "report", True, _html),
-    View("table", "report", False, _table),  # issue 33: daily, weekly, monthly, session, blocks
+    View("table", "report", False, _tables),  # issue 33: daily, weekly, monthly, session, blocks
 )}
 
 

@@ -187,9 +187,10 @@ def _next_request_text(nr, now):
     """The next request's one figure (issue 33 item 2: live.next_figure, as the page and the status line give it),
     saying which session and how long ago its last request was; past a day, when that was instead."""
     from ..core.timeutil import parse_iso
+    from ..report.actions import session_name
     from ..report.live import next_figure
     nt = nr["next_turn"]
-    name = f"\u201c{nr['title']}\u201d" if nr.get("title") else nr["session_id"][:8]
+    name = session_name(nr)
     last = parse_iso(nr["last_timestamp"])
     f = next_figure(nt, last, now)
     when = clean(nr["last_timestamp"][:16].replace("T", " ")) + " UTC"
