@@ -166,3 +166,14 @@ def test_the_real_logs_tables_equal_the_report(real_dir, capsys):
     for name in ("daily", "weekly", "monthly", "session", "blocks"):
         got = table(capsys, name, real_dir)
         assert abs(got["totals"]["totalCost"] - rep["totals"]["cost_usd"]) < 1e-6, name
+
+
+def test_a_table_of_nothing_says_why(tmp_path, capsys):
+    """Intent: `blocks --active` with no active block says so (not a blank table); a garbage file is a message."""
+    root = logs(tmp_path)
+    code, out, _ = run(capsys, "blocks", root, "--no-cache", "--active", "--now", "1900000000")
+    assert code == 0 and "(no block is active)" in out and out.splitlines()[-1].startswith("Total")
+    bad = tmp_path / "g.jsonl"
+    bad.write_text("garbage\n")
+    code, out, err = run(capsys, "daily", bad, "--no-cache")
+    assert code == 1 and out == "" and "1 line is not a log line" in err

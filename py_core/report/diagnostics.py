@@ -239,7 +239,7 @@ def nothing_billable(report, filtered=False):
     why = []
     if d["malformed"]["count"]:
         n = d['malformed']['count']
-        why.append(f"{plural(n, 'line is', 'lines are')} not log lines")
+        why.append(plural(n, "line is not a log line", "lines are not log lines"))
     if d["empty_files"]:
         why.append(plural(len(d['empty_files']), 'empty file'))
     if d["unreadable_files"]:

@@ -136,7 +136,7 @@ def to_text(report, name, order="asc", breakdown=False, width=80, color=False, l
             for m in models:
                 out.append(line("  └ " + for_terminal(m["model"]), nums(m["tokens"], m["cost_usd"])))
     if not rows:
-        out.append("(nothing in the range)")
+        out.append("(no block is active)" if active else "(nothing in the range)")
     out.append(paint(line(total[0], total[1:]), "bold", color))
     if breakdown and name == "blocks":
         out.append("(blocks have no per-model breakdown: their hours are summed without models)")
